@@ -1,0 +1,33 @@
+# The two commands: `make demo` and `make test`. Both are re-runnable.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HMS    := $(BIN)/hms
+export HMS_HOME ?= $(CURDIR)/.hms
+
+.PHONY: help install demo test clean
+
+help:
+	@echo "make demo   install, start the embedded server, migrate, seed a demo dataset, serve the console"
+	@echo "make test   install, then run the whole test suite against a real throwaway server"
+
+$(BIN)/.installed: pyproject.toml
+	scripts/system-packages.sh venv server
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(HMS) server start
+	$(HMS) db migrate
+	$(HMS) db verify
+
+test: install
+	scripts/system-packages.sh browser
+	$(BIN)/pytest
+
+clean:
+	-$(HMS) server stop
+	rm -rf $(VENV) .pytest_cache

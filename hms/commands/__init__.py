@@ -1,0 +1,6 @@
+"""The `hms` subcommand groups, one module per area."""
+
+from .db import db
+from .server import server
+
+GROUPS = [server, db]

@@ -1,0 +1,94 @@
+"""`hms db`: apply, inspect and verify the SQL under sql/."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..config import Settings
+from ..db import info_from_settings
+from ..migrate import Migrator, Step
+from ..verify import verify as verify_database
+
+
+@click.group()
+def db() -> None:
+    """Apply sql/ to the database and check the result.
+
+    \b
+    Example:
+        hms db migrate && hms db verify
+    """
+
+
+@db.command("migrate")
+@click.option("--dry-run", is_flag=True, help="Print what would run; change nothing.")
+@click.pass_obj
+def migrate(settings: Settings, dry_run: bool) -> None:
+    """Apply pending versioned files, then re-apply changed repeatable files.
+
+    Creates the database when it does not exist. Re-running on an up-to-date
+    database does nothing.
+
+    \b
+    Example:
+        hms db migrate --dry-run
+        hms db migrate
+    """
+    def announce(step: Step) -> None:
+        if not settings.quiet:
+            click.echo(f"applying {step.sql_file.relpath} ({step.reason})")
+
+    migrator = Migrator(info_from_settings(settings), on_step=announce)
+    result = migrator.migrate(dry_run=dry_run)
+    if dry_run:
+        for step, _ in result.applied:
+            click.echo(f"would apply {step.sql_file.relpath} ({step.reason})")
+        click.echo(f"{len(result.applied)} file(s) would be applied to '{settings.database}'")
+        return
+    total = sum(ms for _, ms in result.applied)
+    if result.applied:
+        click.echo(f"applied {len(result.applied)} file(s) to '{settings.database}' in {total / 1000:.1f} s")
+    else:
+        click.echo(f"'{settings.database}' is up to date")
+
+
+@db.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def status(settings: Settings, as_json: bool) -> None:
+    """List each SQL file: applied, pending, changed, failed or missing, with its checksum.
+
+    \b
+    Example:
+        hms db status --json
+    """
+    states = Migrator(info_from_settings(settings)).status()
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in states], indent=2))
+        return
+    width = max((len(s.file) for s in states), default=4)
+    for s in states:
+        click.echo(f"{s.file:<{width}}  {s.kind:<10}  {s.state:<8}  {s.checksum[:12]}")
+
+
+@db.command("verify")
+@click.pass_obj
+def verify(settings: Settings) -> None:
+    """Compare the live database with sql/; exit 1 listing every difference.
+
+    Tables, columns, indexes, foreign keys, checks, routines, triggers, views and
+    role grants are compared with a scratch build of sql/ on the same server.
+
+    \b
+    Example:
+        hms db verify
+    """
+    problems = verify_database(info_from_settings(settings))
+    if problems:
+        for line in problems:
+            click.echo(line)
+        raise click.ClickException(f"'{settings.database}' differs from sql/ in {len(problems)} place(s). "
+                                   "Run `hms db migrate`, or undo the hand-made changes listed above")
+    click.echo(f"'{settings.database}' matches sql/")

@@ -1,0 +1,73 @@
+"""`hms server`: the embedded server in HMS_HOME."""
+
+from __future__ import annotations
+
+import click
+
+from ..config import Settings
+from ..server import EmbeddedServer
+
+
+@click.group()
+def server() -> None:
+    """Start, stop and inspect the embedded server kept in HMS_HOME.
+
+    \b
+    Example:
+        hms server start && hms server status
+    """
+
+
+@server.command("start")
+@click.option("--port", type=click.IntRange(1, 65535), help="TCP port on 127.0.0.1 [default: first free from 3307]")
+@click.pass_obj
+def start(settings: Settings, port: int | None) -> None:
+    """Start the embedded server, creating it on first use; waits until it answers.
+
+    Idempotent: a running server is left as it is.
+
+    \b
+    Example:
+        HMS_HOME=./.hms hms server start --port 3307
+    """
+    status = EmbeddedServer(settings.home).start(port=port)
+    click.echo(f"running: {status.version} at {status.url}")
+
+
+@server.command("stop")
+@click.pass_obj
+def stop(settings: Settings) -> None:
+    """Shut the embedded server down cleanly.
+
+    \b
+    Example:
+        hms server stop
+    """
+    stopped = EmbeddedServer(settings.home).stop()
+    click.echo("stopped" if stopped else "not running")
+
+
+@server.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def status(settings: Settings, as_json: bool) -> None:
+    """Say whether the embedded server runs, its version, and the URL that reaches it.
+
+    Exits 1 when it is not running.
+
+    \b
+    Example:
+        hms server status
+    """
+    import json
+
+    state = EmbeddedServer(settings.home).status()
+    if as_json:
+        click.echo(json.dumps({"running": state.running, "version": state.version, "url": state.url,
+                               "home": str(state.home), "pid": state.pid}))
+    elif state.running:
+        click.echo(f"running: {state.version} at {state.url} (pid {state.pid}, home {state.home})")
+    else:
+        click.echo(f"not running (home {state.home}); start it with `hms server start`")
+    if not state.running:
+        raise SystemExit(1)

@@ -1,0 +1,78 @@
+"""Settings from the environment, with every default in one place."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+
+DEFAULT_DATABASE = "hms"
+DEFAULT_HOME = ".hms"
+DEFAULT_BACKUP_DIR = "backups"
+
+# Database names the tools will create or use: letters, digits and underscores.
+# Kept strict because a database name is an identifier, which cannot be bound.
+DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def check_database_name(name: str) -> str:
+    """Return `name` when it is a safe database name, else raise ConfigError."""
+    if not name or not DATABASE_NAME.fullmatch(name):
+        raise ConfigError(
+            f"'{name}' is not a valid database name",
+            "Use 1-64 letters, digits or underscores, starting with a letter or underscore",
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the tools find the server, the database, the embedded home and backups."""
+
+    url: str | None = None
+    database: str = DEFAULT_DATABASE
+    home: Path = field(default_factory=lambda: Path(DEFAULT_HOME))
+    backup_dir: Path = field(default_factory=lambda: Path(DEFAULT_BACKUP_DIR))
+    secret_key: str | None = None
+    quiet: bool = False
+
+    @classmethod
+    def from_env(cls, url: str | None = None, database: str | None = None,
+                 quiet: bool = False, env: dict[str, str] | None = None) -> "Settings":
+        """Return settings from explicit options, then the environment, then defaults."""
+        env = os.environ if env is None else env
+        url = url or env.get("HMS_DATABASE_URL") or None
+        if database is None:
+            database = env.get("HMS_DATABASE") or None
+        if database is None and url:
+            database = _database_from_url(url)
+        database = check_database_name(database or DEFAULT_DATABASE)
+        return cls(
+            url=url,
+            database=database,
+            home=Path(env.get("HMS_HOME") or DEFAULT_HOME).expanduser().absolute(),
+            backup_dir=Path(env.get("HMS_BACKUP_DIR") or DEFAULT_BACKUP_DIR).expanduser().absolute(),
+            secret_key=env.get("HMS_SECRET_KEY") or None,
+            quiet=quiet,
+        )
+
+    @property
+    def embedded(self) -> bool:
+        """True when no URL is configured and the embedded server in `home` is used."""
+        return self.url is None
+
+
+def _database_from_url(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).database or None
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"the database URL is malformed ({exc})",
+            "Use the form mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE",
+        ) from None

@@ -1,0 +1,185 @@
+"""Connections: where the server is, how to log in, and one way to open a session."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterator
+
+import pymysql
+import pymysql.cursors
+
+from . import errcodes
+from .config import Settings
+from .errors import ConfigError, ConnectionFailed, DatabaseError
+
+# One sql_mode for every session the tools open, so routines and triggers are
+# created with the same mode on MySQL 8.4 and MariaDB, whatever the server default.
+SQL_MODE = ("ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
+            "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION")
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """How to reach and log in to a server; `database` is the default schema or None."""
+
+    user: str
+    password: str = ""
+    host: str = "127.0.0.1"
+    port: int = 3306
+    unix_socket: str | None = None
+    database: str | None = None
+
+    def with_database(self, database: str | None) -> "ConnectionInfo":
+        """Return a copy whose default schema is `database`."""
+        return replace(self, database=database)
+
+    def with_login(self, user: str, password: str) -> "ConnectionInfo":
+        """Return a copy that logs in as another account on the same server."""
+        return replace(self, user=user, password=password)
+
+    @property
+    def where(self) -> str:
+        """The server's address, for messages (never the password)."""
+        return self.unix_socket or f"{self.host}:{self.port}"
+
+    def url(self, hide_password: bool = True) -> str:
+        """A SQLAlchemy URL for this server; the password is masked unless asked."""
+        from sqlalchemy.engine import URL
+
+        url = URL.create(
+            "mysql+pymysql", username=self.user, password=self.password or None,
+            host="localhost" if self.unix_socket else self.host,
+            port=None if self.unix_socket else self.port,
+            database=self.database,
+            query={"unix_socket": self.unix_socket} if self.unix_socket else {},
+        )
+        return url.render_as_string(hide_password=hide_password)
+
+
+def info_from_url(url: str) -> ConnectionInfo:
+    """Return the ConnectionInfo a SQLAlchemy URL describes."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError("the database URL is malformed",
+                          "Use the form mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE") from None
+    if parsed.get_backend_name() not in ("mysql", "mariadb"):
+        raise ConfigError(f"the database URL is for '{parsed.get_backend_name()}', not MySQL or MariaDB",
+                          "Use a mysql+pymysql:// URL")
+    if not parsed.username:
+        raise ConfigError("the database URL has no user name",
+                          "Use the form mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE")
+    socket = parsed.query.get("unix_socket")
+    if isinstance(socket, tuple):
+        socket = socket[-1]
+    return ConnectionInfo(user=parsed.username, password=parsed.password or "",
+                          host=parsed.host or "127.0.0.1", port=parsed.port or 3306,
+                          unix_socket=socket or None, database=parsed.database or None)
+
+
+def info_from_settings(settings: Settings) -> ConnectionInfo:
+    """Return how to reach the configured server, logged in as its administrative account."""
+    if settings.url:
+        info = info_from_url(settings.url)
+    else:
+        from .server import EmbeddedServer
+
+        info = EmbeddedServer(settings.home).connection_info()
+    return info.with_database(settings.database)
+
+
+def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocommit: bool = True,
+            local_infile: bool = False, read_timeout: int | None = None,
+            cursorclass=pymysql.cursors.Cursor) -> pymysql.connections.Connection:
+    """Return an open PyMySQL connection; `database=True` uses info.database, False or None none."""
+    db = info.database if database is True else (database or None)
+    try:
+        conn = pymysql.connect(
+            user=info.user, password=info.password, host=info.host, port=info.port,
+            unix_socket=info.unix_socket, database=db, charset="utf8mb4",
+            autocommit=autocommit, local_infile=local_infile, connect_timeout=10,
+            read_timeout=read_timeout, cursorclass=cursorclass,
+            init_command=f"SET SESSION sql_mode = '{SQL_MODE}'",
+        )
+    except pymysql.err.OperationalError as exc:
+        raise connection_error(exc, info, db) from None
+    except pymysql.err.InternalError as exc:
+        raise connection_error(exc, info, db) from None
+    return conn
+
+
+def connection_error(exc: pymysql.err.MySQLError, info: ConnectionInfo, database: str | None) -> ConnectionFailed:
+    """Turn a failed login into an error that says how to fix it."""
+    code = exc.args[0] if exc.args else 0
+    if code in errcodes.CONNECT_FAILURES or code == 0:
+        return ConnectionFailed(f"cannot reach the server at {info.where}",
+                                "Start the embedded server with `hms server start`, "
+                                "or point --url / HMS_DATABASE_URL at a running server")
+    if code == errcodes.ACCESS_DENIED:
+        return ConnectionFailed(f"the server at {info.where} refused the login for '{info.user}'",
+                                "Check the user name and password in --url / HMS_DATABASE_URL")
+    if code == errcodes.UNKNOWN_DATABASE:
+        return ConnectionFailed(f"database '{database}' does not exist on {info.where}",
+                                "Create it with `hms db migrate`")
+    if code == errcodes.DB_ACCESS_DENIED:
+        return ConnectionFailed(f"'{info.user}' may not use database '{database}' on {info.where}",
+                                "Grant the account access, or use another account in --url")
+    if code in (errcodes.ACCOUNT_LOCKED, errcodes.MARIADB_ACCOUNT_LOCKED):
+        return ConnectionFailed(f"account '{info.user}' is locked", "Unlock it with `hms users unlock`")
+    return ConnectionFailed(f"cannot log in to {info.where}: {server_message(exc)}",
+                            "Check --url / HMS_DATABASE_URL and that the server is running")
+
+
+def server_message(exc: BaseException) -> str:
+    """Return the server's own message for a PyMySQL error, without the tuple noise."""
+    args = getattr(exc, "args", ())
+    if len(args) >= 2 and isinstance(args[1], str):
+        return f"{args[1]} (error {args[0]})"
+    return str(exc)
+
+
+def error_code(exc: BaseException) -> int:
+    """Return the MySQL error number of a PyMySQL error, or 0."""
+    args = getattr(exc, "args", ())
+    return args[0] if args and isinstance(args[0], int) else 0
+
+
+def database_error(exc: pymysql.err.MySQLError, doing: str, fix: str = "") -> DatabaseError:
+    """Wrap a refused statement, keeping the server's message."""
+    return DatabaseError(f"{doing} failed: {server_message(exc)}", fix)
+
+
+@contextlib.contextmanager
+def defaults_file(info: ConnectionInfo) -> Iterator[Path]:
+    """Yield a 0600 option file with `info`'s login for the mysql client tools.
+
+    Passed first as --defaults-extra-file so the password never shows in `ps`.
+    """
+    lines = ["[client]", f"user={_option_value(info.user)}", f"password={_option_value(info.password)}"]
+    if info.unix_socket:
+        lines += ["host=localhost", f"socket={_option_value(info.unix_socket)}"]
+    else:
+        lines += [f"host={_option_value(info.host)}", f"port={int(info.port)}", "protocol=TCP"]
+    fd, name = tempfile.mkstemp(prefix="hms-client-", suffix=".cnf")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+        yield Path(name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def _option_value(value: str) -> str:
+    # Option files treat '#' as a comment and strip quotes; quote and escape so any
+    # password survives.
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

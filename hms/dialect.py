@@ -1,0 +1,134 @@
+"""Every difference between MySQL 8 and MariaDB that the tools care about, in one place.
+
+Role syntax, dump tools, server initialisation, redo-log and binlog settings,
+default collations and error codes differ; nothing outside this module asks which
+server it is talking to.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import errcodes
+
+# Where distributions put server binaries that are not on a normal user's PATH.
+EXTRA_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin", "/opt/mysql/bin")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between server families; use `for_version` or `for_server_binary`."""
+
+    name: str
+    default_collation: str
+    client_names: tuple[str, ...]
+    dump_names: tuple[str, ...]
+    import_names: tuple[str, ...]
+    check_violation_code: int
+    local_infile_disabled_code: int
+
+    @property
+    def is_mariadb(self) -> bool:
+        return self.name == "mariadb"
+
+    # -- roles ---------------------------------------------------------------
+    def set_default_role_sql(self) -> str:
+        """SQL (with %s for role, user, host) that makes a role active at the user's login."""
+        if self.is_mariadb:
+            return "SET DEFAULT ROLE %s FOR %s@%s"
+        return "SET DEFAULT ROLE %s TO %s@%s"
+
+    def role_grantee(self, role: str) -> str:
+        """How information_schema names a role as a grantee."""
+        if self.is_mariadb:
+            return f"'{role}'"
+        return f"'{role}'@'%'"
+
+    # -- embedded server -----------------------------------------------------
+    def server_options(self, memory_bytes: int, bulk: bool) -> dict[str, str]:
+        """my.cnf [mysqld] options that differ by family (redo log, binlog)."""
+        redo = (1 << 30) if bulk else (48 << 20)
+        if self.is_mariadb:
+            return {"innodb_log_file_size": str(redo)}
+        return {"innodb_redo_log_capacity": str(redo * 2), "disable_log_bin": "",
+                "mysqlx": "OFF"}
+
+    def initialise_command(self, server_bin: Path, defaults_file: Path) -> list[str]:
+        """The command that creates a new data directory for this family."""
+        if self.is_mariadb:
+            install_db = _which("mariadb-install-db", "mysql_install_db")
+            if install_db is None:
+                return [str(server_bin), f"--defaults-file={defaults_file}", "--bootstrap"]
+            return [install_db, f"--defaults-file={defaults_file}",
+                    "--auth-root-authentication-method=normal", "--skip-test-db"]
+        return [str(server_bin), f"--defaults-file={defaults_file}", "--initialize-insecure"]
+
+    # -- client tools --------------------------------------------------------
+    def client_binary(self) -> str | None:
+        """The command-line client matching this family, if installed."""
+        return _which(*self.client_names)
+
+    def dump_binary(self) -> str | None:
+        """mysqldump or mariadb-dump, whichever matches the server, if installed."""
+        return _which(*self.dump_names)
+
+
+MARIADB = Dialect(
+    name="mariadb",
+    default_collation="utf8mb4_unicode_520_ci",
+    client_names=("mariadb", "mysql"),
+    dump_names=("mariadb-dump", "mysqldump"),
+    import_names=("mariadb-import", "mysqlimport"),
+    check_violation_code=errcodes.MARIADB_CHECK_CONSTRAINT,
+    local_infile_disabled_code=errcodes.MARIADB_LOCAL_INFILE_DISABLED,
+)
+
+MYSQL = Dialect(
+    name="mysql",
+    default_collation="utf8mb4_0900_ai_ci",
+    client_names=("mysql",),
+    dump_names=("mysqldump",),
+    import_names=("mysqlimport",),
+    check_violation_code=errcodes.CHECK_CONSTRAINT_VIOLATED,
+    local_infile_disabled_code=errcodes.LOCAL_INFILE_DISABLED,
+)
+
+
+def for_version(version: str) -> Dialect:
+    """Return the dialect of a server from its `SELECT VERSION()` string."""
+    return MARIADB if "mariadb" in version.lower() else MYSQL
+
+
+def for_connection(conn) -> Dialect:
+    """Return the dialect of the server behind an open PyMySQL connection."""
+    return for_version(conn.get_server_info())
+
+
+def find_server_binary() -> tuple[Path, Dialect] | None:
+    """Return the first mariadbd or mysqld found on PATH (or sbin dirs) and its family."""
+    for name, dialect in (("mariadbd", MARIADB), ("mysqld", None)):
+        path = _which(name)
+        if path is None:
+            continue
+        if dialect is None:
+            dialect = MARIADB if Path(path).resolve().name.startswith("mariadb") else MYSQL
+        return Path(path), dialect
+    return None
+
+
+INSTALL_HINT = ("Install a server: `sudo apt-get install mariadb-server` (Debian/Ubuntu), "
+                "or MySQL 8.4 (`mysql-server`), or set HMS_DATABASE_URL to an existing server")
+
+
+def _which(*names: str) -> str | None:
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+        for directory in EXTRA_BIN_DIRS:
+            candidate = Path(directory) / name
+            if candidate.is_file():
+                return str(candidate)
+    return None

@@ -1,0 +1,343 @@
+"""The embedded server: a private MariaDB/MySQL instance kept in HMS_HOME."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import pwd
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymysql
+
+from . import dialect as dialects
+from .db import ConnectionInfo
+from .errors import ServerError
+
+ADMIN_USER = "root"
+START_TIMEOUT = 90.0
+STOP_TIMEOUT = 120.0
+# Unix socket paths are limited to 107 bytes; longer homes put the socket in /tmp.
+SOCKET_PATH_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """Whether the embedded server runs, and how to reach it."""
+
+    running: bool
+    home: Path
+    version: str | None = None
+    url: str | None = None
+    pid: int | None = None
+
+
+class EmbeddedServer:
+    """A server whose data directory, socket, config and logs all live in `home`."""
+
+    def __init__(self, home: Path, profile: str = "bulk"):
+        self.home = Path(home).absolute()
+        self.profile = profile
+        self._process: subprocess.Popen | None = None
+
+    # -- paths ---------------------------------------------------------------
+    @property
+    def datadir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "my.cnf"
+
+    @property
+    def client_file(self) -> Path:
+        """0600 option file holding the administrative login; readable by the mysql client."""
+        return self.home / "client.cnf"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "mysqld.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "error.log"
+
+    @property
+    def socket_path(self) -> Path:
+        path = self.home / "mysqld.sock"
+        if len(str(path)) > SOCKET_PATH_LIMIT:
+            import hashlib
+            digest = hashlib.sha1(str(self.home).encode()).hexdigest()[:12]
+            path = Path("/tmp") / f"hms-{digest}.sock"
+        return path
+
+    @property
+    def initialised(self) -> bool:
+        return (self.datadir / "mysql").is_dir() and self.client_file.is_file()
+
+    # -- public operations -----------------------------------------------------
+    def connection_info(self) -> ConnectionInfo:
+        """Return the administrative login for this server, from client.cnf."""
+        if not self.client_file.is_file():
+            raise ServerError(f"no embedded server in {self.home}",
+                              "Start one with `hms server start`, or set HMS_DATABASE_URL")
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(self.client_file)
+        section = parser["client"]
+        return ConnectionInfo(user=_unquote(section["user"]), password=_unquote(section["password"]),
+                              host="localhost", port=int(section.get("port", "3306")),
+                              unix_socket=_unquote(section["socket"]))
+
+    def status(self) -> ServerStatus:
+        """Return whether the server answers, its version and URL."""
+        if not self.client_file.is_file():
+            return ServerStatus(running=False, home=self.home)
+        info = self.connection_info()
+        version = self._ping(info)
+        return ServerStatus(running=version is not None, home=self.home, version=version,
+                            url=info.url(hide_password=True), pid=self._pid())
+
+    def start(self, port: int | None = None) -> ServerStatus:
+        """Start the server (creating it on first use); return once it answers. Idempotent."""
+        current = self.status()
+        if current.running:
+            if port is not None and self.connection_info().port != port:
+                raise ServerError(f"the embedded server already runs on port {self.connection_info().port}",
+                                  "Stop it with `hms server stop` first to change the port")
+            return current
+        found = dialects.find_server_binary()
+        if found is None:
+            raise ServerError("no MariaDB or MySQL server binary (mariadbd or mysqld) was found",
+                              dialects.INSTALL_HINT)
+        server_bin, dialect = found
+        self.home.mkdir(parents=True, exist_ok=True)
+        fresh = not (self.datadir / "mysql").is_dir()
+        chosen_port = port or self._configured_port() or _free_port()
+        self._write_config(dialect, chosen_port)
+        if fresh:
+            self._initialise(server_bin, dialect)
+        self._launch(server_bin)
+        if fresh or not self.client_file.is_file():
+            self._secure(chosen_port)
+        else:
+            self._update_client_port(chosen_port)
+        self._wait_until_answers(self.connection_info())
+        return self.status()
+
+    def stop(self) -> bool:
+        """Shut the server down cleanly; return False when it was not running."""
+        pid = self._pid()
+        if pid is None or not _alive(pid):
+            return False
+        try:
+            conn = pymysql.connect(**_login_kwargs(self.connection_info()), connect_timeout=5)
+            with conn.cursor() as cur:
+                cur.execute("SHUTDOWN")
+            conn.close()
+        except (pymysql.err.MySQLError, ServerError, OSError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while _alive(pid):
+            if time.monotonic() > deadline:
+                raise ServerError(f"the server (pid {pid}) did not stop within {STOP_TIMEOUT:.0f} s",
+                                  f"See {self.log_file}; stop it with `kill {pid}`")
+            time.sleep(0.1)
+        if self._process is not None:
+            self._process.wait()
+        return True
+
+    # -- internals -----------------------------------------------------------
+    def _write_config(self, dialect: dialects.Dialect, port: int) -> None:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        bulk = self.profile == "bulk"
+        if bulk:
+            # Room for the 32M-row dataset's hot indexes, leaving the rest to the OS,
+            # the generator and the console.
+            pool = max(256 << 20, min(int(memory * 0.4), 16 << 30))
+        else:
+            pool = 128 << 20
+        options = {
+            "user": pwd.getpwuid(os.geteuid()).pw_name,
+            "datadir": str(self.datadir),
+            "socket": str(self.socket_path),
+            "pid-file": str(self.pid_file),
+            "log-error": str(self.log_file),
+            "port": str(port),
+            "bind-address": "127.0.0.1",
+            "skip-name-resolve": "",
+            "local_infile": "1",
+            "character-set-server": "utf8mb4",
+            "max_allowed_packet": str(256 << 20),
+            "max_connections": "300",
+            "innodb_buffer_pool_size": str(pool),
+            "innodb_flush_log_at_trx_commit": "2",
+            "innodb_file_per_table": "1",
+            "innodb_io_capacity": "2000",
+            "tmpdir": str(self.home / "tmp"),
+        }
+        if not bulk:
+            options["innodb_flush_method"] = "O_DIRECT_NO_FSYNC" if not dialect.is_mariadb else "O_DIRECT"
+        options.update(dialect.server_options(memory, bulk))
+        (self.home / "tmp").mkdir(parents=True, exist_ok=True)
+        body = "\n".join(f"{k} = {v}" if v else k for k, v in options.items())
+        self.config_file.write_text(f"# Written by `hms server start`; edit freely.\n[mysqld]\n{body}\n")
+
+    def _configured_port(self) -> int | None:
+        if not self.config_file.is_file():
+            return None
+        parser = configparser.ConfigParser(allow_no_value=True, interpolation=None, strict=False)
+        parser.read_string(self.config_file.read_text().split("\n", 1)[1])
+        value = parser["mysqld"].get("port")
+        return int(value) if value else None
+
+    def _initialise(self, server_bin: Path, dialect: dialects.Dialect) -> None:
+        command = dialect.initialise_command(server_bin, self.config_file)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        if result.returncode != 0 or not (self.datadir / "mysql").is_dir():
+            last = (result.stderr or result.stdout).strip().splitlines()[-3:]
+            raise ServerError(f"initialising the data directory in {self.datadir} failed: {' '.join(last)}",
+                              f"Remove {self.datadir} and run `hms server start` again")
+
+    def _launch(self, server_bin: Path) -> None:
+        with open(self.home / "server.out", "ab") as out:
+            process = subprocess.Popen([str(server_bin), f"--defaults-file={self.config_file}"],
+                                       stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                       start_new_session=True)
+        # Kept so the child is reaped by stop() when this object started it.
+        self._process = process
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ServerError(f"the server exited during start-up: {self._log_tail()}",
+                                  f"See {self.log_file}")
+            if self.socket_path.exists() and self._answers_as_any():
+                return
+            time.sleep(0.1)
+        raise ServerError(f"the server did not answer within {START_TIMEOUT:.0f} s",
+                          f"See {self.log_file}")
+
+    def _answers_as_any(self) -> bool:
+        try:
+            pymysql.connect(unix_socket=str(self.socket_path), user="__hms_ping__", connect_timeout=2).close()
+        except pymysql.err.OperationalError as exc:
+            # A refused login still proves the server is up and accepting connections.
+            return exc.args[0] not in (2002, 2003, 2013)
+        return True
+
+    def _secure(self, port: int) -> None:
+        """First start: give root a random password; drop anonymous users and the test db."""
+        password = secrets.token_urlsafe(24)
+        conn = pymysql.connect(unix_socket=str(self.socket_path), user=ADMIN_USER, password="",
+                               autocommit=True, connect_timeout=10)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT user, host FROM mysql.user WHERE user IN ('', %s)", (ADMIN_USER,))
+                accounts = cur.fetchall()
+                for user, host in accounts:
+                    if user == "" or host not in ("localhost", "127.0.0.1"):
+                        cur.execute("DROP USER %s@%s", (user, host))
+                hosts = {host for user, host in accounts if user == ADMIN_USER}
+                if "127.0.0.1" not in hosts:
+                    cur.execute("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (ADMIN_USER, password))
+                    cur.execute("GRANT ALL PRIVILEGES ON *.* TO %s@'127.0.0.1' WITH GRANT OPTION", (ADMIN_USER,))
+                for host in ("localhost", "127.0.0.1"):
+                    cur.execute("ALTER USER %s@%s IDENTIFIED BY %s", (ADMIN_USER, host, password))
+                cur.execute("DROP DATABASE IF EXISTS test")
+                cur.execute("DELETE FROM mysql.db WHERE Db = %s OR Db LIKE %s", ("test", "test\\_%"))
+                cur.execute("FLUSH PRIVILEGES")
+        finally:
+            conn.close()
+        self._write_client_file(password, port)
+
+    def _write_client_file(self, password: str, port: int) -> None:
+        fd = os.open(self.client_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("# Administrative login of the embedded server. Keep private (0600).\n"
+                         f"[client]\nuser = {ADMIN_USER}\npassword = \"{password}\"\n"
+                         f"socket = \"{self.socket_path}\"\nport = {port}\n")
+
+    def _update_client_port(self, port: int) -> None:
+        info = self.connection_info()
+        if info.port != port:
+            self._write_client_file(info.password, port)
+
+    def _wait_until_answers(self, info: ConnectionInfo) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while self._ping(info) is None:
+            if time.monotonic() > deadline:
+                raise ServerError("the server started but refuses the administrative login",
+                                  f"See {self.log_file}; remove {self.home} to start afresh")
+            time.sleep(0.2)
+
+    def _ping(self, info: ConnectionInfo) -> str | None:
+        try:
+            conn = pymysql.connect(**_login_kwargs(info), connect_timeout=3)
+        except (pymysql.err.MySQLError, OSError):
+            return None
+        try:
+            # MariaDB prefixes its version with '5.5.5-' for old clients.
+            return conn.get_server_info().removeprefix("5.5.5-")
+        finally:
+            conn.close()
+
+    def _pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def _log_tail(self, lines: int = 3) -> str:
+        try:
+            text = self.log_file.read_text(errors="replace").strip().splitlines()
+        except FileNotFoundError:
+            return "no error log was written"
+        errors = [line for line in text if "ERROR" in line] or text
+        return " | ".join(errors[-lines:])
+
+
+def _login_kwargs(info: ConnectionInfo) -> dict:
+    return {"user": info.user, "password": info.password, "unix_socket": info.unix_socket,
+            "host": info.host, "port": info.port}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        # Reap the server if this process started it, so a zombie does not look alive.
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on, preferring 3307 and up."""
+    for candidate in range(3307, 3400):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return value

@@ -1,0 +1,100 @@
+"""`hms db verify`: compare the live database with what sql/ would build.
+
+The reference is built, not guessed: sql/ is migrated into a scratch database on the
+same server (roles into scratch roles), both are read from information_schema and
+SHOW GRANTS, and every difference is listed. The scratch objects are always dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pymysql
+
+from . import catalog
+from .db import ConnectionInfo, connect, database_error
+from .migrate import GRANT_LINE, Migrator
+from .sqlfiles import SQL_ROOT, SqlFile, split_statements
+
+
+def verify(info: ConnectionInfo, sql_root=SQL_ROOT) -> list[str]:
+    """Return every difference between database `info.database` and sql/; empty when clean."""
+    database = info.database
+    migrator = Migrator(info, sql_root=sql_root)
+    problems = [f"{state.file}: {state.state}" for state in migrator.status() if state.state != "applied"]
+    scratch = f"hms_verify_{secrets.token_hex(6)}"
+    conn = connect(info, database=None)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (database,))
+            if cur.fetchone()[0] == 0:
+                return [f"database {database}: does not exist (run `hms db migrate`)"]
+        try:
+            Migrator(info.with_database(scratch), sql_root=sql_root, include_roles=False).migrate()
+            problems += catalog.differences(catalog.snapshot(conn, database), catalog.snapshot(conn, scratch))
+            role_files = [f for f in migrator.files() if f.group == "roles"]
+            problems += _role_differences(conn, info, role_files, scratch)
+        finally:
+            with conn.cursor() as cur:
+                cur.execute(f"DROP DATABASE IF EXISTS `{scratch}`")
+    finally:
+        conn.close()
+    return problems
+
+
+def _role_differences(conn, info: ConnectionInfo, role_files: list[SqlFile], scratch: str) -> list[str]:
+    """Apply each role file to a scratch role in the scratch database and compare grants."""
+    problems: list[str] = []
+    suffix = scratch.removeprefix("hms_verify_")
+    for role_file in role_files:
+        role = role_file.object_name
+        scratch_role = f"{role}_v{suffix}"
+        text = re.sub(rf"\b{re.escape(role)}\b", scratch_role, role_file.text)
+        try:
+            scratch_conn = connect(info.with_database(scratch))
+            try:
+                with scratch_conn.cursor() as cur:
+                    for statement in split_statements(text, role_file.relpath):
+                        cur.execute(statement.sql)
+                expected = _grants(scratch_conn, scratch_role, scratch, info.database, role)
+            finally:
+                with scratch_conn.cursor() as cur:
+                    cur.execute("DROP ROLE IF EXISTS %s", (scratch_role,))
+                scratch_conn.close()
+        except pymysql.err.MySQLError as exc:
+            raise database_error(exc, f"building the reference for role {role}",
+                                 "Check that the account in --url may create roles") from None
+        actual = _grants(conn, role, info.database, info.database, role)
+        if actual is None:
+            problems.append(f"role {role}: in sql/, missing from the server")
+            continue
+        for grant in sorted(expected - actual):
+            problems.append(f"role {role}: lacks `{grant}`")
+        for grant in sorted(actual - expected):
+            problems.append(f"role {role}: holds `{grant}`, which sql/ does not grant")
+    return problems
+
+
+def _grants(conn, role: str, schema: str, as_schema: str, as_role: str) -> set[str] | None:
+    """Return the role's privilege grants on *.* and `schema`, renamed to as_schema/as_role."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SHOW GRANTS FOR %s", (role,))
+        except pymysql.err.MySQLError:
+            return None
+        lines = [row[0] for row in cur.fetchall()]
+    grants = set()
+    for line in lines:
+        match = GRANT_LINE.match(line.strip())
+        if not match:
+            continue
+        target = match.group("target")
+        if not target.split(" ", 1)[-1].startswith((f"`{schema}`.", "*.*")):
+            continue
+        if match.group("privs") == "USAGE" and not match.group("option"):
+            continue
+        privileges = ", ".join(sorted(p.strip() for p in match.group("privs").split(",")))
+        target = target.replace(f"`{schema}`.", f"`{as_schema}`.")
+        grants.add(f"{privileges} ON {target}" + (" WITH GRANT OPTION" if match.group("option") else ""))
+    return grants

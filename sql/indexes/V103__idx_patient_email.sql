@@ -1,0 +1,2 @@
+-- Patient lookup by e-mail address.
+CREATE INDEX idx_patient_email ON patient (email);

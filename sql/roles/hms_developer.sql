@@ -1,0 +1,36 @@
+-- Developer: builds application features. SELECT, INSERT, UPDATE, DELETE, and EXECUTE on the routines
+-- (which run as SQL SECURITY INVOKER, so they can do no more than the role itself).
+-- Applied by `hms db migrate` after the routines, which first revokes whatever the
+-- role held on this database, so the file states the role's privileges exactly.
+-- GRANT ... ON <this database> goes through PREPARE because the database name is
+-- whatever this file runs in (DATABASE()); the file also runs in the mysql client.
+CREATE ROLE IF NOT EXISTS hms_developer;
+SET @hms_grant = CONCAT('GRANT SELECT, INSERT, UPDATE, DELETE ON `', REPLACE(DATABASE(), '`', '``'), '`.* TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+
+SET @hms_grant = CONCAT('GRANT EXECUTE ON FUNCTION `', REPLACE(DATABASE(), '`', '``'), '`.calculate_age TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+
+SET @hms_grant = CONCAT('GRANT EXECUTE ON FUNCTION `', REPLACE(DATABASE(), '`', '``'), '`.calculate_discounted_bill TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.get_doctor_appointments TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.book_appointment TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.add_medication_with_stock TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;

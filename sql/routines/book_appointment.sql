@@ -1,0 +1,44 @@
+-- book_appointment(...): books a slot with a doctor. The UNIQUE key on
+-- (doctor_id, active_slot) decides races; this procedure turns the duplicate-key
+-- error into a clear message. Slots start on the hour or the half hour.
+DROP PROCEDURE IF EXISTS book_appointment;
+
+DELIMITER $$
+CREATE PROCEDURE book_appointment(
+    IN  p_patient_id      INT UNSIGNED,
+    IN  p_doctor_id       INT UNSIGNED,
+    IN  p_starts_at       DATETIME,
+    IN  p_receptionist_id INT UNSIGNED,
+    IN  p_reason          VARCHAR(255),
+    OUT p_appointment_id  INT UNSIGNED
+)
+MODIFIES SQL DATA
+SQL SECURITY INVOKER
+COMMENT 'Book a 30-minute slot; refuses a doctor who is already booked'
+BEGIN
+    DECLARE v_message VARCHAR(255);
+    DECLARE EXIT HANDLER FOR 1062
+    BEGIN
+        SET v_message = CONCAT('book_appointment: doctor ', p_doctor_id,
+                               ' is already booked at ', DATE_FORMAT(p_starts_at, '%Y-%m-%d %H:%i'));
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
+    END;
+
+    IF p_starts_at IS NULL OR p_starts_at < NOW() THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'book_appointment: the slot must be in the future';
+    END IF;
+    IF MINUTE(p_starts_at) NOT IN (0, 30) OR SECOND(p_starts_at) <> 0 OR MICROSECOND(p_starts_at) <> 0 THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'book_appointment: slots start on the hour or the half hour';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM patient WHERE patient_id = p_patient_id) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'book_appointment: no such patient';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM doctor WHERE doctor_id = p_doctor_id) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'book_appointment: no such doctor';
+    END IF;
+
+    INSERT INTO appointment (patient_id, doctor_id, receptionist_id, starts_at, status, reason)
+    VALUES (p_patient_id, p_doctor_id, p_receptionist_id, p_starts_at, 'Scheduled', p_reason);
+    SET p_appointment_id = LAST_INSERT_ID();
+END$$
+DELIMITER ;
