@@ -57,6 +57,21 @@ VALUES (%s, %s, %s, %s, CURRENT_USER(), %s, %s, %s)
 
 LOCK_WAIT_SECONDS = 0
 
+# Schemas migrated together with the main one, each from its own folder under sql/
+# and named <database><suffix>. sql/console holds the console's admins, audit log and
+# the account procedures: kept out of the main schema, where hms_admin holds ALL
+# PRIVILEGES (EXECUTE included) and every role may SELECT.
+COMPANION_SCHEMAS: tuple[tuple[str, str], ...] = (("_console", "console"),)
+
+
+def companion_database(database: str, suffix: str = "_console") -> str:
+    """Return the name of `database`'s companion schema, e.g. hms_console."""
+    name = f"{database}{suffix}"
+    if len(name) > 64:
+        raise MigrationError(f"the companion schema name '{name}' is longer than 64 characters",
+                             f"Use a database name of at most {64 - len(suffix)} characters")
+    return name
+
 # A GRANT line from SHOW GRANTS: privileges, target, grantee, optional grant option.
 GRANT_LINE = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<target>\S+(?: \S+)?) TO (?P<grantee>\S+)"
                         r"(?P<option> WITH GRANT OPTION)?$")
@@ -114,7 +129,7 @@ class Migrator:
     """Applies and inspects the migrations of `sql_root` in the database `info.database`."""
 
     def __init__(self, info: ConnectionInfo, sql_root: Path = SQL_ROOT, include_roles: bool = True,
-                 on_step: Callable[[Step], None] | None = None):
+                 on_step: Callable[[Step], None] | None = None, companions: bool | None = None):
         if not info.database:
             raise MigrationError("no database was named", "Pass --database or set HMS_DATABASE")
         self.info = info
@@ -122,6 +137,16 @@ class Migrator:
         self.sql_root = sql_root
         self.include_roles = include_roles
         self.on_step = on_step or (lambda step: None)
+        # Only the project's own sql/ has companions; a test's scratch root has none.
+        self.companions = (Path(sql_root).resolve() == SQL_ROOT) if companions is None else companions
+
+    def companion_migrators(self) -> list["Migrator"]:
+        """Migrators of the companion schemas (applied before the main files)."""
+        if not self.companions:
+            return []
+        return [Migrator(self.info.with_database(companion_database(self.database, suffix)),
+                         sql_root=SQL_ROOT / folder, on_step=self.on_step, companions=False)
+                for suffix, folder in COMPANION_SCHEMAS]
 
     # -- reading -------------------------------------------------------------
     def files(self) -> list[SqlFile]:
@@ -159,7 +184,11 @@ class Migrator:
     def migrate(self, dry_run: bool = False) -> MigrationResult:
         """Apply what is pending; with dry_run, only return what would run."""
         if dry_run:
-            return MigrationResult(applied=[(step, 0) for step in self.plan()], dry_run=True)
+            steps = [step for companion in self.companion_migrators() for step in companion.plan()]
+            return MigrationResult(applied=[(step, 0) for step in steps + self.plan()], dry_run=True)
+        # Companions first: the role files grant on their tables (the Auditor reads the audit log).
+        companion_applied = [item for companion in self.companion_migrators()
+                             for item in companion.migrate().applied]
         conn = connect(self.info, database=None)
         try:
             dialect = dialects.for_connection(conn)
@@ -170,7 +199,7 @@ class Migrator:
                 with conn.cursor() as cur:
                     cur.execute(CREATE_HISTORY)
                 steps = self._plan(self._read_history(conn))
-                result = MigrationResult()
+                result = MigrationResult(applied=companion_applied)
                 for step in steps:
                     self.on_step(step)
                     elapsed = self._apply(conn, step)
@@ -307,7 +336,7 @@ def reset_role(conn, role: str, database: str) -> None:
 def revokes_for_grants(lines: list[str], database: str) -> list[str]:
     """Return the REVOKE statements undoing privilege GRANT lines on *.* or `database`."""
     revokes = []
-    scope = (f"`{database}`.", "*.*")
+    scope = (f"`{database}`.", "*.*") + tuple(f"`{database}{suffix}`." for suffix, _ in COMPANION_SCHEMAS)
     for line in lines:
         match = GRANT_LINE.match(line.strip())
         if not match or match.group("privs") == "USAGE" and not match.group("option"):

@@ -59,14 +59,15 @@ def discover(root: Path = SQL_ROOT) -> list[SqlFile]:
     versioned: list[SqlFile] = []
     repeatable: list[SqlFile] = []
     seen_versions: dict[int, str] = {}
+    prefix = _prefix(root)
     for group in VERSIONED_DIRS:
         for path in sorted((root / group).glob("*.sql")):
             match = VERSIONED_NAME.fullmatch(path.name)
             if not match:
-                raise SqlFileError(f"sql/{group}/{path.name} is not named V<number>__<object>.sql",
+                raise SqlFileError(f"{prefix}/{group}/{path.name} is not named V<number>__<object>.sql",
                                    "Rename it, e.g. V014__ward.sql")
             version = int(match.group(1))
-            rel = f"sql/{group}/{path.name}"
+            rel = f"{prefix}/{group}/{path.name}"
             if version in seen_versions:
                 raise SqlFileError(f"{rel} and {seen_versions[version]} share version {version}",
                                    "Give each versioned file its own number")
@@ -76,12 +77,20 @@ def discover(root: Path = SQL_ROOT) -> list[SqlFile]:
         for path in sorted((root / group).glob("*.sql")):
             match = REPEATABLE_NAME.fullmatch(path.name)
             if not match:
-                raise SqlFileError(f"sql/{group}/{path.name} is not named <object>.sql in lower case",
+                raise SqlFileError(f"{prefix}/{group}/{path.name} is not named <object>.sql in lower case",
                                    "Rename it after the object it creates")
-            repeatable.append(_load(path, f"sql/{group}/{path.name}", "repeatable", group,
+            repeatable.append(_load(path, f"{prefix}/{group}/{path.name}", "repeatable", group,
                                     match.group(1), None))
     versioned.sort(key=lambda f: f.version)
     return versioned + repeatable
+
+
+def _prefix(root: Path) -> str:
+    """How file names under `root` are shown: 'sql', or 'sql/console' for a companion root."""
+    try:
+        return Path(root).resolve().relative_to(SQL_ROOT.parent).as_posix()
+    except ValueError:
+        return "sql"
 
 
 def _load(path: Path, rel: str, kind: str, group: str, name: str, version: int | None) -> SqlFile:

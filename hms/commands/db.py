@@ -42,6 +42,10 @@ def migrate(settings: Settings, dry_run: bool) -> None:
 
     migrator = Migrator(info_from_settings(settings), on_step=announce)
     result = migrator.migrate(dry_run=dry_run)
+    if not dry_run:
+        # The console's service account (see hms/service_account.py) follows the schema.
+        from ..service_account import ensure as ensure_service_account
+        ensure_service_account(migrator.info, settings.home)
     if dry_run:
         for step, _ in result.applied:
             click.echo(f"would apply {step.sql_file.relpath} ({step.reason})")
