@@ -48,7 +48,7 @@ def problems(password: str, account: str | None = None) -> list[str]:
                          ("an upper-case letter", string.ascii_uppercase),
                          ("a digit", string.digits), ("a symbol", string.punctuation)):
         if not any(ch in chars for ch in password):
-            found.append(f"has no {label}")
+            found.append(f"lacks {label}")
     if account and len(account) >= 3 and account.lower() in password.lower():
         found.append("contains the account name")
     return found

@@ -12,7 +12,7 @@ COMMENT 'List hms-managed accounts with roles, default roles and lock state'
 BEGIN
     IF VERSION() LIKE '%MariaDB%' THEN
         SELECT g.User AS name, g.Host AS host,
-               IF(JSON_VALUE(g.Priv, '$.account_locked') = 'true', 1, 0) AS locked,
+               IF(COALESCE(JSON_EXTRACT(g.Priv, '$.account_locked'), 'false') = 'true', 1, 0) AS locked,
                GROUP_CONCAT(DISTINCT r.Role ORDER BY r.Role SEPARATOR ',') AS roles,
                COALESCE(JSON_VALUE(g.Priv, '$.default_role'), '') AS default_roles
           FROM mysql.global_priv AS g
