@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from hms.accounts import AccountError
@@ -16,7 +17,7 @@ from hms.roles import ROLES
 from . import db
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
-ROLE_CHOICES = [(role.name, f"{role.title} ({role.name})") for role in ROLES.values()]
+ROLE_CHOICES = [SelectChoice(role.name, f"{role.title} ({role.name})") for role in ROLES.values()]
 
 
 class NewAccountForm(FlaskForm):
