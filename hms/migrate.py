@@ -22,7 +22,8 @@ from . import dialect as dialects
 from . import errcodes
 from .db import ConnectionInfo, connect, error_code, server_message
 from .errors import MigrationError
-from .sqlfiles import SQL_ROOT, SqlFile, discover
+from . import sqlfiles
+from .sqlfiles import SqlFile, discover
 
 HISTORY_TABLE = "hms_schema_history"
 
@@ -113,13 +114,13 @@ class MigrationResult:
 class Migrator:
     """Applies and inspects the migrations of `sql_root` in the database `info.database`."""
 
-    def __init__(self, info: ConnectionInfo, sql_root: Path = SQL_ROOT, include_roles: bool = True,
+    def __init__(self, info: ConnectionInfo, sql_root: Path | None = None, include_roles: bool = True,
                  on_step: Callable[[Step], None] | None = None):
         if not info.database:
             raise MigrationError("no database was named", "Pass --database or set HMS_DATABASE")
         self.info = info
         self.database = info.database
-        self.sql_root = sql_root
+        self.sql_root = sql_root or sqlfiles.SQL_ROOT
         self.include_roles = include_roles
         self.on_step = on_step or (lambda step: None)
 
@@ -170,6 +171,8 @@ class Migrator:
                 with conn.cursor() as cur:
                     cur.execute(CREATE_HISTORY)
                 steps = self._plan(self._read_history(conn))
+                for step in steps:  # a malformed file stops the run before anything is applied
+                    step.sql_file.statements()
                 result = MigrationResult()
                 for step in steps:
                     self.on_step(step)
