@@ -176,3 +176,17 @@ def test_verify_reports_role_drift(fresh_database, server_info):
         with conn.cursor() as cur:
             cur.execute(f"REVOKE DELETE ON `{fresh_database.database}`.* FROM hms_qa")
         conn.close()
+
+
+def test_reapply_repairs_a_hand_dropped_trigger(fresh_database):
+    Migrator(fresh_database).migrate()
+    conn = connect(fresh_database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("DROP TRIGGER trg_department_medication_stock_update")
+    finally:
+        conn.close()
+    assert Migrator(fresh_database).migrate().applied == []  # unchanged files are not re-run
+    result = Migrator(fresh_database).migrate(reapply=True)
+    assert "sql/triggers/trg_department_medication_stock_update.sql" in {s.sql_file.relpath for s, _ in result.applied}
+    assert verify(fresh_database) == []
