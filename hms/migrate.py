@@ -22,7 +22,8 @@ from . import dialect as dialects
 from . import errcodes
 from .db import ConnectionInfo, connect, error_code, server_message
 from .errors import MigrationError
-from .sqlfiles import SQL_ROOT, SqlFile, discover
+from . import sqlfiles
+from .sqlfiles import SqlFile, discover
 
 HISTORY_TABLE = "hms_schema_history"
 
@@ -128,30 +129,32 @@ class MigrationResult:
 class Migrator:
     """Applies and inspects the migrations of `sql_root` in the database `info.database`."""
 
-    def __init__(self, info: ConnectionInfo, sql_root: Path = SQL_ROOT, include_roles: bool = True,
-                 on_step: Callable[[Step], None] | None = None, companions: bool | None = None):
+    def __init__(self, info: ConnectionInfo, sql_root: Path | None = None, include_roles: bool = True,
+                 on_step: Callable[[Step], None] | None = None, companions: bool = True,
+                 label: str = "sql"):
         if not info.database:
             raise MigrationError("no database was named", "Pass --database or set HMS_DATABASE")
         self.info = info
         self.database = info.database
-        self.sql_root = sql_root
+        self.sql_root = sql_root or sqlfiles.SQL_ROOT
         self.include_roles = include_roles
         self.on_step = on_step or (lambda step: None)
-        # Only the project's own sql/ has companions; a test's scratch root has none.
-        self.companions = (Path(sql_root).resolve() == SQL_ROOT) if companions is None else companions
+        self.companions = companions
+        self.label = label  # how file names are shown and recorded: sql/... or sql/console/...
 
     def companion_migrators(self) -> list["Migrator"]:
-        """Migrators of the companion schemas (applied before the main files)."""
+        """Migrators of the companion schemas whose folder exists under sql_root (applied first)."""
         if not self.companions:
             return []
         return [Migrator(self.info.with_database(companion_database(self.database, suffix)),
-                         sql_root=SQL_ROOT / folder, on_step=self.on_step, companions=False)
-                for suffix, folder in COMPANION_SCHEMAS]
+                         sql_root=Path(self.sql_root) / folder, on_step=self.on_step, companions=False,
+                         label=f"{self.label}/{folder}")
+                for suffix, folder in COMPANION_SCHEMAS if (Path(self.sql_root) / folder).is_dir()]
 
     # -- reading -------------------------------------------------------------
     def files(self) -> list[SqlFile]:
         """The migration files, in the order a run applies them."""
-        found = discover(self.sql_root)
+        found = discover(self.sql_root, label=self.label)
         if not self.include_roles:
             found = [f for f in found if f.group != "roles"]
         return found
@@ -175,20 +178,24 @@ class Migrator:
                 states.append(FileState(row.file, row.kind, "missing", row.checksum, row.checksum))
         return states
 
-    def plan(self) -> list[Step]:
+    def plan(self, reapply: bool = False) -> list[Step]:
         """The files the next run would apply, in order; raises on an edited versioned file."""
         history = self.history()
-        return self._plan(history)
+        return self._plan(history, reapply)
 
     # -- writing -------------------------------------------------------------
-    def migrate(self, dry_run: bool = False) -> MigrationResult:
-        """Apply what is pending; with dry_run, only return what would run."""
+    def migrate(self, dry_run: bool = False, reapply: bool = False) -> MigrationResult:
+        """Apply what is pending; with dry_run, only return what would run.
+
+        reapply re-runs every repeatable file (routines, triggers, roles) whatever its
+        checksum: the repair for an object dropped or altered by hand.
+        """
         if dry_run:
-            steps = [step for companion in self.companion_migrators() for step in companion.plan()]
-            return MigrationResult(applied=[(step, 0) for step in steps + self.plan()], dry_run=True)
+            steps = [step for companion in self.companion_migrators() for step in companion.plan(reapply)]
+            return MigrationResult(applied=[(step, 0) for step in steps + self.plan(reapply)], dry_run=True)
         # Companions first: the role files grant on their tables (the Auditor reads the audit log).
         companion_applied = [item for companion in self.companion_migrators()
-                             for item in companion.migrate().applied]
+                             for item in companion.migrate(reapply=reapply).applied]
         conn = connect(self.info, database=None)
         try:
             dialect = dialects.for_connection(conn)
@@ -198,7 +205,9 @@ class Migrator:
                 conn.select_db(self.database)
                 with conn.cursor() as cur:
                     cur.execute(CREATE_HISTORY)
-                steps = self._plan(self._read_history(conn))
+                steps = self._plan(self._read_history(conn), reapply)
+                for step in steps:  # a malformed file stops the run before anything is applied
+                    step.sql_file.statements()
                 result = MigrationResult(applied=companion_applied)
                 for step in steps:
                     self.on_step(step)
@@ -239,7 +248,7 @@ class Migrator:
                 state = "failed"
         return FileState(sql_file.relpath, sql_file.kind, state, current, applied, sql_file)
 
-    def _plan(self, history: list[HistoryRow]) -> list[Step]:
+    def _plan(self, history: list[HistoryRow], reapply: bool = False) -> list[Step]:
         states = [self._state(f, history) for f in self.files()]
         edited = [s for s in states if s.kind == "versioned" and s.state == "changed"]
         if edited:
@@ -255,7 +264,9 @@ class Migrator:
         for state in states:
             sql_file = state.sql_file
             if state.state == "applied":
-                if sql_file.group == "roles" and routine_changed:
+                if sql_file.kind == "repeatable" and reapply:
+                    steps.append(Step(sql_file, "re-applied on request"))
+                elif sql_file.group == "roles" and routine_changed:
                     steps.append(Step(sql_file, "routines were re-created"))
                 continue
             reason = {"pending": "new", "changed": "changed", "failed": "retry after failure"}[state.state]

@@ -54,12 +54,12 @@ class Statement:
     line: int
 
 
-def discover(root: Path = SQL_ROOT) -> list[SqlFile]:
+def discover(root: Path = SQL_ROOT, label: str = "sql") -> list[SqlFile]:
     """Return every migration file under `root`: versioned by version, then repeatables by group."""
     versioned: list[SqlFile] = []
     repeatable: list[SqlFile] = []
     seen_versions: dict[int, str] = {}
-    prefix = _prefix(root)
+    prefix = label  # how names are shown: sql/... (or sql/console/... for a companion schema)
     for group in VERSIONED_DIRS:
         for path in sorted((root / group).glob("*.sql")):
             match = VERSIONED_NAME.fullmatch(path.name)
@@ -83,14 +83,6 @@ def discover(root: Path = SQL_ROOT) -> list[SqlFile]:
                                     match.group(1), None))
     versioned.sort(key=lambda f: f.version)
     return versioned + repeatable
-
-
-def _prefix(root: Path) -> str:
-    """How file names under `root` are shown: 'sql', or 'sql/console' for a companion root."""
-    try:
-        return Path(root).resolve().relative_to(SQL_ROOT.parent).as_posix()
-    except ValueError:
-        return "sql"
 
 
 def _load(path: Path, rel: str, kind: str, group: str, name: str, version: int | None) -> SqlFile:

@@ -239,7 +239,7 @@ def test_a_creation_that_fails_after_create_user_is_undone(server_info, fresh_da
             cur.execute(f"GRANT ALL PRIVILEGES ON `{console}`.* TO %s@'%%'", (limited,))
             cur.execute(f"CREATE DATABASE `{console}`")
         definer = server_info.with_login(limited, password).with_database(console)
-        Migrator(definer, sql_root=SQL_ROOT / "console", companions=False).migrate()
+        Migrator(definer, sql_root=SQL_ROOT / "console", companions=False, label="sql/console").migrate()
         conn = connect(definer)
         try:
             target = "t_half_" + fresh_database.database[-6:]
