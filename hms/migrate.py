@@ -124,6 +124,8 @@ class MigrationResult:
 
     applied: list[tuple[Step, int]] = field(default_factory=list)
     dry_run: bool = False
+    # Files of the companion schemas (<database>_console), applied before `applied`.
+    companions: list[tuple[Step, int]] = field(default_factory=list)
 
 
 class Migrator:
@@ -192,7 +194,8 @@ class Migrator:
         """
         if dry_run:
             steps = [step for companion in self.companion_migrators() for step in companion.plan(reapply)]
-            return MigrationResult(applied=[(step, 0) for step in steps + self.plan(reapply)], dry_run=True)
+            return MigrationResult(applied=[(step, 0) for step in self.plan(reapply)], dry_run=True,
+                                   companions=[(step, 0) for step in steps])
         # Companions first: the role files grant on their tables (the Auditor reads the audit log).
         companion_applied = [item for companion in self.companion_migrators()
                              for item in companion.migrate(reapply=reapply).applied]
@@ -208,7 +211,7 @@ class Migrator:
                 steps = self._plan(self._read_history(conn), reapply)
                 for step in steps:  # a malformed file stops the run before anything is applied
                     step.sql_file.statements()
-                result = MigrationResult(applied=companion_applied)
+                result = MigrationResult(companions=companion_applied)
                 for step in steps:
                     self.on_step(step)
                     elapsed = self._apply(conn, step)
