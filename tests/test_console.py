@@ -179,7 +179,7 @@ def test_bad_input_comes_back_with_the_reason_changes_nothing_and_is_audited(aut
         assert password not in " ".join(str(r) for r in rows)
 
 
-def test_detail_change_role_reset_password_lock_unlock_and_delete(auth, db, migrated, new_name):
+def test_detail_change_role_reset_password_lock_unlock_and_delete(auth, db, migrated, new_name, dialect):
     auth.login()
     name = new_name()
     auth.post("/accounts/new", {"name": name, "host": "%", "role": "analyst", "password": "Console-Pass-77!"},
@@ -191,10 +191,8 @@ def test_detail_change_role_reset_password_lock_unlock_and_delete(auth, db, migr
     response = auth.post(f"{detail}/role", {"role": "developer"}, detail)
     assert response.status_code == 302
     assert "Role changed to developer" in auth.client.get(detail).get_data(as_text=True)
-    assert query(db, "SELECT COUNT(*) FROM mysql.roles_mapping WHERE User = %s AND Role = 'hms_developer'"
-                 if "MariaDB" in db.get_server_info() else
-                 "SELECT COUNT(*) FROM mysql.role_edges WHERE TO_USER = %s AND FROM_USER = 'hms_developer'",
-                 (name,))[0][0] == 1
+    assert query(db, dialect.role_membership_sql(), (name, "%", "hms_developer"))[0][0] == 1
+    assert query(db, dialect.role_membership_sql(), (name, "%", "hms_analyst"))[0][0] == 0
 
     response = auth.post(f"{detail}/password", {"password": "Second-Pass-88!"}, detail)
     assert response.status_code == 200 and "The password you gave is set" in response.get_data(as_text=True)
