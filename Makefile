@@ -11,7 +11,8 @@ help:
 	@echo "make demo   install, start the embedded server, migrate, seed a demo dataset, serve the console"
 	@echo "make test   install, then run the whole test suite against a real throwaway server"
 
-$(BIN)/.installed: pyproject.toml
+# Re-installed when the dependencies or the set of top-level packages change.
+$(BIN)/.installed: pyproject.toml $(wildcard */__init__.py)
 	scripts/system-packages.sh venv server
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'

@@ -170,9 +170,10 @@ class Migrator:
             conn.close()
 
     def status(self) -> list[FileState]:
-        """Each file's state, then files the history knows that are gone from sql/."""
+        """Each file's state (companion schemas' first), then files gone from sql/."""
         history = self.history()
-        states = [self._state(f, history) for f in self.files()]
+        companions = [state for companion in self.companion_migrators() for state in companion.status()]
+        states = companions + [self._state(f, history) for f in self.files()]
         known = {f.relpath for f in self.files()}
         for row in history:
             if row.file not in known and row.success:

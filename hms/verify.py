@@ -33,6 +33,11 @@ def verify(info: ConnectionInfo, sql_root=None) -> list[str]:
         try:
             Migrator(info.with_database(scratch), sql_root=sql_root, include_roles=False).migrate()
             problems += catalog.differences(catalog.snapshot(conn, database), catalog.snapshot(conn, scratch))
+            for suffix, folder in COMPANION_SCHEMAS:
+                if (migrator.sql_root / folder).is_dir():
+                    live = catalog.snapshot(conn, f"{database}{suffix}")
+                    expected = catalog.snapshot(conn, f"{scratch}{suffix}")
+                    problems += [f"{folder} schema: {line}" for line in catalog.differences(live, expected)]
             role_files = [f for f in migrator.files() if f.group == "roles"]
             problems += _role_differences(conn, info, role_files, scratch)
         finally:
