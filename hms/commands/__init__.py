@@ -1,6 +1,7 @@
 """The `hms` subcommand groups, one module per area."""
 
 from .db import db
+from .seed import seed
 from .server import server
 
-GROUPS = [server, db]
+GROUPS = [server, db, seed]
