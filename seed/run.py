@@ -25,6 +25,7 @@ from hms.migrate import Migrator
 
 from . import load, scale
 from .generate import Chunk, Plan, write_chunk
+from .world import world
 
 # Room on disk for this many chunk files per worker, beyond the one being loaded.
 AHEAD_PER_WORKER = 2
@@ -167,8 +168,11 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     result = SeedResult(plan, chunks_skipped=len(plan.chunks()) - len(todo))
     started = time.monotonic()
     spool = Path(tempfile.mkdtemp(prefix="hms-seed-", dir=spool_parent))
-    # The pool is made before any connection or progress thread exists, so forked
-    # workers inherit neither.
+    # Build the pools and calendars once here: forked workers inherit them instead
+    # of each spending seconds on Faker. The pool is made before any connection or
+    # progress thread exists, so forked workers inherit neither.
+    warm = world(plan.seed, plan.scale, plan.as_of)
+    warm.pools, warm.date_strings, warm.doctor_department, warm.stocked
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = context.Pool(options.workers)
     try:

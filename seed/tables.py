@@ -78,7 +78,9 @@ def department(w: World, lo: int, hi: int, rng) -> dict:
     ids = np.arange(lo, hi) + 1
     return {"department_id": ids.tolist(), "name": names,
             "location": [catalog.DEPARTMENTS[n][0] for n in names],
-            "phone": [f"+1-555-010-{1000 + i:04d}" for i in ids.tolist()]}
+            "phone": [f"+1-555-010-{1000 + i:04d}" for i in ids.tolist()],
+            # Written, not left to DEFAULT CURRENT_TIMESTAMP, so a reload gives the same rows.
+            "created_at": w.datetimes(np.full(len(ids), w.today - 15 * 365), np.full(len(ids), 8 * 60)).tolist()}
 
 
 def medication(w: World, lo: int, hi: int, rng) -> dict:
@@ -342,7 +344,7 @@ GENERATORS = {
 }
 # The columns each generator fills, in file order (generated columns and defaults left out).
 COLUMNS = {
-    "department": ("department_id", "name", "location", "phone"),
+    "department": ("department_id", "name", "location", "phone", "created_at"),
     "medication": ("medication_id", "name", "form", "strength", "manufacturer", "unit_price"),
     "department_medication": ("department_id", "medication_id", "stock_quantity"),
     "receptionist": ("receptionist_id", "first_name", "last_name", "email", "phone", "hire_date"),
