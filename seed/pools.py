@@ -19,7 +19,7 @@ from faker.providers.person.en_US import Provider as PersonProvider
 
 from . import catalog
 
-STREETS = 20_000
+STREETS = 3_000
 CITIES = 2_000
 AREA_CODES = 300
 
@@ -65,7 +65,8 @@ def build(seed: int) -> Pools:
     female, female_p = _weighted(PersonProvider.first_names_female)
     male, male_p = _weighted(PersonProvider.first_names_male)
     last, last_p = _weighted(PersonProvider.last_names)
-    streets = np.array([_clean(fake.street_address()) for _ in range(STREETS)], dtype=object)
+    # Street names only; house numbers and flats are drawn per row (tables.py).
+    streets = np.array(sorted({_clean(fake.street_name()) for _ in range(STREETS)}), dtype=object)
     cities = np.array(sorted({_clean(fake.city()) for _ in range(CITIES)}), dtype=object)
     domains = np.array(sorted({fake.free_email_domain() for _ in range(50)}), dtype=object)
     area = np.array(sorted({int(fake.numerify("%##")) for _ in range(AREA_CODES)}), dtype=object)

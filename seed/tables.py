@@ -64,6 +64,16 @@ class Cents(np.ndarray):
     """An amount of money in cents; written as 'units.cc' (DECIMAL) without float formatting."""
 
 
+NUMBERS = np.array([str(i) for i in range(100_000)], dtype=object)
+
+
+def _addresses(rng, streets: np.ndarray, n: int) -> np.ndarray:
+    """'<house number> <street>', a third with ' Apt. <n>', like Faker's street_address()."""
+    house = NUMBERS[rng.integers(1, 99_999, size=n)]
+    flat = np.where(rng.random(n) < 0.33, " Apt. " + NUMBERS[rng.integers(1, 999, size=n)], "")
+    return house + " " + _choice(rng, streets, n) + flat
+
+
 def _money(cents: np.ndarray) -> Cents:
     return np.asarray(cents, dtype=np.int64).view(Cents)
 
@@ -185,7 +195,7 @@ def patient(w: World, lo: int, hi: int, rng) -> dict:
     return {"patient_id": ids.tolist(), "first_name": first.tolist(), "last_name": last.tolist(),
             "date_of_birth": w.dates(born).tolist(), "gender": GENDERS[gender].tolist(), "blood_type": blood.tolist(),
             "phone": _phones(w, rng, "patient", ids).tolist(), "email": email.tolist(),
-            "address": _choice(rng, p.streets, n).tolist(), "city": _choice(rng, p.cities, n).tolist(),
+            "address": _addresses(rng, p.streets, n).tolist(), "city": _choice(rng, p.cities, n).tolist(),
             "registered_by": (rng.choice(w.counts["receptionist"], size=n) + 1).tolist(),
             "registered_at": w.datetimes(registered, minute).tolist()}
 
