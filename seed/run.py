@@ -178,9 +178,10 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     try:
         admin = connect(info)
         try:
-            load.drop_secondary_indexes(admin, info.database)
-            with load.LoaderAccount(info) as loader_info:
-                _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk)
+            if todo:   # a finished load resumed again only makes sure the indexes exist
+                load.drop_secondary_indexes(admin, info.database)
+                with load.LoaderAccount(info) as loader_info:
+                    _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk)
             pool.close()
             index_started = time.monotonic()
             _build_indexes(admin, info.database, quiet)

@@ -166,6 +166,9 @@ def test_resume_after_interrupt_gives_identical_contents(make_database):
     assert result.chunks_skipped == len(loaded)
     assert checksums(info) == checksums(reference)
     assert verify_schema(info) == []
+    again = run(info, resumed, quiet=True, chunk_rows=1000)
+    assert (again.chunks_loaded, again.rows_loaded) == (0, 0)
+    assert verify_schema(info) == []
 
 
 def test_resume_refuses_another_seed(seeded_two_workers):
