@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HMS    := $(BIN)/hms
 export HMS_HOME ?= $(CURDIR)/.hms
+# About a minute of loading on a 2-core machine; the demo re-run resumes or finds it done.
+DEMO_SCALE ?= 0.05
 
 .PHONY: help install demo test clean
 
@@ -24,6 +26,7 @@ demo: install
 	$(HMS) server start
 	$(HMS) db migrate
 	$(HMS) db verify
+	$(HMS) seed --scale $(DEMO_SCALE) --resume
 	@echo "creating the console admin 'admin' (its password is printed once, below)"
 	$(HMS) console create-admin admin --reset
 	@HMS_SECRET_KEY="$${HMS_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \

@@ -3,8 +3,9 @@
 from .console import console
 from .db import db
 from .roles import roles
+from .seed import seed
 from .server import server
 from .users import users
 
-GROUPS = [server, db]
+GROUPS = [server, db, seed]
 GROUPS += [users, roles, console]
