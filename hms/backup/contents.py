@@ -45,6 +45,16 @@ def checksum_sql(schema: str, table: str, columns: list[str]) -> str:
             f"FROM {quote(schema)}.{quote(table)}")
 
 
+def row_counts(conn, schema: str) -> dict[str, int]:
+    """Return {table: exact COUNT(*)} for every base table in `schema` (in the caller's snapshot)."""
+    counts = {}
+    with conn.cursor() as cur:
+        for table in table_names(conn, schema):
+            cur.execute(f"SELECT COUNT(*) FROM {quote(schema)}.{quote(table)}")
+            counts[table] = int(cur.fetchone()[0])
+    return counts
+
+
 def table_stats(conn, schema: str) -> tuple[dict[str, int], dict[str, int]]:
     """Return ({table: rows}, {table: checksum}) for every base table in `schema`.
 
@@ -76,7 +86,9 @@ def _digest(value) -> str:
 def compare(label_have: str, have: dict, label_want: str, want: dict) -> list[str]:
     """Return one line per table or object that differs between two descriptions.
 
-    Each description is {"tables": {t: rows}, "checksums": {t: crc}, "objects": {kind: {name: digest}}}.
+    A description has "tables" ({t: rows}) and "objects" ({kind: {name: digest}}), and
+    may have "checksums" ({t: crc}) and "digests" ({t: sha256}): these are compared
+    when both sides have them.
     """
     lines: list[str] = []
     tables_have, tables_want = have["tables"], want["tables"]
@@ -88,10 +100,13 @@ def compare(label_have: str, have: dict, label_want: str, want: dict) -> list[st
         if tables_have[table] != tables_want[table]:
             lines.append(f"table {table}: {tables_have[table]} rows in {label_have}, "
                          f"{tables_want[table]} in {label_want}")
-        elif have["checksums"].get(table) != want["checksums"].get(table):
-            lines.append(f"table {table}: same row count but different contents in {label_have} "
-                         f"and {label_want} (checksum {have['checksums'].get(table)} "
-                         f"vs {want['checksums'].get(table)})")
+            continue
+        for key in ("checksums", "digests"):
+            if key in have and key in want and have[key].get(table) != want[key].get(table):
+                lines.append(f"table {table}: same row count but different contents in {label_have} "
+                             f"and {label_want} ({key[:-1]} {_short(have[key].get(table))} "
+                             f"vs {_short(want[key].get(table))})")
+                break
     for kind in OBJECT_KINDS:
         objs_have, objs_want = have["objects"].get(kind, {}), want["objects"].get(kind, {})
         for name in sorted(set(objs_want) - set(objs_have)):
@@ -102,6 +117,10 @@ def compare(label_have: str, have: dict, label_want: str, want: dict) -> list[st
             if objs_have[name] != objs_want[name]:
                 lines.append(f"{kind} {name}: definition differs between {label_have} and {label_want}")
     return lines
+
+
+def _short(value) -> str:
+    return str(value)[:12] if value is not None else "none"
 
 
 def describe(conn, schema: str) -> dict:

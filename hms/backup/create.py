@@ -1,7 +1,7 @@
 """`hms backup create`: a consistent, checked, compressed dump with its manifest.
 
-The dump tool runs with --single-transaction. To record exact row counts and
-checksums of the same snapshot, our own session takes FLUSH TABLES WITH READ LOCK,
+The dump tool runs with --single-transaction. To record exact row counts of the
+same snapshot, our own session takes FLUSH TABLES WITH READ LOCK,
 opens its snapshot, starts the dump tool and releases the lock as soon as the tool's
 snapshot has begun: writers wait milliseconds, both snapshots see the same commits.
 The file is written under a hidden temporary name, checked, fsynced and only then
@@ -28,7 +28,7 @@ from ..db import ConnectionInfo, connect, defaults_file, error_code, server_mess
 from . import contents
 from .manifest import (PARTIAL_PREFIX, Backup, BackupError, Manifest, manifest_path, new_name,
                        write_json_atomically)
-from .stream import DumpStream, HashingWriter
+from .stream import DumpStream, HashingWriter, NullSink
 
 LOCK_WAIT_SECONDS = 30
 SNAPSHOT_WAIT_SECONDS = 120
@@ -64,7 +64,7 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
         final = directory / name
         partial = directory / (PARTIAL_PREFIX + name)
         try:
-            stats, sink, stream = _dump(conn, info, dialect, dump_bin, partial, progress, on_started)
+            rows, sink, stream = _dump(conn, info, dialect, dump_bin, partial, progress, on_started)
             objects = contents.object_digests(conn, database)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -72,10 +72,9 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
             raise
     finally:
         conn.close()
-    rows, sums = stats
     manifest = Manifest(database=database, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         bytes=sink.bytes, sha256=sink.sha256.hexdigest(), server_version=version,
-                        dump_tool=Path(dump_bin).name, tables=rows, checksums=sums, objects=objects,
+                        dump_tool=Path(dump_bin).name, tables=rows, digests=stream.digests, objects=objects,
                         seconds=round(time.monotonic() - started, 3))
     try:
         os.replace(partial, final)
@@ -90,69 +89,93 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
 
 
 def _dump(conn, info, dialect, dump_bin, partial: Path, progress, on_started):
-    """Run the dump into `partial`; return ((rows, checksums), sink, stream) of one snapshot."""
-    database = info.database
+    """Run the dump into `partial`; return (row counts of the same snapshot, sink, stream)."""
     try:
         handle = open(partial, "xb")
     except OSError as exc:
         raise _write_error(exc, partial.parent) from None
-    with handle, defaults_file(info) as cnf:
+    with handle:
         sink = HashingWriter(handle)
+        counts: dict[str, int] = {}
         _lock_and_snapshot(conn)
-        locked = True
-        command = [dump_bin, f"--defaults-extra-file={cnf}", *dialects.dump_options(dialect), "--", database]
-        try:
-            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE)
-        except OSError as exc:
-            _unlock(conn)
-            raise BackupError(f"{Path(dump_bin).name} could not be started ({exc.strerror})",
-                              "Check the client tools are installed") from None
-        stderr_chunks: list[bytes] = []
-        err_thread = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)
-        err_thread.start()
-        stream = DumpStream(proc.stdout, sink, progress)
-        stream.abort = proc.kill
-        stream.start()
-        stats = None
-        stats_error: BaseException | None = None
-        try:
-            if on_started:
-                on_started(proc)
-            stream.snapshot_started.wait(SNAPSHOT_WAIT_SECONDS)
-            _unlock(conn)
-            locked = False
+
+        def during(stream: DumpStream, proc: subprocess.Popen) -> None:
             try:
-                stats = contents.table_stats(conn, database)
+                if on_started:
+                    on_started(proc)
+                stream.snapshot_started.wait(SNAPSHOT_WAIT_SECONDS)
+            finally:
+                _unlock(conn)
+            try:
+                counts.update(contents.row_counts(conn, info.database))
             except pymysql.err.MySQLError as exc:
-                stats_error = exc
-            with contextlib.suppress(pymysql.err.MySQLError):
-                conn.rollback()
-        finally:
-            if locked:
+                raise BackupError(f"counting rows in the dump's snapshot failed: {server_message(exc)}",
+                                  "Check the account may SELECT every table") from None
+            finally:
                 with contextlib.suppress(pymysql.err.MySQLError):
-                    _unlock(conn)
-            stream.join()
-            code = proc.wait()
-            err_thread.join()
-            proc.stdout.close()
-            proc.stderr.close()
-        if stream.error is not None:
-            proc_kill(proc)
-            if isinstance(stream.error, OSError):
-                raise _write_error(stream.error, partial.parent) from None
-            raise stream.error
-        stderr = b"".join(stderr_chunks).decode("utf-8", "replace")
-        _check_dump(dump_bin, code, stderr, stream)
-        if stats_error is not None:
-            raise BackupError(f"counting rows in the dump's snapshot failed: {server_message(stats_error)}",
-                              "Check the account may SELECT every table") from None
+                    conn.rollback()
+
+        try:
+            stream = run_dump(info, dialect, dump_bin, sink, progress=progress, during=during)
+        except OSError as exc:
+            raise _write_error(exc, partial.parent) from None
+        finally:
+            with contextlib.suppress(pymysql.err.MySQLError):
+                _unlock(conn)
         try:
             handle.flush()
             os.fsync(handle.fileno())
         except OSError as exc:
             raise _write_error(exc, partial.parent) from None
-    return stats, sink, stream
+    return counts, sink, stream
+
+
+def dump_digests(info: ConnectionInfo, dialect: dialects.Dialect, database: str) -> dict[str, str]:
+    """Return {table: sha256 of its data section} of a fresh dump of `database` (nothing is written)."""
+    dump_bin = dialect.dump_binary()
+    if dump_bin is None:
+        raise BackupError(f"no {' or '.join(dialect.dump_names)} was found on PATH",
+                          "Install the server's client package (mariadb-client or mysql-client)")
+    return run_dump(info.with_database(database), dialect, dump_bin, NullSink(), compress=False).digests
+
+
+def run_dump(info: ConnectionInfo, dialect, dump_bin: str, sink, *, compress: bool = True, progress=None,
+             during: Callable[[DumpStream, subprocess.Popen], None] | None = None) -> DumpStream:
+    """Run the dump tool on `info.database` into `sink`; return its checked stream.
+
+    `during` runs while the dump streams. Raises BackupError when the tool fails,
+    complains, or stops before its completion trailer; OSError when writing fails.
+    """
+    with defaults_file(info) as cnf:
+        command = [dump_bin, f"--defaults-extra-file={cnf}", *dialects.dump_options(dialect), "--", info.database]
+        try:
+            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise BackupError(f"{Path(dump_bin).name} could not be started ({exc.strerror})",
+                              "Check the client tools are installed") from None
+        stderr_chunks: list[bytes] = []
+        err_thread = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)
+        err_thread.start()
+        stream = DumpStream(proc.stdout, sink, progress, compress=compress)
+        stream.abort = proc.kill
+        stream.start()
+        try:
+            if during:
+                during(stream, proc)
+        except BaseException:
+            proc_kill(proc)
+            raise
+        finally:
+            stream.join()
+            code = proc.wait()
+            err_thread.join()
+            proc.stdout.close()
+            proc.stderr.close()
+    if stream.error is not None:
+        raise stream.error
+    _check_dump(dump_bin, code, b"".join(stderr_chunks).decode("utf-8", "replace"), stream)
+    return stream
 
 
 def _lock_and_snapshot(conn) -> None:

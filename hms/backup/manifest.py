@@ -43,7 +43,7 @@ class Manifest:
     server_version: str
     dump_tool: str
     tables: dict[str, int]
-    checksums: dict[str, int] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # table: sha256 of its data section
     objects: dict[str, dict[str, str]] = field(default_factory=dict)
     seconds: float = 0.0
     format: str = FORMAT

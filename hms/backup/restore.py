@@ -17,7 +17,7 @@ from ..config import check_database_name
 from ..db import ConnectionInfo, connect, error_code, server_message
 from . import contents
 from .contents import quote
-from .create import create_backup
+from .create import create_backup, dump_digests
 from .load import load_into
 from .manifest import Backup, BackupError, open_backup
 
@@ -111,7 +111,8 @@ def verify_backup(info: ConnectionInfo, path: Path | str, *, compare_source: boo
         try:
             load_into(info, dialect, backup.path, scratch, progress)
             restored = contents.describe(conn, scratch)
-            recorded = {"tables": manifest.tables, "checksums": manifest.checksums, "objects": manifest.objects}
+            restored["digests"] = dump_digests(info, dialect, scratch)
+            recorded = {"tables": manifest.tables, "digests": manifest.digests, "objects": manifest.objects}
             result.problems += contents.compare("the restored copy", restored, "the manifest", recorded)
             source_exists, _ = _target_state(conn, manifest.database)
             if compare_source and source_exists:
