@@ -23,6 +23,10 @@ demo: install
 	$(HMS) server start
 	$(HMS) db migrate
 	$(HMS) db verify
+	@echo "creating the console admin 'admin' (its password is printed once, below)"
+	$(HMS) console create-admin admin --reset
+	@HMS_SECRET_KEY="$${HMS_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
+		$(HMS) console run --host 127.0.0.1 --port 5000
 
 test: install
 	scripts/system-packages.sh browser

@@ -22,7 +22,8 @@ from . import dialect as dialects
 from . import errcodes
 from .db import ConnectionInfo, connect, error_code, server_message
 from .errors import MigrationError
-from .sqlfiles import SQL_ROOT, SqlFile, discover
+from . import sqlfiles
+from .sqlfiles import SqlFile, discover
 
 HISTORY_TABLE = "hms_schema_history"
 
@@ -56,6 +57,21 @@ VALUES (%s, %s, %s, %s, CURRENT_USER(), %s, %s, %s)
 """
 
 LOCK_WAIT_SECONDS = 0
+
+# Schemas migrated together with the main one, each from its own folder under sql/
+# and named <database><suffix>. sql/console holds the console's admins, audit log and
+# the account procedures: kept out of the main schema, where hms_admin holds ALL
+# PRIVILEGES (EXECUTE included) and every role may SELECT.
+COMPANION_SCHEMAS: tuple[tuple[str, str], ...] = (("_console", "console"),)
+
+
+def companion_database(database: str, suffix: str = "_console") -> str:
+    """Return the name of `database`'s companion schema, e.g. hms_console."""
+    name = f"{database}{suffix}"
+    if len(name) > 64:
+        raise MigrationError(f"the companion schema name '{name}' is longer than 64 characters",
+                             f"Use a database name of at most {64 - len(suffix)} characters")
+    return name
 
 # A GRANT line from SHOW GRANTS: privileges, target, grantee, optional grant option.
 GRANT_LINE = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<target>\S+(?: \S+)?) TO (?P<grantee>\S+)"
@@ -108,25 +124,39 @@ class MigrationResult:
 
     applied: list[tuple[Step, int]] = field(default_factory=list)
     dry_run: bool = False
+    # Files of the companion schemas (<database>_console), applied before `applied`.
+    companions: list[tuple[Step, int]] = field(default_factory=list)
 
 
 class Migrator:
     """Applies and inspects the migrations of `sql_root` in the database `info.database`."""
 
-    def __init__(self, info: ConnectionInfo, sql_root: Path = SQL_ROOT, include_roles: bool = True,
-                 on_step: Callable[[Step], None] | None = None):
+    def __init__(self, info: ConnectionInfo, sql_root: Path | None = None, include_roles: bool = True,
+                 on_step: Callable[[Step], None] | None = None, companions: bool = True,
+                 label: str = "sql"):
         if not info.database:
             raise MigrationError("no database was named", "Pass --database or set HMS_DATABASE")
         self.info = info
         self.database = info.database
-        self.sql_root = sql_root
+        self.sql_root = sql_root or sqlfiles.SQL_ROOT
         self.include_roles = include_roles
         self.on_step = on_step or (lambda step: None)
+        self.companions = companions
+        self.label = label  # how file names are shown and recorded: sql/... or sql/console/...
+
+    def companion_migrators(self) -> list["Migrator"]:
+        """Migrators of the companion schemas whose folder exists under sql_root (applied first)."""
+        if not self.companions:
+            return []
+        return [Migrator(self.info.with_database(companion_database(self.database, suffix)),
+                         sql_root=Path(self.sql_root) / folder, on_step=self.on_step, companions=False,
+                         label=f"{self.label}/{folder}")
+                for suffix, folder in COMPANION_SCHEMAS if (Path(self.sql_root) / folder).is_dir()]
 
     # -- reading -------------------------------------------------------------
     def files(self) -> list[SqlFile]:
         """The migration files, in the order a run applies them."""
-        found = discover(self.sql_root)
+        found = discover(self.sql_root, label=self.label)
         if not self.include_roles:
             found = [f for f in found if f.group != "roles"]
         return found
@@ -150,16 +180,25 @@ class Migrator:
                 states.append(FileState(row.file, row.kind, "missing", row.checksum, row.checksum))
         return states
 
-    def plan(self) -> list[Step]:
+    def plan(self, reapply: bool = False) -> list[Step]:
         """The files the next run would apply, in order; raises on an edited versioned file."""
         history = self.history()
-        return self._plan(history)
+        return self._plan(history, reapply)
 
     # -- writing -------------------------------------------------------------
-    def migrate(self, dry_run: bool = False) -> MigrationResult:
-        """Apply what is pending; with dry_run, only return what would run."""
+    def migrate(self, dry_run: bool = False, reapply: bool = False) -> MigrationResult:
+        """Apply what is pending; with dry_run, only return what would run.
+
+        reapply re-runs every repeatable file (routines, triggers, roles) whatever its
+        checksum: the repair for an object dropped or altered by hand.
+        """
         if dry_run:
-            return MigrationResult(applied=[(step, 0) for step in self.plan()], dry_run=True)
+            steps = [step for companion in self.companion_migrators() for step in companion.plan(reapply)]
+            return MigrationResult(applied=[(step, 0) for step in self.plan(reapply)], dry_run=True,
+                                   companions=[(step, 0) for step in steps])
+        # Companions first: the role files grant on their tables (the Auditor reads the audit log).
+        companion_applied = [item for companion in self.companion_migrators()
+                             for item in companion.migrate(reapply=reapply).applied]
         conn = connect(self.info, database=None)
         try:
             dialect = dialects.for_connection(conn)
@@ -169,8 +208,10 @@ class Migrator:
                 conn.select_db(self.database)
                 with conn.cursor() as cur:
                     cur.execute(CREATE_HISTORY)
-                steps = self._plan(self._read_history(conn))
-                result = MigrationResult()
+                steps = self._plan(self._read_history(conn), reapply)
+                for step in steps:  # a malformed file stops the run before anything is applied
+                    step.sql_file.statements()
+                result = MigrationResult(companions=companion_applied)
                 for step in steps:
                     self.on_step(step)
                     elapsed = self._apply(conn, step)
@@ -210,7 +251,7 @@ class Migrator:
                 state = "failed"
         return FileState(sql_file.relpath, sql_file.kind, state, current, applied, sql_file)
 
-    def _plan(self, history: list[HistoryRow]) -> list[Step]:
+    def _plan(self, history: list[HistoryRow], reapply: bool = False) -> list[Step]:
         states = [self._state(f, history) for f in self.files()]
         edited = [s for s in states if s.kind == "versioned" and s.state == "changed"]
         if edited:
@@ -226,7 +267,9 @@ class Migrator:
         for state in states:
             sql_file = state.sql_file
             if state.state == "applied":
-                if sql_file.group == "roles" and routine_changed:
+                if sql_file.kind == "repeatable" and reapply:
+                    steps.append(Step(sql_file, "re-applied on request"))
+                elif sql_file.group == "roles" and routine_changed:
                     steps.append(Step(sql_file, "routines were re-created"))
                 continue
             reason = {"pending": "new", "changed": "changed", "failed": "retry after failure"}[state.state]
@@ -307,7 +350,7 @@ def reset_role(conn, role: str, database: str) -> None:
 def revokes_for_grants(lines: list[str], database: str) -> list[str]:
     """Return the REVOKE statements undoing privilege GRANT lines on *.* or `database`."""
     revokes = []
-    scope = (f"`{database}`.", "*.*")
+    scope = (f"`{database}`.", "*.*") + tuple(f"`{database}{suffix}`." for suffix, _ in COMPANION_SCHEMAS)
     for line in lines:
         match = GRANT_LINE.match(line.strip())
         if not match or match.group("privs") == "USAGE" and not match.group("option"):

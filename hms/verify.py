@@ -14,11 +14,11 @@ import pymysql
 
 from . import catalog
 from .db import ConnectionInfo, connect, database_error
-from .migrate import GRANT_LINE, Migrator
-from .sqlfiles import SQL_ROOT, SqlFile, split_statements
+from .migrate import COMPANION_SCHEMAS, GRANT_LINE, Migrator
+from .sqlfiles import SqlFile, split_statements
 
 
-def verify(info: ConnectionInfo, sql_root=SQL_ROOT) -> list[str]:
+def verify(info: ConnectionInfo, sql_root=None) -> list[str]:
     """Return every difference between database `info.database` and sql/; empty when clean."""
     database = info.database
     migrator = Migrator(info, sql_root=sql_root)
@@ -38,6 +38,8 @@ def verify(info: ConnectionInfo, sql_root=SQL_ROOT) -> list[str]:
         finally:
             with conn.cursor() as cur:
                 cur.execute(f"DROP DATABASE IF EXISTS `{scratch}`")
+                for suffix, _ in COMPANION_SCHEMAS:
+                    cur.execute(f"DROP DATABASE IF EXISTS `{scratch}{suffix}`")
     finally:
         conn.close()
     return problems
@@ -90,11 +92,14 @@ def _grants(conn, role: str, schema: str, as_schema: str, as_role: str) -> set[s
         if not match:
             continue
         target = match.group("target")
-        if not target.split(" ", 1)[-1].startswith((f"`{schema}`.", "*.*")):
+        companions = tuple(f"`{schema}{suffix}`." for suffix, _ in COMPANION_SCHEMAS)
+        if not target.split(" ", 1)[-1].startswith((f"`{schema}`.", "*.*") + companions):
             continue
         if match.group("privs") == "USAGE" and not match.group("option"):
             continue
         privileges = ", ".join(sorted(p.strip() for p in match.group("privs").split(",")))
+        for suffix, _ in COMPANION_SCHEMAS:
+            target = target.replace(f"`{schema}{suffix}`.", f"`{as_schema}{suffix}`.")
         target = target.replace(f"`{schema}`.", f"`{as_schema}`.")
         grants.add(f"{privileges} ON {target}" + (" WITH GRANT OPTION" if match.group("option") else ""))
     return grants

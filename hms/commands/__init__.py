@@ -1,8 +1,12 @@
 """The `hms` subcommand groups, one module per area."""
 
 from .backup import backup
+from .console import console
 from .db import db
+from .roles import roles
 from .server import server
+from .users import users
 
 GROUPS = [server, db]
+GROUPS += [users, roles, console]
 GROUPS.append(backup)
