@@ -146,7 +146,7 @@ def restore(settings: Settings, path: str, into: str, replace: bool) -> None:
     restore that fails drops what it made and says which statement failed.
 
     Roles are server-wide but grant on the database they were migrated into: run
-    `hms --database NAME db migrate` to extend them to NAME.
+    `hms --database NAME db migrate --reapply` to extend them to NAME.
 
     \b
     Example:
