@@ -248,7 +248,7 @@ def main() -> None:
     finally:
         conn.close()
     best: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory(prefix="hms-bench-backup-", dir=ROOT / "benchmarks") as tmp:
+    with tempfile.TemporaryDirectory(prefix="hms-bench-backup-") as tmp:
         for _ in range(args.runs):
             for tool, figures in run_once(info, dialect, Path(tmp), args.threads).items():
                 kept = best.setdefault(tool, dict(figures))

@@ -547,3 +547,15 @@ def test_table_digests_do_not_depend_on_how_the_stream_is_cut(source, tmp_path):
             stream._digest(b"".join(lines[i:i + every]))
         assert stream.digests == made.manifest.digests
     assert set(made.manifest.digests) == set(made.manifest.tables)
+
+
+def test_failed_replace_puts_the_previous_database_back(server_info, source, target, tmp_path):
+    made = create_backup(source, tmp_path)
+    rewrite(made.path, lambda sql: sql.replace(b"\n-- Dumping routines", b"\nSELECT no_such_column FROM patient;\n"
+                                                                        b"-- Dumping routines", 1))
+    make_database(server_info, target, patients=10)
+    before = describe(server_info, target)
+    with pytest.raises(BackupError) as excinfo:
+        restore_backup(server_info, made.path, target, replace=True, backup_dir=tmp_path)
+    assert "no_such_column" in excinfo.value.message and "was put back as it was" in excinfo.value.message
+    assert describe(server_info, target) == before

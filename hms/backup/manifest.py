@@ -167,16 +167,28 @@ def list_backups(directory: Path, check: bool = True) -> list[Backup]:
             manifest = read_manifest(path)
         except BackupError:
             continue  # not ours, or not finished: never offered for restore
-        intact = None
-        if check:
-            try:
-                size, sha = file_digest(path)
-                intact = size == manifest.bytes and sha == manifest.sha256
-            except OSError:
-                intact = False
+        intact = _intact(path, manifest) if check else None
         found.append(Backup(path=path, manifest=manifest, intact=intact))
     found.sort(key=lambda b: (b.manifest.created_at, b.name), reverse=True)
     return found
+
+
+# (path, size, mtime, inode) -> checksum matched. Hashing every file on every listing
+# would re-read gigabytes each time the console's page refreshes; any write to a file
+# changes its size or mtime, so a cached answer is only reused for an untouched file.
+_checked: dict[tuple, bool] = {}
+
+
+def _intact(path: Path, manifest: Manifest) -> bool:
+    try:
+        st = path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino, manifest.sha256)
+        if key not in _checked:
+            size, sha = file_digest(path)
+            _checked[key] = size == manifest.bytes and sha == manifest.sha256
+        return _checked[key]
+    except OSError:
+        return False
 
 
 def find_backup(directory: Path, name: str) -> Path:

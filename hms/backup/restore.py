@@ -15,6 +15,7 @@ from .. import dialect as dialects
 from .. import errcodes
 from ..config import check_database_name
 from ..db import ConnectionInfo, connect, error_code, server_message
+from ..errors import HmsError
 from . import contents
 from .contents import quote
 from .create import create_backup, dump_digests
@@ -84,7 +85,7 @@ def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace
             load_into(info, dialect, backup.path, into, progress)
         except BaseException as exc:
             _run(conn, f"DROP DATABASE IF EXISTS {quote(into)}", f"dropping the half-restored '{into}'")
-            if safety is not None and isinstance(exc, BackupError):
+            if safety is not None and isinstance(exc, HmsError):
                 raise BackupError(exc.what, _put_back(info, conn, dialect, safety, into)) from None
             if exists and not objects:
                 _create_database(conn, dialect, into)  # it was there and empty: leave it so
