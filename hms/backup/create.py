@@ -48,7 +48,7 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
         raise BackupError("no database was named", "Pass --database or set HMS_DATABASE")
     directory = Path(directory)
     _prepare_directory(directory)
-    started = time.monotonic()
+    started, started_at = time.monotonic(), datetime.now(timezone.utc)
     conn = connect(info, database=None, read_timeout=None)
     try:
         dialect = dialects.for_connection(conn)
@@ -60,7 +60,7 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
         with conn.cursor() as cur:
             cur.execute("SELECT VERSION()")
             version = cur.fetchone()[0]
-        name = new_name(database)
+        name = new_name(database, started_at)
         final = directory / name
         partial = directory / (PARTIAL_PREFIX + name)
         try:
@@ -72,7 +72,7 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
             raise
     finally:
         conn.close()
-    manifest = Manifest(database=database, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    manifest = Manifest(database=database, created_at=started_at.isoformat(timespec="seconds"),
                         bytes=sink.bytes, sha256=sink.sha256.hexdigest(), server_version=version,
                         dump_tool=Path(dump_bin).name, tables=rows, digests=stream.digests, objects=objects,
                         seconds=round(time.monotonic() - started, 3))
