@@ -24,10 +24,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from hms.config import Settings
 from hms.errors import ConfigError
 
-from . import accounts, audit, auth, dashboard, db
+from . import accounts, audit, auth, dashboard, db, dbtools
 
 # One list of blueprints: add yours here.
 BLUEPRINTS = [auth.bp, dashboard.bp, accounts.bp, audit.bp]
+BLUEPRINTS.append(dbtools.bp)
 
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}

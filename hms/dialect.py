@@ -146,3 +146,34 @@ def _which(*names: str) -> str | None:
             if candidate.is_file():
                 return str(candidate)
     return None
+
+
+# -- backups -----------------------------------------------------------------
+# Appended for `hms backup`: what the dump tool needs per family.
+
+def dump_options(dialect: Dialect) -> list[str]:
+    """Options for mysqldump / mariadb-dump that give a consistent, restorable dump.
+
+    Neither tool can leave DEFINER clauses out (mysqlpump's --skip-definer went with
+    mysqlpump), so hms.backup strips them from the stream instead.
+    """
+    options = ["--single-transaction", "--routines", "--events", "--triggers", "--hex-blob",
+               "--no-tablespaces", "--default-character-set=utf8mb4", "--quick"]
+    if not dialect.is_mariadb:
+        # Without it MySQL writes SET @@GLOBAL.GTID_PURGED, which fails on a server that
+        # already has GTIDs and needs privileges a restore should not need.
+        options.append("--set-gtid-purged=OFF")
+    return options
+
+
+def backup_privileges(dialect: Dialect) -> list[str]:
+    """GRANT statements (with {database} and {account}) an account needs for `hms backup create`."""
+    grants = ["GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON `{database}`.* TO {account}",
+              # FLUSH TABLES WITH READ LOCK, held for milliseconds, so the row counts and
+              # checksums are read in the same snapshot as the dump.
+              "GRANT RELOAD ON *.* TO {account}"]
+    if dialect.is_mariadb:
+        grants.append("GRANT SELECT ON mysql.proc TO {account}")  # SHOW CREATE of routines
+    else:
+        grants.append("GRANT SHOW_ROUTINE ON *.* TO {account}")
+    return grants

@@ -1,5 +1,6 @@
 """The `hms` subcommand groups, one module per area."""
 
+from .backup import backup
 from .console import console
 from .db import db
 from .roles import roles
@@ -7,5 +8,4 @@ from .seed import seed
 from .server import server
 from .users import users
 
-GROUPS = [server, db, seed]
-GROUPS += [users, roles, console]
+GROUPS = [server, db, seed, users, roles, backup, console]

@@ -1,0 +1,269 @@
+"""`hms backup create`: a consistent, checked, compressed dump with its manifest.
+
+The dump tool runs with --single-transaction. To record exact row counts of the
+same snapshot, our own session takes FLUSH TABLES WITH READ LOCK,
+opens its snapshot, starts the dump tool and releases the lock as soon as the tool's
+snapshot has begun: writers wait milliseconds, both snapshots see the same commits.
+The file is written under a hidden temporary name, checked, fsynced and only then
+renamed into the list.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import subprocess
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import pymysql
+
+from .. import dialect as dialects
+from .. import errcodes
+from ..db import ConnectionInfo, connect, defaults_file, error_code, server_message
+from . import contents
+from .manifest import (PARTIAL_PREFIX, Backup, BackupError, Manifest, manifest_path, new_name,
+                       write_json_atomically)
+from .stream import DumpStream, HashingWriter, NullSink
+
+LOCK_WAIT_SECONDS = 30
+SNAPSHOT_WAIT_SECONDS = 120
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def create_backup(info: ConnectionInfo, directory: Path, *,
+                  progress: Callable[[int], None] | None = None,
+                  on_started: Callable[[subprocess.Popen], None] | None = None) -> Backup:
+    """Return the new Backup of database `info.database`, written to `directory`.
+
+    `progress` gets the number of uncompressed bytes as they are written;
+    `on_started` gets the dump tool's process (tests use it to kill a dump).
+    """
+    database = info.database
+    if not database:
+        raise BackupError("no database was named", "Pass --database or set HMS_DATABASE")
+    directory = Path(directory)
+    _prepare_directory(directory)
+    started, started_at = time.monotonic(), datetime.now(timezone.utc)
+    conn = connect(info, database=None, read_timeout=None)
+    try:
+        dialect = dialects.for_connection(conn)
+        dump_bin = dialect.dump_binary()
+        if dump_bin is None:
+            raise BackupError(f"no {' or '.join(dialect.dump_names)} was found on PATH",
+                              "Install the server's client package (mariadb-client or mysql-client)")
+        _check_database(conn, database)
+        with conn.cursor() as cur:
+            cur.execute("SELECT VERSION()")
+            version = cur.fetchone()[0]
+        name = new_name(database, started_at)
+        final = directory / name
+        partial = directory / (PARTIAL_PREFIX + name)
+        try:
+            rows, sink, stream = _dump(conn, info, dialect, dump_bin, partial, progress, on_started)
+            objects = contents.object_digests(conn, database)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+            raise
+    finally:
+        conn.close()
+    manifest = Manifest(database=database, created_at=started_at.isoformat(timespec="seconds"),
+                        bytes=sink.bytes, sha256=sink.sha256.hexdigest(), server_version=version,
+                        dump_tool=Path(dump_bin).name, tables=rows, digests=stream.digests, objects=objects,
+                        seconds=round(time.monotonic() - started, 3))
+    try:
+        os.replace(partial, final)
+        write_json_atomically(manifest_path(final), manifest.as_dict())
+        _fsync_directory(directory)
+    except OSError as exc:
+        for path in (partial, final, manifest_path(final)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        raise _write_error(exc, directory) from None
+    return Backup(path=final, manifest=manifest, intact=True)
+
+
+def _dump(conn, info, dialect, dump_bin, partial: Path, progress, on_started):
+    """Run the dump into `partial`; return (row counts of the same snapshot, sink, stream)."""
+    try:
+        handle = open(partial, "xb")
+    except OSError as exc:
+        raise _write_error(exc, partial.parent) from None
+    with handle:
+        sink = HashingWriter(handle)
+        counts: dict[str, int] = {}
+        _lock_and_snapshot(conn)
+
+        def during(stream: DumpStream, proc: subprocess.Popen) -> None:
+            try:
+                if on_started:
+                    on_started(proc)
+                stream.snapshot_started.wait(SNAPSHOT_WAIT_SECONDS)
+            finally:
+                _unlock(conn)
+            try:
+                counts.update(contents.row_counts(conn, info.database))
+            except pymysql.err.MySQLError as exc:
+                raise BackupError(f"counting rows in the dump's snapshot failed: {server_message(exc)}",
+                                  "Check the account may SELECT every table") from None
+            finally:
+                with contextlib.suppress(pymysql.err.MySQLError):
+                    conn.rollback()
+
+        try:
+            stream = run_dump(info, dialect, dump_bin, sink, progress=progress, during=during)
+        except OSError as exc:
+            raise _write_error(exc, partial.parent) from None
+        finally:
+            with contextlib.suppress(pymysql.err.MySQLError):
+                _unlock(conn)
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+        except OSError as exc:
+            raise _write_error(exc, partial.parent) from None
+    return counts, sink, stream
+
+
+def dump_digests(info: ConnectionInfo, dialect: dialects.Dialect, database: str) -> dict[str, str]:
+    """Return {table: sha256 of its data section} of a fresh dump of `database` (nothing is written)."""
+    dump_bin = dialect.dump_binary()
+    if dump_bin is None:
+        raise BackupError(f"no {' or '.join(dialect.dump_names)} was found on PATH",
+                          "Install the server's client package (mariadb-client or mysql-client)")
+    return run_dump(info.with_database(database), dialect, dump_bin, NullSink(), compress=False).digests
+
+
+def run_dump(info: ConnectionInfo, dialect, dump_bin: str, sink, *, compress: bool = True, progress=None,
+             during: Callable[[DumpStream, subprocess.Popen], None] | None = None) -> DumpStream:
+    """Run the dump tool on `info.database` into `sink`; return its checked stream.
+
+    `during` runs while the dump streams. Raises BackupError when the tool fails,
+    complains, or stops before its completion trailer; OSError when writing fails.
+    """
+    with defaults_file(info) as cnf:
+        command = [dump_bin, f"--defaults-extra-file={cnf}", *dialects.dump_options(dialect), "--", info.database]
+        try:
+            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise BackupError(f"{Path(dump_bin).name} could not be started ({exc.strerror})",
+                              "Check the client tools are installed") from None
+        stderr_chunks: list[bytes] = []
+        err_thread = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)
+        err_thread.start()
+        stream = DumpStream(proc.stdout, sink, progress, compress=compress)
+        stream.abort = proc.kill
+        stream.start()
+        try:
+            if during:
+                during(stream, proc)
+        except BaseException:
+            proc_kill(proc)
+            raise
+        finally:
+            stream.join()
+            code = proc.wait()
+            err_thread.join()
+            proc.stdout.close()
+            proc.stderr.close()
+    if stream.error is not None:
+        raise stream.error
+    _check_dump(dump_bin, code, b"".join(stderr_chunks).decode("utf-8", "replace"), stream)
+    return stream
+
+
+def _lock_and_snapshot(conn) -> None:
+    """Block commits, then open this session's consistent snapshot (lock still held)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET SESSION lock_wait_timeout = %s", (LOCK_WAIT_SECONDS,))
+            cur.execute("FLUSH TABLES WITH READ LOCK")
+            cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+    except pymysql.err.MySQLError as exc:
+        if error_code(exc) in (errcodes.SPECIFIC_ACCESS_DENIED, errcodes.ACCESS_DENIED):
+            raise BackupError("the account may not take a consistent snapshot (FLUSH TABLES WITH READ LOCK "
+                              "needs the RELOAD privilege)",
+                              "Grant it the privileges listed under `hms backup create --help`") from None
+        raise BackupError(f"taking a consistent snapshot failed: {server_message(exc)}",
+                          "Wait for long-running statements to finish and try again") from None
+
+
+def _unlock(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute("UNLOCK TABLES")
+
+
+def proc_kill(proc: subprocess.Popen) -> None:
+    """Kill a child process if it is still running."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def _check_dump(dump_bin: str, code: int, stderr: str, stream: DumpStream) -> None:
+    """Raise BackupError unless the tool exited 0, said nothing alarming and wrote its trailer."""
+    tool = Path(dump_bin).name
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    serious = [line for line in lines if "[Warning]" not in line]
+    if code != 0:
+        reason = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+        detail = f": {serious[0].strip()}" if serious else ""
+        raise BackupError(f"{tool} failed ({reason}){detail}",
+                          _fix_for(serious[0] if serious else ""))
+    if serious:
+        raise BackupError(f"{tool} reported a problem: {serious[0].strip()}", _fix_for(serious[0]))
+    if stream.problem:
+        raise BackupError(f"{tool} could not dump everything: {stream.problem}",
+                          "Grant the account the privileges listed under `hms backup create --help`")
+    if not stream.complete:
+        raise BackupError(f"{tool} stopped before the end of the dump (no completion trailer)",
+                          "Check the server log, then try again")
+
+
+def _fix_for(message: str) -> str:
+    lowered = message.lower()
+    if "access denied" in lowered or "privilege" in lowered:
+        return "Grant the account the privileges listed under `hms backup create --help`"
+    return "Check the server is running and the account may read the database, then try again"
+
+
+def _check_database(conn, database: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (database,))
+        if cur.fetchone()[0] == 0:
+            raise BackupError(f"database '{database}' does not exist (or the account cannot see it)",
+                              "Check --database, or create it with `hms db migrate`")
+
+
+def _prepare_directory(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"the backup directory {directory} cannot be created ({exc.strerror})",
+                          "Set HMS_BACKUP_DIR to a writable directory") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise BackupError(f"the backup directory {directory} is not writable",
+                          "Set HMS_BACKUP_DIR to a writable directory")
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_error(exc: OSError, directory: Path) -> BackupError:
+    if exc.errno in NO_SPACE:
+        return BackupError(f"not enough space to write the backup in {directory}",
+                           "Free some space or set HMS_BACKUP_DIR to a larger disk; nothing was kept")
+    return BackupError(f"writing the backup in {directory} failed ({exc.strerror or exc})",
+                       "Check HMS_BACKUP_DIR is writable; nothing was kept")

@@ -1,0 +1,186 @@
+"""`hms backup restore` and `hms backup verify`: load a trusted backup into a database
+the tool creates, and prove a backup restores to what it recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pymysql
+
+from .. import dialect as dialects
+from .. import errcodes
+from ..config import check_database_name
+from ..db import ConnectionInfo, connect, error_code, server_message
+from ..errors import HmsError
+from . import contents
+from .contents import quote
+from .create import create_backup, dump_digests
+from .load import load_into
+from .manifest import Backup, BackupError, open_backup
+
+DATABASE_EXISTS = 1007
+SCRATCH_PREFIX = "hms_bkverify_"
+
+TARGET_STATE = """
+SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s),
+       (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s)
+     + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s)
+     + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s)
+"""
+
+
+@dataclass
+class RestoreResult:
+    """What a restore did."""
+
+    backup: Backup
+    database: str
+    safety_backup: Backup | None = None
+
+
+@dataclass
+class VerifyResult:
+    """What a verify found: every difference, and whether the live source was compared."""
+
+    backup: Backup
+    problems: list[str] = field(default_factory=list)
+    source_compared: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace: bool = False,
+                   backup_dir: Path | None = None,
+                   progress: Callable[[int], None] | None = None) -> RestoreResult:
+    """Restore backup `path` into database `into`, creating it; return what was done.
+
+    An existing non-empty `into` is refused unless `replace`, and then first saved to
+    a safety backup in `backup_dir`. On failure nothing the restore made is left.
+    """
+    check_database_name(into)
+    backup = open_backup(path)
+    conn = connect(info, database=None)
+    try:
+        dialect = dialects.for_connection(conn)
+        exists, objects = _target_state(conn, into)
+        safety = None
+        if exists and objects:
+            if not replace:
+                raise BackupError(f"database '{into}' exists and is not empty",
+                                  "Restore into a new name, or add --replace to overwrite it "
+                                  "(a safety backup is taken first)")
+            if backup_dir is None:
+                raise BackupError("no directory for the safety backup", "Set HMS_BACKUP_DIR")
+            safety = create_backup(info.with_database(into), backup_dir)
+        if exists:
+            _run(conn, f"DROP DATABASE {quote(into)}", f"emptying database '{into}'")
+        _create_database(conn, dialect, into)
+        try:
+            load_into(info, dialect, backup.path, into, progress)
+        except BaseException as exc:
+            _run(conn, f"DROP DATABASE IF EXISTS {quote(into)}", f"dropping the half-restored '{into}'")
+            if safety is not None and isinstance(exc, HmsError):
+                raise BackupError(exc.what, _put_back(info, conn, dialect, safety, into)) from None
+            if exists and not objects:
+                _create_database(conn, dialect, into)  # it was there and empty: leave it so
+            raise
+    finally:
+        conn.close()
+    return RestoreResult(backup=backup, database=into, safety_backup=safety)
+
+
+def verify_backup(info: ConnectionInfo, path: Path | str, *, compare_source: bool = True,
+                  progress: Callable[[int], None] | None = None) -> VerifyResult:
+    """Return every difference between a restore of `path`, its manifest and its live source.
+
+    The backup is restored into a scratch database that is always dropped.
+    """
+    backup = open_backup(path)
+    manifest = backup.manifest
+    result = VerifyResult(backup=backup)
+    scratch = SCRATCH_PREFIX + secrets.token_hex(5)
+    conn = connect(info, database=None, read_timeout=None)
+    try:
+        dialect = dialects.for_connection(conn)
+        _create_database(conn, dialect, scratch)
+        try:
+            load_into(info, dialect, backup.path, scratch, progress)
+            restored = contents.describe(conn, scratch)
+            restored["digests"] = dump_digests(info, dialect, scratch)
+            recorded = {"tables": manifest.tables, "digests": manifest.digests, "objects": manifest.objects}
+            result.problems += contents.compare("the restored copy", restored, "the manifest", recorded)
+            source_exists, _ = _target_state(conn, manifest.database)
+            if compare_source and source_exists:
+                result.source_compared = True
+                live = f"the live database '{manifest.database}'"
+                with _snapshot(conn):
+                    current = contents.describe(conn, manifest.database)
+                result.problems += contents.compare("the restored copy", restored, live, current)
+        finally:
+            _run(conn, f"DROP DATABASE IF EXISTS {quote(scratch)}", "dropping the scratch database")
+    finally:
+        conn.close()
+    return result
+
+
+def _put_back(info: ConnectionInfo, conn, dialect, safety: Backup, into: str) -> str:
+    """Reload the safety backup into `into` after a failed --replace; return what to tell the user."""
+    try:
+        _create_database(conn, dialect, into)
+        load_into(info, dialect, safety.path, into)
+    except BackupError:
+        _run(conn, f"DROP DATABASE IF EXISTS {quote(into)}", f"dropping '{into}'")
+        return (f"Putting the previous contents back failed too; they are in {safety.path}: "
+                f"restore them with `hms backup restore {safety.path} --into {into}`")
+    return f"'{into}' was put back as it was, from the safety backup {safety.path.name}"
+
+
+@contextlib.contextmanager
+def _snapshot(conn):
+    with conn.cursor() as cur:
+        cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+    try:
+        yield
+    finally:
+        conn.rollback()
+
+
+def _target_state(conn, name: str) -> tuple[bool, int]:
+    """Return (exists, number of tables, routines and events in it)."""
+    with conn.cursor() as cur:
+        cur.execute(TARGET_STATE, (name, name, name, name))
+        exists, objects = cur.fetchone()
+    return bool(exists), int(objects or 0)
+
+
+def _create_database(conn, dialect: dialects.Dialect, name: str) -> None:
+    sql = f"CREATE DATABASE {quote(name)} CHARACTER SET utf8mb4 COLLATE {dialect.default_collation}"
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    except pymysql.err.MySQLError as exc:
+        if error_code(exc) == DATABASE_EXISTS:
+            raise BackupError(f"database '{name}' was created by someone else meanwhile",
+                              "Pick another name") from None
+        raise _refused(exc, f"creating database '{name}'") from None
+
+
+def _run(conn, sql: str, doing: str) -> None:
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    except pymysql.err.MySQLError as exc:
+        raise _refused(exc, doing) from None
+
+
+def _refused(exc: pymysql.err.MySQLError, doing: str) -> BackupError:
+    if error_code(exc) in (errcodes.DB_ACCESS_DENIED, errcodes.ACCESS_DENIED, errcodes.SPECIFIC_ACCESS_DENIED):
+        return BackupError(f"{doing} was refused: {server_message(exc)}",
+                           "Use an account that may create and drop databases (e.g. the hms_dba role)")
+    return BackupError(f"{doing} failed: {server_message(exc)}", "Check the server and try again")
