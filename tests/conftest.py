@@ -112,7 +112,25 @@ def fresh_database(server_info):
     with conn.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
         cur.execute(f"DROP DATABASE IF EXISTS `{name}_console`")  # the migrator's companion schema
+    _revoke_role_grants_on(conn, name)
     conn.close()
+
+
+def _revoke_role_grants_on(conn, database: str) -> None:
+    """Drop the hms roles' grants on a dropped test database: the server keeps them otherwise."""
+    from hms.migrate import revokes_for_grants
+    from hms.roles import ROLES
+
+    with conn.cursor() as cur:
+        for role in ROLES.values():
+            try:
+                cur.execute("SHOW GRANTS FOR %s", (role.mysql_role,))
+            except pymysql.err.MySQLError:
+                continue  # the role does not exist on this server yet
+            lines = [row[0] for row in cur.fetchall()]
+            for revoke in revokes_for_grants(lines, database):
+                if " ON *.* " not in revoke:
+                    cur.execute(revoke)
 
 
 def query(conn, sql: str, args=None) -> list[tuple]:
