@@ -24,6 +24,7 @@ from .db import error_code, server_message
 from .errors import HmsError
 from .migrate import companion_database
 from .roles import BY_MYSQL_ROLE, ROLES, Role, get_role
+from .config import quote_identifier
 
 # MySQL 8 allows 32 characters in a user name, MariaDB 80: the stricter wins.
 NAME_MAX = 32
@@ -216,7 +217,7 @@ class AccountService:
         placeholders = ", ".join(["%s"] * len(args))
         try:
             with self.conn.cursor() as cur:
-                cur.execute(f"CALL `{self.schema}`.`{procedure}`({placeholders})", args)
+                cur.execute(f"CALL {quote_identifier(self.schema)}.{quote_identifier(procedure)}({placeholders})", args)
                 rows = list(cur.fetchall())
                 while cur.nextset():
                     pass

@@ -12,25 +12,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .config import quote_identifier
+
 OUTCOMES = ("success", "failure", "refused")
 
 INSERT = """
-INSERT INTO `{schema}`.audit_log (actor, action, target, outcome, detail, source)
+INSERT INTO {schema}.audit_log (actor, action, target, outcome, detail, source)
 VALUES (%s, %s, %s, %s, %s, %s)
 """
 
 SELECT = """
 SELECT audit_id, occurred_at, actor, action, target, outcome, detail, source
-  FROM `{schema}`.audit_log
+  FROM {schema}.audit_log
  WHERE {where}
  ORDER BY audit_id DESC
  LIMIT %s OFFSET %s
 """
 
-COUNT = "SELECT COUNT(*) FROM `{schema}`.audit_log WHERE {where}"
+COUNT = "SELECT COUNT(*) FROM {schema}.audit_log WHERE {where}"
 
 RECENT_FAILURES = """
-SELECT COUNT(*) FROM `{schema}`.audit_log
+SELECT COUNT(*) FROM {schema}.audit_log
  WHERE action = 'login' AND outcome <> 'success'
    AND occurred_at > NOW(6) - INTERVAL %s SECOND AND (target = %s OR source = %s)
 """
@@ -56,7 +58,7 @@ def record(conn, schema: str, *, actor: str, action: str, target: str | None, ou
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {OUTCOMES}")
     with conn.cursor() as cur:
-        cur.execute(INSERT.format(schema=schema),
+        cur.execute(INSERT.format(schema=quote_identifier(schema)),
                     (_cut(actor, 100) or "?", _cut(action, 64), _cut(target, 200), outcome,
                      _cut(detail, 1000), _cut(source, 100)))
 
@@ -66,9 +68,9 @@ def search(conn, schema: str, *, actor: str = "", action: str = "", outcome: str
     """Return (entries newest first, total matching) for the given filters; '' means any."""
     where, args = _filters(actor=actor, action=action, outcome=outcome, text=text)
     with conn.cursor() as cur:
-        cur.execute(COUNT.format(schema=schema, where=where), args)
+        cur.execute(COUNT.format(schema=quote_identifier(schema), where=where), args)
         total = cur.fetchone()[0]
-        cur.execute(SELECT.format(schema=schema, where=where), args + [int(limit), int(offset)])
+        cur.execute(SELECT.format(schema=quote_identifier(schema), where=where), args + [int(limit), int(offset)])
         rows = [Entry(*row) for row in cur.fetchall()]
     return rows, total
 
@@ -76,7 +78,7 @@ def search(conn, schema: str, *, actor: str = "", action: str = "", outcome: str
 def recent_login_failures(conn, schema: str, username: str, source: str, seconds: int) -> int:
     """Return how many failed logins for `username` or from `source` the last `seconds` saw."""
     with conn.cursor() as cur:
-        cur.execute(RECENT_FAILURES.format(schema=schema), (int(seconds), username[:200], source[:100]))
+        cur.execute(RECENT_FAILURES.format(schema=quote_identifier(schema)), (int(seconds), username[:200], source[:100]))
         return cur.fetchone()[0]
 
 

@@ -28,6 +28,21 @@ def check_database_name(name: str) -> str:
     return name
 
 
+IDENTIFIER = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+def quote_identifier(name: str) -> str:
+    """Return `name` backquoted for SQL, after checking it against the strict pattern.
+
+    Identifiers cannot be bound parameters; every schema, table or index name the
+    tools paste into SQL goes through here (or comes from a fixed list in code).
+    """
+    if not IDENTIFIER.fullmatch(name or ""):
+        raise ConfigError(f"'{name}' is not a safe SQL identifier",
+                          "Use 1-64 letters, digits or underscores")
+    return f"`{name}`"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the tools find the server, the database, the embedded home and backups."""

@@ -15,6 +15,7 @@ import pymysql
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import errcodes, passwords
+from .config import quote_identifier
 from .db import error_code
 from .errors import HmsError
 
@@ -56,7 +57,7 @@ def create(conn, schema: str, username: str, password: str, replace: bool = Fals
     digest = generate_password_hash(password)
     with conn.cursor() as cur:
         try:
-            cur.execute(f"INSERT INTO `{schema}`.console_admin (username, password_hash) VALUES (%s, %s)",
+            cur.execute(f"INSERT INTO {quote_identifier(schema)}.console_admin (username, password_hash) VALUES (%s, %s)",
                         (username, digest))
             return True
         except pymysql.err.IntegrityError as exc:
@@ -65,7 +66,7 @@ def create(conn, schema: str, username: str, password: str, replace: bool = Fals
             if not replace:
                 raise AdminError(f"console admin '{username}' already exists",
                                  "Pick another name, or pass --reset to give it a new password") from None
-            cur.execute(f"UPDATE `{schema}`.console_admin SET password_hash = %s WHERE username = %s",
+            cur.execute(f"UPDATE {quote_identifier(schema)}.console_admin SET password_hash = %s WHERE username = %s",
                         (digest, username))
             return False
 
@@ -73,7 +74,7 @@ def create(conn, schema: str, username: str, password: str, replace: bool = Fals
 def delete(conn, schema: str, username: str) -> None:
     """Delete the admin; their sessions end at their next request."""
     with conn.cursor() as cur:
-        cur.execute(f"DELETE FROM `{schema}`.console_admin WHERE username = %s", (username,))
+        cur.execute(f"DELETE FROM {quote_identifier(schema)}.console_admin WHERE username = %s", (username,))
         if cur.rowcount == 0:
             raise AdminError(f"there is no console admin '{username}'", "See the console_admin table")
 
@@ -87,7 +88,7 @@ def authenticate(conn, schema: str, username: str, password: str) -> Admin | Non
     if not check_password_hash(row[2], password):
         return None
     with conn.cursor() as cur:
-        cur.execute(f"UPDATE `{schema}`.console_admin SET last_login_at = NOW() WHERE admin_id = %s", (row[0],))
+        cur.execute(f"UPDATE {quote_identifier(schema)}.console_admin SET last_login_at = NOW() WHERE admin_id = %s", (row[0],))
     return _admin(row)
 
 
@@ -106,13 +107,13 @@ def by_login_id(conn, schema: str, login_id: str) -> Admin | None:
 def count(conn, schema: str) -> int:
     """How many console admins exist."""
     with conn.cursor() as cur:
-        cur.execute(f"SELECT COUNT(*) FROM `{schema}`.console_admin")
+        cur.execute(f"SELECT COUNT(*) FROM {quote_identifier(schema)}.console_admin")
         return cur.fetchone()[0]
 
 
 def _row(conn, schema: str, where: str, value):
     with conn.cursor() as cur:
-        cur.execute(f"SELECT admin_id, username, password_hash FROM `{schema}`.console_admin WHERE {where}",
+        cur.execute(f"SELECT admin_id, username, password_hash FROM {quote_identifier(schema)}.console_admin WHERE {where}",
                     (value,))
         return cur.fetchone()
 

@@ -24,6 +24,7 @@ from .db import ConnectionInfo, connect, error_code, server_message
 from .errors import MigrationError
 from . import sqlfiles
 from .sqlfiles import SqlFile, discover
+from .config import quote_identifier
 
 HISTORY_TABLE = "hms_schema_history"
 
@@ -230,7 +231,7 @@ class Migrator:
                         "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s", (self.database, HISTORY_TABLE))
             if cur.fetchone()[0] == 0:
                 return []
-            cur.execute(SELECT_HISTORY.replace(HISTORY_TABLE, f"`{self.database}`.{HISTORY_TABLE}"))
+            cur.execute(SELECT_HISTORY.replace(HISTORY_TABLE, f"{quote_identifier(self.database)}.{HISTORY_TABLE}"))
             return [HistoryRow(*row[:8], bool(row[8]), row[9]) for row in cur.fetchall()]
 
     def _state(self, sql_file: SqlFile, history: list[HistoryRow]) -> FileState:
@@ -281,7 +282,7 @@ class Migrator:
 
     def _create_database(self, conn, dialect: dialects.Dialect) -> None:
         with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{self.database}` "
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(self.database)} "
                         f"CHARACTER SET utf8mb4 COLLATE {dialect.default_collation}")
 
     def _lock_name(self) -> str:

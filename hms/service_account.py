@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Iterator
 import pymysql
 
 from . import passwords
-from .config import Settings
+from .config import Settings, quote_identifier
 from .db import ConnectionInfo, connect, database_error, info_from_settings
 from .errors import ConfigError
 from .migrate import companion_database
@@ -37,9 +37,9 @@ PASSWORD_FILE = "service.cnf"
 
 # What the service account may do, on <database>_console only.
 GRANTS = (
-    "GRANT EXECUTE ON `{schema}`.* TO %s@%s",
-    "GRANT SELECT, INSERT, UPDATE, DELETE ON `{schema}`.`console_admin` TO %s@%s",
-    "GRANT SELECT, INSERT ON `{schema}`.`audit_log` TO %s@%s",
+    "GRANT EXECUTE ON {schema}.* TO %s@%s",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.`console_admin` TO %s@%s",
+    "GRANT SELECT, INSERT ON {schema}.`audit_log` TO %s@%s",
 )
 
 
@@ -90,7 +90,7 @@ def ensure(admin: ConnectionInfo, home: Path, env: dict[str, str] | None = None)
                         (SERVICE_USER, SERVICE_HOST, password))
             cur.execute("ALTER USER %s@%s IDENTIFIED BY %s", (SERVICE_USER, SERVICE_HOST, password))
             for grant in GRANTS:
-                cur.execute(grant.format(schema=schema), (SERVICE_USER, SERVICE_HOST))
+                cur.execute(grant.format(schema=quote_identifier(schema)), (SERVICE_USER, SERVICE_HOST))
     except pymysql.err.MySQLError as exc:
         raise database_error(exc, "creating the console's service account",
                              "Use an administrative account (one that may CREATE USER and GRANT)") from None

@@ -16,6 +16,7 @@ from . import catalog
 from .db import ConnectionInfo, connect, database_error
 from .migrate import COMPANION_SCHEMAS, GRANT_LINE, Migrator
 from .sqlfiles import SqlFile, split_statements
+from .config import quote_identifier
 
 
 def verify(info: ConnectionInfo, sql_root=None) -> list[str]:
@@ -42,9 +43,9 @@ def verify(info: ConnectionInfo, sql_root=None) -> list[str]:
             problems += _role_differences(conn, info, role_files, scratch)
         finally:
             with conn.cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS `{scratch}`")
+                cur.execute(f"DROP DATABASE IF EXISTS {quote_identifier(scratch)}")
                 for suffix, _ in COMPANION_SCHEMAS:
-                    cur.execute(f"DROP DATABASE IF EXISTS `{scratch}{suffix}`")
+                    cur.execute(f"DROP DATABASE IF EXISTS {quote_identifier(scratch + suffix)}")
     finally:
         conn.close()
     return problems

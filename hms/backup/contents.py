@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from .. import catalog
+from ..config import quote_identifier
 
 TABLE_NAMES = """
 SELECT TABLE_NAME FROM information_schema.TABLES
@@ -20,8 +21,8 @@ OBJECT_KINDS = ("routine", "trigger", "view")
 
 
 def quote(identifier: str) -> str:
-    """Return `identifier` as a backquoted MySQL identifier (the one quoting helper)."""
-    return "`" + identifier.replace("`", "``") + "`"
+    """Return `identifier` backquoted (hms.config.quote_identifier: checked, then quoted)."""
+    return quote_identifier(identifier)
 
 
 def table_names(conn, schema: str) -> list[str]:
