@@ -110,8 +110,26 @@ def run_load_data_alone(info, plan, paths, workers):
             "sessions": workers}
 
 
+def per_table_files(plan, paths, directory):
+    """One file per table, named after it (what mariadb-import wants), made once."""
+    per_table = Path(directory) / "by-table"
+    files = {chunk.table: per_table / f"{chunk.table}.tsv" for chunk in plan.chunks()}
+    if not per_table.exists():
+        per_table.mkdir()
+        for chunk, path in zip(plan.chunks(), paths):
+            with open(files[chunk.table], "ab") as out, open(path, "rb") as src:
+                shutil.copyfileobj(src, out)
+    return files
+
+
 def run_import_tool(info, plan, paths, workers, directory):
-    """mariadb-import --use-threads of one file per table (named after it), then the indexes."""
+    """mariadb-import --use-threads of one file per table, then the indexes.
+
+    The tool's own way: --ignore-foreign-keys, unique checks on, one transaction
+    per file, and the stock trigger dropped for the load: its sessions cannot be
+    the hms_loader sessions that skip it (the tool has no init-command to set
+    @hms_seed_loading, and does not accept one in an option file).
+    """
     target = fresh(info, "hms_bench_import")
     admin = connect(target)
     dialect = dialects.for_connection(admin)
@@ -119,18 +137,10 @@ def run_import_tool(info, plan, paths, workers, directory):
     if tool is None:
         admin.close()
         return None
-    per_table = Path(directory) / "by-table"
-    per_table.mkdir()
-    files = {}
-    for chunk, path in zip(plan.chunks(), paths):
-        target_file = per_table / f"{chunk.table}.tsv"
-        with open(target_file, "ab") as out, open(path, "rb") as src:
-            shutil.copyfileobj(src, out)
-        files[chunk.table] = target_file
+    files = per_table_files(plan, paths, directory)
     try:
         load.drop_secondary_indexes(admin, target.database)
         with admin.cursor() as cur:
-            # The tool cannot skip the stock trigger per session: drop it for the load.
             cur.execute(f"DROP TRIGGER IF EXISTS {STOCK_TRIGGER}")
         generated_column = [t for t in files if t == "appointment"]
         plain = [str(files[t]) for t in files if t not in generated_column]

@@ -53,48 +53,57 @@ def run_naive(target, naive_scale: float, seed: int = 1) -> dict:
     departments = list(catalog.DEPARTMENTS)
     conn = connect(target, autocommit=False)
     loaded: dict[str, int] = {}
+    seconds: dict[str, float] = {}
     started = time.monotonic()
+    mark = [started]
+
+    def put(table: str, columns: tuple[str, ...], rows) -> None:
+        # Time since the previous table: the Faker calls made for this table's rows, and its INSERTs.
+        loaded[table] = _insert(conn, table, columns, rows)
+        now = time.monotonic()
+        seconds[table], mark[0] = now - mark[0], now
+
     try:
         def person_email(i: int, kind: str) -> str:
             return f"{fake.user_name()}.{kind}{i}@{fake.free_email_domain()}"
 
-        loaded["department"] = _insert(conn, "department", ("name", "location", "phone"), (
+        put("department", ("name", "location", "phone"), (
             (name, catalog.DEPARTMENTS[name][0], fake.numerify("+1-###-###-####")) for name in departments))
         meds = pools.medications(seed, counts["medication"])
-        loaded["medication"] = _insert(conn, "medication", ("name", "form", "strength", "manufacturer", "unit_price"), (
+        put("medication", ("name", "form", "strength", "manufacturer", "unit_price"), (
             (name, form, strength, fake.company()[:100], fake.pydecimal(left_digits=3, right_digits=2, positive=True))
             for name, form, strength in meds))
         per_department = counts["department_medication"] // len(departments)
         stocked = {d: rnd.sample(range(1, len(meds) + 1), per_department + (1 if d <= counts["department_medication"]
                                                                             % len(departments) else 0))
                    for d in range(1, len(departments) + 1)}
-        loaded["department_medication"] = _insert(conn, "department_medication",
-                                                  ("department_id", "medication_id", "stock_quantity"),
-                                                  ((d, m, 1_000_000) for d, ms in stocked.items() for m in ms))
-        loaded["receptionist"] = _insert(conn, "receptionist", ("first_name", "last_name", "email", "phone", "hire_date"), (
+        put("department_medication", ("department_id", "medication_id", "stock_quantity"),
+            ((d, m, 1_000_000) for d, ms in stocked.items() for m in ms))
+        put("receptionist", ("first_name", "last_name", "email", "phone", "hire_date"), (
             (fake.first_name(), fake.last_name(), person_email(i, "rc"), fake.numerify("+1-###-###-####"),
              fake.date_between(start_date="-20y", end_date="-30d")) for i in range(counts["receptionist"])))
         doctor_department = [rnd.randint(1, len(departments)) for _ in range(counts["doctor"])]
-        loaded["doctor"] = _insert(conn, "doctor", (
+        put("doctor", (
             "first_name", "last_name", "specialization", "department_id", "email", "phone", "license_number",
             "hire_date"), (
             (fake.first_name(), fake.last_name(), rnd.choice(catalog.DEPARTMENTS[departments[d - 1]][1]), d,
              person_email(i, "md"), fake.numerify("+1-###-###-####"), f"MD-{i:07d}",
              fake.date_between(start_date="-30y", end_date="-30d")) for i, d in enumerate(doctor_department)))
-        loaded["nurse"] = _insert(conn, "nurse", (
+        put("nurse", (
             "first_name", "last_name", "department_id", "shift", "email", "phone", "hire_date"), (
             (fake.first_name(), fake.last_name(), rnd.randint(1, len(departments)),
-             fake.random_element(["Morning", "Evening", "Night"]), person_email(i, "rn"), fake.numerify("+1-###-###-####"),
+             fake.random_element(["Morning", "Evening", "Night"]), person_email(i, "rn"),
+             fake.numerify("+1-###-###-####"),
              fake.date_between(start_date="-30y", end_date="-30d")) for i in range(counts["nurse"])))
         births = [fake.date_of_birth(minimum_age=0, maximum_age=99) for _ in range(counts["patient"])]
-        loaded["patient"] = _insert(conn, "patient", (
+        put("patient", (
             "first_name", "last_name", "date_of_birth", "gender", "blood_type", "phone", "email", "address", "city",
             "registered_by", "registered_at"), (
             (fake.first_name(), fake.last_name(), born, fake.random_element(["Female", "Male"]),
              fake.random_element(["O+", "A+", "B+", "AB+", "O-", "A-", "B-", "AB-"]), fake.numerify("+1-###-###-####"),
              person_email(i, "pt"), fake.street_address(), fake.city(), rnd.randint(1, counts["receptionist"]),
              fake.date_time_between(start_date="-10y", end_date="now")) for i, born in enumerate(births)))
-        loaded["room"] = _insert(conn, "room", ("room_number", "room_type", "daily_rate", "is_available"), (
+        put("room", ("room_number", "room_type", "daily_rate", "is_available"), (
             (f"{i // 25 + 1}{i % 25 + 1:02d}", fake.random_element(catalog.ROOM_TYPES)[0], rnd.randint(150, 2000), 1)
             for i in range(counts["room"])))
         # Appointments: each doctor's k-th appointment in its own 30-minute slot on a past weekday.
@@ -112,11 +121,11 @@ def run_naive(target, naive_scale: float, seed: int = 1) -> dict:
                 patient = max(range(counts["patient"]), key=lambda p: day - births[p])  # the oldest
             status = rnd.choices(["Completed", "Cancelled", "No-show"], [92, 4, 4])[0]
             appointments.append((patient + 1, doctor + 1, starts, status))
-        loaded["appointment"] = _insert(conn, "appointment", (
+        put("appointment", (
             "patient_id", "doctor_id", "receptionist_id", "starts_at", "status", "reason"), (
             (p, d, rnd.randint(1, counts["receptionist"]), s, st, fake.sentence(nb_words=4)[:255])
             for p, d, s, st in appointments))
-        loaded["billing"] = _insert(conn, "billing", (
+        put("billing", (
             "patient_id", "appointment_id", "total_amount", "bill_date", "due_date", "payment_status",
             "payment_method"), (
             (appointments[a][0], a + 1, fake.pydecimal(left_digits=3, right_digits=2, positive=True),
@@ -127,13 +136,14 @@ def run_naive(target, naive_scale: float, seed: int = 1) -> dict:
         records = []
         for a in completed:
             p, d, starts, _ = appointments[a]
-            diagnosis, code, treatment = fake.random_element(catalog.DEPARTMENTS[departments[doctor_department[d - 1] - 1]][2])
+            department = departments[doctor_department[d - 1] - 1]
+            diagnosis, code, treatment = fake.random_element(catalog.DEPARTMENTS[department][2])
             records.append((p, d, a + 1, starts.date(), diagnosis, code, treatment, fake.sentence(nb_words=8)))
-        loaded["medical_record"] = _insert(conn, "medical_record", (
+        put("medical_record", (
             "patient_id", "doctor_id", "appointment_id", "visit_date", "diagnosis", "icd10_code", "treatment",
             "notes"), records)
         prescriptions = [rnd.randrange(len(records)) for _ in range(counts["prescription"])]
-        loaded["prescription"] = _insert(conn, "prescription", ("record_id", "prescribed_at", "notes"), (
+        put("prescription", ("record_id", "prescribed_at", "notes"), (
             (r + 1, datetime.combine(records[r][3], datetime.min.time()) + timedelta(hours=17),
              fake.sentence(nb_words=5)) for r in prescriptions))
         per_prescription, extra = divmod(counts["prescription_medication"], len(prescriptions))
@@ -145,9 +155,10 @@ def run_naive(target, naive_scale: float, seed: int = 1) -> dict:
                     yield (q + 1, m, "1 tablet", fake.random_element(["Once daily", "Twice daily"]),
                            fake.random_element([5, 7, 14]), rnd.randint(1, 60))
 
-        loaded["prescription_medication"] = _insert(conn, "prescription_medication", (
+        put("prescription_medication", (
             "prescription_id", "medication_id", "dosage", "frequency", "duration_days", "quantity"), prescribed())
     finally:
         conn.close()
-    seconds = time.monotonic() - started
-    return {"seconds": seconds, "rows": sum(loaded.values()), "scale": naive_scale, "per_table": loaded}
+    total = time.monotonic() - started
+    return {"seconds": total, "rows": sum(loaded.values()), "scale": naive_scale, "per_table": loaded,
+            "rows_per_second_by_table": {t: round(loaded[t] / seconds[t]) for t in loaded if seconds[t] > 0}}
