@@ -1,7 +1,8 @@
 """`hms seed`: check everything, then generate chunks in a process pool while loading them.
 
 Generation overlaps loading: a pool of workers writes chunk files a few chunks
-ahead of the loader, which loads them in order and deletes each once committed.
+ahead of --workers loader sessions, each loading a different table at a time
+(parallel.py) and deleting each file once its chunk committed.
 Before anything is written the run checks its options, the schema, local_infile,
 the free disk and whether the database already holds data.
 """
@@ -145,7 +146,8 @@ def _has_rows(cur, table: str) -> bool:
 
 
 def _check_disk(plan: Plan, workers: int, spool_parent: Path) -> None:
-    needed = plan.max_chunk_bytes() * (workers * AHEAD_PER_WORKER + 2) + DISK_MARGIN
+    # Files written ahead, plus one being loaded by each of the `workers` loader sessions.
+    needed = plan.max_chunk_bytes() * (workers * AHEAD_PER_WORKER + workers + 1) + DISK_MARGIN
     check_disk(spool_parent, needed)
 
 

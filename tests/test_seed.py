@@ -134,6 +134,26 @@ def test_seed_verify_fails_on_wrong_scale_and_broken_rules(make_database):
     assert len(failed) == 2 + 6  # and the six scaled tables with counts off
 
 
+def test_seed_verify_finds_orphans_by_value_and_by_row(make_database):
+    info = seeded(make_database, 2)
+    conn = connect(info)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET SESSION foreign_key_checks = 0")
+            # A cancelled appointment (no record or bill depends on its doctor) of a doctor
+            # that does not exist: found by the distinct-value check.
+            cur.execute("UPDATE appointment SET doctor_id = 999999 WHERE status = 'Cancelled' "
+                        "AND appointment_id NOT IN (SELECT appointment_id FROM medical_record) "
+                        "ORDER BY appointment_id LIMIT 1")
+            # A bill without a visit for a patient that does not exist: found by the per-row check.
+            cur.execute("UPDATE billing SET patient_id = 99999999 WHERE appointment_id IS NULL ORDER BY bill_id LIMIT 1")
+    finally:
+        conn.close()
+    failed = verify_seed(info, SCALE).failed
+    assert failed == ["appointment.doctor_id -> doctor: 1 orphan value(s)",
+                      "billing.patient_id -> patient: 1 orphan row(s)"]
+
+
 def test_workers_one_and_two_give_identical_tables(seeded_one_worker, seeded_two_workers):
     one, two = checksums(seeded_one_worker), checksums(seeded_two_workers)
     assert [t for t in one if one[t] != two[t]] == []
