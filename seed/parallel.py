@@ -10,6 +10,7 @@ depend on how many sessions ran or in which order they finished.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from typing import Callable
 
@@ -105,7 +106,9 @@ def load_concurrently(loader_info, plan: Plan, chunks: list[Chunk], prepare: Cal
             while (entry := scheduler.take()) is not None:
                 chunk, job = entry
                 try:
-                    path = job.get()
+                    path = _wait_for_file(job, scheduler.stopped)
+                    if path is None:
+                        return
                     load.load_chunk(conn, plan, chunk, path)
                     if remove_files:
                         path.unlink()
@@ -134,6 +137,16 @@ def load_concurrently(loader_info, plan: Plan, chunks: list[Chunk], prepare: Cal
         raise errors[0]
 
 
+def _wait_for_file(job, stopped: threading.Event):
+    """Return the job's file, or None once the run stopped (Ctrl-C may have killed the generator)."""
+    while True:
+        try:
+            return job.get(timeout=0.5)
+        except multiprocessing.TimeoutError:
+            if stopped.is_set():
+                return None
+
+
 class Ready:
     """A job for a file that already exists (the benchmark's LOAD DATA alone)."""
 
@@ -143,5 +156,5 @@ class Ready:
     def ready(self) -> bool:
         return True
 
-    def get(self):
+    def get(self, timeout=None):
         return self.path

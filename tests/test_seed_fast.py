@@ -60,7 +60,7 @@ class SlowJob:
     def ready(self):
         return True
 
-    def get(self):
+    def get(self, timeout=None):
         return self.chunk
 
 
