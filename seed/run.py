@@ -203,14 +203,12 @@ def _load_all(pool, loader_info, plan, todo, spool, workers, quiet, result, on_c
     remaining = collections.Counter()
     for chunk in todo:
         remaining[chunk.table] += chunk.rows
-    bars: dict[str, tqdm] = {}
-    order = {table: n for n, table in enumerate(remaining)}
+    # One bar per table from the start: several tables load at once.
+    bars = {table: tqdm(total=rows, desc=f"{table:<24}", unit=" rows", unit_scale=True, disable=quiet,
+                        leave=True, dynamic_ncols=True, position=n)
+            for n, (table, rows) in enumerate(remaining.items())}
 
     def on_loaded(chunk: Chunk) -> None:
-        if chunk.table not in bars:
-            bars[chunk.table] = tqdm(total=remaining[chunk.table], desc=f"{chunk.table:<24}", unit=" rows",
-                                     unit_scale=True, disable=quiet, leave=True, dynamic_ncols=True,
-                                     position=order[chunk.table])
         bars[chunk.table].update(chunk.rows)
         result.chunks_loaded += 1
         result.rows_loaded += chunk.rows
