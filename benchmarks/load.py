@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from hms import dialect as dialects  # noqa: E402
 from hms.config import Settings  # noqa: E402
 from hms.db import connect, defaults_file, info_from_settings  # noqa: E402
-from hms.migrate import Migrator  # noqa: E402
+from hms.migrate import Migrator, companion_database  # noqa: E402
 from seed import load, parallel, scale  # noqa: E402
 from seed.generate import Plan, write_chunk  # noqa: E402
 from seed.run import parse_options, run  # noqa: E402
@@ -60,9 +60,11 @@ def fresh(info, name):
 
 
 def drop(info, name):
+    """Drop a scratch database and the companion schema `hms db migrate` made with it."""
     conn = connect(info, database=None)
     with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        for each in (name, companion_database(name)):
+            cur.execute(f"DROP DATABASE IF EXISTS `{each}`")
     conn.close()
 
 

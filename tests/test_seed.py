@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from cli import cli
 from hms.db import connect
 from hms.errors import ConfigError, DatabaseError
-from hms.migrate import Migrator
+from hms.migrate import Migrator, companion_database
 from hms.verify import verify as verify_schema
 from seed import load, scale
 from seed.generate import Plan
@@ -44,7 +44,8 @@ def make_database(server_info):
     conn = connect(server_info, database=None)
     with conn.cursor() as cur:
         for name in made:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            for each in (name, companion_database(name)):
+                cur.execute(f"DROP DATABASE IF EXISTS `{each}`")
     conn.close()
 
 
