@@ -8,7 +8,6 @@ scale, as_of and the chunk itself: never on which worker made it or when.
 
 from __future__ import annotations
 
-import itertools
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import scale, tables
+from . import scale, tables, text
 from .world import world
 
 CHUNK_ROWS = 250_000
@@ -101,30 +100,12 @@ def write_chunk(plan: Plan, chunk: Chunk, directory: Path) -> Path:
     """
     path = Path(directory) / chunk.filename
     partial = path.with_suffix(".part")
-    with open(partial, "w", encoding="utf-8") as handle:
+    with open(partial, "wb") as handle:
         handle.write(format_rows(generate(plan, chunk)))
     os.replace(partial, path)
     return path
 
 
-def format_rows(columns: dict) -> str:
-    """Return the rows as LOAD DATA text: tab-separated fields, one line per row.
-
-    One %-format over all the values runs in C, about twice as fast as csv.writer;
-    money is written from integer cents as '%d.%02d', never through a float.
-    """
-    specs, values = [], []
-    for name, column in columns.items():
-        if isinstance(column, tables.Cents):
-            specs.append("%d.%02d")
-            values += [(column // 100).tolist(), (column % 100).tolist()]
-        else:
-            specs.append("%s")
-            values.append(column)
-    rows = len(values[0])
-    for name, column in zip(columns, values):
-        for value in column[:1]:
-            if isinstance(value, str) and ("\t" in value or "\n" in value or "\\" in value[1:]):
-                raise ValueError(f"column {name} holds a tab, newline or backslash: {value!r}")
-    line = "\t".join(specs) + "\n"
-    return (line * rows) % tuple(itertools.chain.from_iterable(zip(*values)))
+def format_rows(columns: dict) -> bytes:
+    """Return the rows as LOAD DATA text (UTF-8): tab-separated fields, one line per row."""
+    return text.rows_bytes(columns)

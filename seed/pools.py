@@ -17,7 +17,7 @@ import numpy as np
 from faker import Faker
 from faker.providers.person.en_US import Provider as PersonProvider
 
-from . import catalog
+from . import catalog, text
 
 STREETS = 3_000
 CITIES = 2_000
@@ -74,6 +74,13 @@ def build(seed: int) -> Pools:
     return Pools(female, _for_email(female), female_p, male, male_p, _for_email(male), last, last_p,
                  _for_email(last), streets, cities, domains, staff_domain="hms-hospital.org",
                  area_codes=area, medications=medications(seed))
+
+
+def as_bytes(p: Pools) -> dict[str, np.ndarray]:
+    """Return every text pool of `p` encoded for text.pick, by field name."""
+    names = ("female_first", "female_first_lower", "male_first", "male_first_lower", "last", "last_lower",
+             "streets", "cities", "email_domains", "area_codes")
+    return {name: text.encoded(getattr(p, name)) for name in names}
 
 
 def _for_email(names: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """`hms seed`: check everything, then generate chunks in a process pool while loading them.
 
 Generation overlaps loading: a pool of workers writes chunk files a few chunks
-ahead of the loader, which loads them in order and deletes each once committed.
+ahead of --workers loader sessions, each loading a different table at a time
+(parallel.py) and deleting each file once its chunk committed.
 Before anything is written the run checks its options, the schema, local_infile,
 the free disk and whether the database already holds data.
 """
@@ -23,7 +24,7 @@ from hms.db import ConnectionInfo, connect
 from hms.errors import ConfigError, DatabaseError
 from hms.migrate import Migrator
 
-from . import load, scale
+from . import load, parallel, scale
 from .generate import Chunk, Plan, write_chunk
 from .world import world
 
@@ -145,7 +146,8 @@ def _has_rows(cur, table: str) -> bool:
 
 
 def _check_disk(plan: Plan, workers: int, spool_parent: Path) -> None:
-    needed = plan.max_chunk_bytes() * (workers * AHEAD_PER_WORKER + 2) + DISK_MARGIN
+    # Files written ahead, plus one being loaded by each of the `workers` loader sessions.
+    needed = plan.max_chunk_bytes() * (workers * AHEAD_PER_WORKER + workers + 1) + DISK_MARGIN
     check_disk(spool_parent, needed)
 
 
@@ -171,8 +173,7 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     # Build the pools and calendars once here: forked workers inherit them instead
     # of each spending seconds on Faker. The pool is made before any connection or
     # progress thread exists, so forked workers inherit neither.
-    warm = world(plan.seed, plan.scale, plan.as_of)
-    warm.pools, warm.date_strings, warm.doctor_department, warm.stocked
+    world(plan.seed, plan.scale, plan.as_of).warm()
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = context.Pool(options.workers)
     try:
@@ -184,7 +185,7 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
                     _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk)
             pool.close()
             index_started = time.monotonic()
-            _build_indexes(admin, info.database, quiet)
+            _build_indexes(info, options.workers, quiet)
             result.index_seconds = time.monotonic() - index_started
         finally:
             admin.close()
@@ -199,53 +200,41 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
 def _load_all(pool, loader_info, plan, todo, spool, workers, quiet, result, on_chunk) -> None:
     from tqdm import tqdm
 
-    ahead = max(2, workers * AHEAD_PER_WORKER)
-    pending: collections.deque = collections.deque()
-    queue = iter(todo)
-
-    def submit_next() -> None:
-        chunk = next(queue, None)
-        if chunk is not None:
-            pending.append((chunk, pool.apply_async(write_chunk, (plan, chunk, spool))))
-
-    for _ in range(ahead):
-        submit_next()
     remaining = collections.Counter()
     for chunk in todo:
         remaining[chunk.table] += chunk.rows
-    bars: dict[str, tqdm] = {}
-    conn = load.open_loader(loader_info)
+    # One bar per table from the start: several tables load at once.
+    bars = {table: tqdm(total=rows, desc=f"{table:<24}", unit=" rows", unit_scale=True, disable=quiet,
+                        leave=True, dynamic_ncols=True, position=n)
+            for n, (table, rows) in enumerate(remaining.items())}
+
+    def on_loaded(chunk: Chunk) -> None:
+        bars[chunk.table].update(chunk.rows)
+        result.chunks_loaded += 1
+        result.rows_loaded += chunk.rows
+        if on_chunk:
+            on_chunk(chunk)
+
     try:
-        while pending:
-            chunk, job = pending.popleft()
-            path = job.get()
-            submit_next()
-            if chunk.table not in bars:
-                for bar in bars.values():
-                    bar.close()
-                bars[chunk.table] = tqdm(total=remaining[chunk.table], desc=f"{chunk.table:<24}", unit=" rows",
-                                         unit_scale=True, disable=quiet, leave=True, dynamic_ncols=True)
-            load.load_chunk(conn, plan, chunk, path)
-            path.unlink()
-            bars[chunk.table].update(chunk.rows)
-            result.chunks_loaded += 1
-            result.rows_loaded += chunk.rows
-            if on_chunk:
-                on_chunk(chunk)
+        parallel.load_concurrently(loader_info, plan, parallel.interleaved(todo),
+                                   lambda chunk: pool.apply_async(write_chunk, (plan, chunk, spool)),
+                                   sessions=workers, ahead=max(2, workers * AHEAD_PER_WORKER), on_loaded=on_loaded)
     finally:
         for bar in bars.values():
             bar.close()
-        conn.close()
 
 
-def _build_indexes(admin, database: str, quiet: bool) -> None:
+def _build_indexes(info: ConnectionInfo, sessions: int, quiet: bool) -> None:
     from tqdm import tqdm
 
     indexes = load.secondary_indexes()
     with tqdm(total=len(indexes), desc=f"{'indexes':<24}", unit=" idx", disable=quiet) as bar:
-        load.create_secondary_indexes(admin, database, on_index=lambda index: bar.set_postfix_str(index.name))
-        bar.update(len(indexes))
-    with admin.cursor() as cur:
-        # Fresh statistics so the optimizer sees the loaded sizes straight away.
-        cur.execute("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in scale.TABLES))
-        cur.fetchall()
+        load.create_secondary_indexes(info, sessions, on_table=lambda table, made: bar.update(len(made)))
+    conn = connect(info)
+    try:
+        with conn.cursor() as cur:
+            # Fresh statistics so the optimizer sees the loaded sizes straight away.
+            cur.execute("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in scale.TABLES))
+            cur.fetchall()
+    finally:
+        conn.close()

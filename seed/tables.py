@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import catalog, hashing
+from . import catalog, hashing, text
 from .world import World
 
 NULL = "\\N"
@@ -21,57 +21,57 @@ GENDERS = np.array(["Female", "Male", "Other"], dtype=object)
 SHIFTS = np.array(["Morning", "Evening", "Night"], dtype=object)
 PAYMENT_STATUSES = np.array(["Pending", "Paid", "Partially Paid", "Overdue", "Cancelled"], dtype=object)
 PAYMENT_METHODS = np.array(["Cash", "Card", "Insurance", "Bank Transfer"], dtype=object)
-DIGITS3 = np.array([f"{i:03d}" for i in range(1000)], dtype=object)
-DIGITS4 = np.array([f"{i:04d}" for i in range(10000)], dtype=object)
-# Multipliers coprime with 10^7: a bijection from ids to seven-digit numbers per table.
 # [department - 1, k] -> (diagnosis, ICD-10 code, treatment)
 DIAGNOSES = np.array([[list(d) for d in spec[2]] for spec in catalog.DEPARTMENTS.values()], dtype=object)
+# Multipliers coprime with 10^7: a bijection from ids to seven-digit numbers per table.
 PHONE_MULTIPLIER = {"patient": 7_919, "doctor": 104_729, "nurse": 1_299_709, "receptionist": 15_485_863}
+Cents = text.Cents
 
 
-def _choice(rng, values, n, p=None) -> np.ndarray:
-    values = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
-    return values[rng.choice(len(values), size=n, p=p)]
+# The vocabularies as fixed-width bytes, for text.pick.
+STATUS_B, BLOOD_B, GENDERS_B, SHIFTS_B = (text.encoded(v) for v in (STATUS_NAMES, BLOOD_TYPES, GENDERS, SHIFTS))
+PAYMENT_STATUSES_B, PAYMENT_METHODS_B = text.encoded(PAYMENT_STATUSES), text.encoded(PAYMENT_METHODS)
+REASONS_B, NOTES_B = text.encoded(catalog.REASONS), text.encoded(catalog.NOTES)
+PRESCRIPTION_NOTES_B, MANUFACTURERS_B = text.encoded(catalog.PRESCRIPTION_NOTES), text.encoded(catalog.MANUFACTURERS)
+FREQUENCIES_B = text.encoded([f[0] for f in catalog.FREQUENCIES])
+DIAGNOSES_B = tuple(text.encoded(DIAGNOSES[:, :, k].ravel()) for k in range(3))
 
 
-def _names(w: World, rng, n: int, female: np.ndarray) -> tuple[np.ndarray, ...]:
+def _choice(rng, values: np.ndarray, n, p=None) -> text.Text:
+    """n values drawn from an encoded vocabulary, as a Text column."""
+    return text.pick(values, rng.choice(len(values), size=n, p=p))
+
+
+def _names(w: World, rng, n: int, female: np.ndarray) -> tuple[text.Text, ...]:
     """(first, last, first for e-mail, last for e-mail) drawn with US name frequencies."""
-    p = w.pools
+    p, b = w.pools, w.pool_bytes
     f_idx = rng.choice(len(p.female_first), size=n, p=p.female_first_p)
     m_idx = rng.choice(len(p.male_first), size=n, p=p.male_first_p)
     l_idx = rng.choice(len(p.last), size=n, p=p.last_p)
-    first = np.where(female, p.female_first[f_idx], p.male_first[m_idx])
-    first_lower = np.where(female, p.female_first_lower[f_idx], p.male_first_lower[m_idx])
-    return first, p.last[l_idx], first_lower, p.last_lower[l_idx]
+    first = text.where(female, text.pick(b["female_first"], f_idx), text.pick(b["male_first"], m_idx))
+    first_lower = text.where(female, text.pick(b["female_first_lower"], f_idx),
+                             text.pick(b["male_first_lower"], m_idx))
+    return first, text.pick(b["last"], l_idx), first_lower, text.pick(b["last_lower"], l_idx)
 
 
-def _id_strings(ids: np.ndarray) -> np.ndarray:
-    return np.array(list(map(str, ids.tolist())), dtype=object)
-
-
-def _phones(w: World, rng, table: str, ids: np.ndarray) -> np.ndarray:
+def _phones(w: World, rng, table: str, ids: np.ndarray) -> text.Text:
     """'+1-AAA-XXX-XXXX', unique per table because XXXXXXX is a bijection of the id."""
     seven = (ids * PHONE_MULTIPLIER[table] + 1_234_567) % 10_000_000
-    area = _choice(rng, w.pools.area_codes, len(ids))
-    return "+1-" + area + "-" + DIGITS3[seven // 10_000] + "-" + DIGITS4[seven % 10_000]
+    area = text.pick(w.pool_bytes["area_codes"], rng.choice(len(w.pools.area_codes), size=len(ids)))
+    return b"+1-" + area + b"-" + text.fixed(seven // 10_000, 3) + b"-" + text.fixed(seven % 10_000, 4)
 
 
-def _staff_email(first: np.ndarray, last: np.ndarray, prefix: str, ids: np.ndarray, domain: str) -> np.ndarray:
-    return first + "." + last + f".{prefix}" + _id_strings(ids) + "@" + domain
+def _staff_email(first, last, prefix: str, ids: np.ndarray, domain: str) -> text.Text:
+    return first + b"." + last + f".{prefix}".encode() + text.digits(ids) + b"@" + domain.encode()
 
 
-class Cents(np.ndarray):
-    """An amount of money in cents; written as 'units.cc' (DECIMAL) without float formatting."""
-
-
-NUMBERS = np.array([str(i) for i in range(100_000)], dtype=object)
-
-
-def _addresses(rng, streets: np.ndarray, n: int) -> np.ndarray:
+def _addresses(w: World, rng, n: int) -> text.Text:
     """'<house number> <street>', a third with ' Apt. <n>', like Faker's street_address()."""
-    house = NUMBERS[rng.integers(1, 99_999, size=n)]
-    flat = np.where(rng.random(n) < 0.33, " Apt. " + NUMBERS[rng.integers(1, 999, size=n)], "")
-    return house + " " + _choice(rng, streets, n) + flat
+    house = text.digits(rng.integers(1, 99_999, size=n))
+    with_flat = rng.random(n) < 0.33
+    flat = text.where(with_flat, b" Apt. " + text.digits(rng.integers(1, 999, size=n)), b"")
+    street = text.pick(w.pool_bytes["streets"], rng.choice(len(w.pools.streets), size=n))
+    return house + b" " + street + flat
 
 
 def _money(cents: np.ndarray) -> Cents:
@@ -86,11 +86,11 @@ def _hire_days(w: World, rng, n: int) -> np.ndarray:
 def department(w: World, lo: int, hi: int, rng) -> dict:
     names = list(catalog.DEPARTMENTS)[lo:hi]
     ids = np.arange(lo, hi) + 1
-    return {"department_id": ids.tolist(), "name": names,
+    return {"department_id": ids, "name": names,
             "location": [catalog.DEPARTMENTS[n][0] for n in names],
             "phone": [f"+1-555-010-{1000 + i:04d}" for i in ids.tolist()],
             # Written, not left to DEFAULT CURRENT_TIMESTAMP, so a reload gives the same rows.
-            "created_at": w.datetimes(np.full(len(ids), w.today - 15 * 365), np.full(len(ids), 8 * 60)).tolist()}
+            "created_at": w.datetime_text(np.full(len(ids), w.today - 15 * 365), np.full(len(ids), 8 * 60))}
 
 
 def medication(w: World, lo: int, hi: int, rng) -> dict:
@@ -99,25 +99,25 @@ def medication(w: World, lo: int, hi: int, rng) -> dict:
     forms = np.array([m[1] for m in meds], dtype=object)
     base = np.where(np.isin(forms, ["Injection", "Inhaler", "Patch"]), 2500, 400)
     cents = np.round(base * rng.lognormal(0.0, 0.8, size=n)).astype(np.int64) + 5
-    return {"medication_id": (np.arange(lo, hi) + 1).tolist(), "name": [m[0] for m in meds],
+    return {"medication_id": np.arange(lo, hi) + 1, "name": [m[0] for m in meds],
             "form": forms.tolist(), "strength": [m[2] for m in meds],
-            "manufacturer": _choice(rng, catalog.MANUFACTURERS, n).tolist(), "unit_price": _money(cents)}
+            "manufacturer": _choice(rng, MANUFACTURERS_B, n), "unit_price": _money(cents)}
 
 
 def department_medication(w: World, lo: int, hi: int, rng) -> dict:
-    pairs = [(k + 1, int(m)) for k, meds in enumerate(w.stocked) for m in meds][lo:hi]
+    pairs = np.array([(k + 1, int(m)) for k, meds in enumerate(w.stocked) for m in meds][lo:hi],
+                     dtype=np.int64).reshape(-1, 2)
     # On-hand stock after everything prescribed so far: the schema keeps no initial
     # stock, so any non-negative level is consistent with the loaded prescriptions.
     stock = rng.integers(150, 5_000, size=len(pairs))
-    return {"department_id": [p[0] for p in pairs], "medication_id": [p[1] for p in pairs],
-            "stock_quantity": stock.tolist()}
+    return {"department_id": pairs[:, 0], "medication_id": pairs[:, 1], "stock_quantity": stock}
 
 
 def room(w: World, lo: int, hi: int, rng) -> dict:
     index = np.arange(lo, hi)
     n = len(index)
     floor = index // 25 + 1
-    number = np.array([f"{f}{i % 25 + 1:02d}" for f, i in zip(floor.tolist(), index.tolist())], dtype=object)
+    number = [f"{f}{i % 25 + 1:02d}" for f, i in zip(floor.tolist(), index.tolist())]
     types = np.array([t for t, _ in catalog.ROOM_TYPES], dtype=object)
     rates = np.array([r for _, r in catalog.ROOM_TYPES], dtype=np.int64)
     kind = np.minimum((floor - 1) * len(types) // 8, len(types) - 1)
@@ -132,18 +132,18 @@ def room(w: World, lo: int, hi: int, rng) -> dict:
     available[occupied_at] = 0
     # A few empty rooms are closed for cleaning or repair.
     available[(~np.isin(np.arange(n), occupied_at)) & (rng.random(n) < 0.1)] = 0
-    return {"room_id": (index + 1).tolist(), "room_number": number.tolist(), "room_type": types[kind].tolist(),
-            "daily_rate": _money(cents), "is_available": available.tolist(), "patient_id": patient.tolist()}
+    return {"room_id": index + 1, "room_number": number, "room_type": types[kind].tolist(),
+            "daily_rate": _money(cents), "is_available": available, "patient_id": patient.tolist()}
 
 
 # -- staff ----------------------------------------------------------------------
 def receptionist(w: World, lo: int, hi: int, rng) -> dict:
     ids = np.arange(lo, hi) + 1
     first, last, first_l, last_l = _names(w, rng, len(ids), rng.random(len(ids)) < 0.7)
-    return {"receptionist_id": ids.tolist(), "first_name": first.tolist(), "last_name": last.tolist(),
-            "email": _staff_email(first_l, last_l, "rc", ids, w.pools.staff_domain).tolist(),
-            "phone": _phones(w, rng, "receptionist", ids).tolist(),
-            "hire_date": w.dates(_hire_days(w, rng, len(ids))).tolist()}
+    return {"receptionist_id": ids, "first_name": first, "last_name": last,
+            "email": _staff_email(first_l, last_l, "rc", ids, w.pools.staff_domain),
+            "phone": _phones(w, rng, "receptionist", ids),
+            "hire_date": w.date_text(_hire_days(w, rng, len(ids)))}
 
 
 def doctor(w: World, lo: int, hi: int, rng) -> dict:
@@ -156,24 +156,24 @@ def doctor(w: World, lo: int, hi: int, rng) -> dict:
     specialization = [catalog.DEPARTMENTS[names[d - 1]][1][int(u * len(catalog.DEPARTMENTS[names[d - 1]][1]))]
                       for d, u in zip(department_ids.tolist(), choices.tolist())]
     licence = (ids * 7_919 + 310_000) % 10_000_000
-    return {"doctor_id": ids.tolist(), "first_name": first.tolist(), "last_name": last.tolist(),
-            "specialization": specialization, "department_id": department_ids.tolist(),
-            "email": _staff_email(first_l, last_l, "md", ids, w.pools.staff_domain).tolist(),
-            "phone": _phones(w, rng, "doctor", ids).tolist(),
-            "license_number": ("MD-" + DIGITS3[licence // 10_000] + DIGITS4[licence % 10_000]).tolist(),
-            "hire_date": w.dates(_hire_days(w, rng, n)).tolist()}
+    return {"doctor_id": ids, "first_name": first, "last_name": last,
+            "specialization": specialization, "department_id": department_ids,
+            "email": _staff_email(first_l, last_l, "md", ids, w.pools.staff_domain),
+            "phone": _phones(w, rng, "doctor", ids),
+            "license_number": b"MD-" + text.fixed(licence // 10_000, 3) + text.fixed(licence % 10_000, 4),
+            "hire_date": w.date_text(_hire_days(w, rng, n))}
 
 
 def nurse(w: World, lo: int, hi: int, rng) -> dict:
     ids = np.arange(lo, hi) + 1
     n = len(ids)
     first, last, first_l, last_l = _names(w, rng, n, rng.random(n) < 0.85)
-    return {"nurse_id": ids.tolist(), "first_name": first.tolist(), "last_name": last.tolist(),
-            "department_id": (rng.choice(15, size=n) + 1).tolist(),
-            "shift": _choice(rng, SHIFTS, n, [0.4, 0.35, 0.25]).tolist(),
-            "email": _staff_email(first_l, last_l, "rn", ids, w.pools.staff_domain).tolist(),
-            "phone": _phones(w, rng, "nurse", ids).tolist(),
-            "hire_date": w.dates(_hire_days(w, rng, n)).tolist()}
+    return {"nurse_id": ids, "first_name": first, "last_name": last,
+            "department_id": rng.choice(15, size=n) + 1,
+            "shift": _choice(rng, SHIFTS_B, n, [0.4, 0.35, 0.25]),
+            "email": _staff_email(first_l, last_l, "rn", ids, w.pools.staff_domain),
+            "phone": _phones(w, rng, "nurse", ids),
+            "hire_date": w.date_text(_hire_days(w, rng, n))}
 
 
 # -- patients and visits ------------------------------------------------------------
@@ -186,33 +186,36 @@ def patient(w: World, lo: int, hi: int, rng) -> dict:
     female = np.where(gender == 2, rng.random(n) < 0.5, gender == 0)
     first, last, first_l, last_l = _names(w, rng, n, female)
     born = w.birth_days(index)
-    email = first_l + "." + last_l + _id_strings(ids) + "@" + _choice(rng, p.email_domains, n)
-    email = np.where(rng.random(n) < 0.85, email, NULL)
-    blood = np.where(rng.random(n) < 0.9, _choice(rng, BLOOD_TYPES, n, BLOOD_SHARES / BLOOD_SHARES.sum()), NULL)
+    email = (first_l + b"." + last_l + text.digits(ids) + b"@"
+             + text.pick(w.pool_bytes["email_domains"], rng.choice(len(p.email_domains), size=n)))
+    email = text.where(rng.random(n) < 0.85, email, text.null(n))
+    has_blood = rng.random(n) < 0.9
+    blood = text.where(has_blood, _choice(rng, BLOOD_B, n, BLOOD_SHARES / BLOOD_SHARES.sum()), text.null(n))
     earliest = np.maximum(born + 1, w.today - 12 * 365)
     registered = earliest + np.floor(rng.random(n) * (w.today - earliest)).astype(np.int64)
     minute = rng.integers(8 * 60, 18 * 60, size=n)
-    return {"patient_id": ids.tolist(), "first_name": first.tolist(), "last_name": last.tolist(),
-            "date_of_birth": w.dates(born).tolist(), "gender": GENDERS[gender].tolist(), "blood_type": blood.tolist(),
-            "phone": _phones(w, rng, "patient", ids).tolist(), "email": email.tolist(),
-            "address": _addresses(rng, p.streets, n).tolist(), "city": _choice(rng, p.cities, n).tolist(),
-            "registered_by": (rng.choice(w.counts["receptionist"], size=n) + 1).tolist(),
-            "registered_at": w.datetimes(registered, minute).tolist()}
+    return {"patient_id": ids, "first_name": first, "last_name": last,
+            "date_of_birth": w.date_text(born), "gender": text.pick(GENDERS_B, gender), "blood_type": blood,
+            "phone": _phones(w, rng, "patient", ids), "email": email,
+            "address": _addresses(w, rng, n),
+            "city": text.pick(w.pool_bytes["cities"], rng.choice(len(p.cities), size=n)),
+            "registered_by": rng.choice(w.counts["receptionist"], size=n) + 1,
+            "registered_at": w.datetime_text(registered, minute)}
 
 
 def appointment(w: World, lo: int, hi: int, rng) -> dict:
     index = np.arange(lo, hi)
     n = len(index)
     core = w.appointment_core(index)
-    receptionist_ids = (rng.choice(w.counts["receptionist"], size=n) + 1).astype(object)
-    receptionist_ids = np.where(rng.random(n) < 0.85, receptionist_ids, NULL)   # the rest booked online
+    receptionist_ids = rng.choice(w.counts["receptionist"], size=n) + 1
+    receptionist_ids = text.where(rng.random(n) < 0.85, receptionist_ids, text.null(n))   # the rest booked online
     booked = core["day"] - rng.integers(1, 45, size=n)
-    return {"appointment_id": (index + 1).tolist(), "patient_id": (core["patient"] + 1).tolist(),
-            "doctor_id": (core["doctor"] + 1).tolist(), "receptionist_id": receptionist_ids.tolist(),
-            "starts_at": w.datetimes(core["day"], core["minute"]).tolist(),
-            "status": STATUS_NAMES[core["status"]].tolist(),
-            "reason": _choice(rng, catalog.REASONS, n).tolist(),
-            "created_at": w.datetimes(booked, rng.integers(7 * 60, 19 * 60, size=n)).tolist()}
+    return {"appointment_id": index + 1, "patient_id": core["patient"] + 1,
+            "doctor_id": core["doctor"] + 1, "receptionist_id": receptionist_ids,
+            "starts_at": w.datetime_text(core["day"], core["minute"]),
+            "status": text.pick(STATUS_B, core["status"]),
+            "reason": _choice(rng, REASONS_B, n),
+            "created_at": w.datetime_text(booked, rng.integers(7 * 60, 19 * 60, size=n))}
 
 
 def billing(w: World, lo: int, hi: int, rng) -> dict:
@@ -242,14 +245,12 @@ def billing(w: World, lo: int, hi: int, rng) -> dict:
     open_code = np.where(u < 0.55, 0, np.where(u < 0.9, 1, 2))
     settled_code = np.where(u < 0.85, 1, np.where(u < 0.89, 2, np.where(u < 0.98, 3, 4)))
     payment = np.where(due >= w.today, open_code, settled_code)
-    method = _choice(rng, PAYMENT_METHODS, n, [0.15, 0.45, 0.35, 0.05])
-    method = np.where((payment == 1) | (payment == 2), method, NULL)
-    appointment_ids = np.where(visit, index + 1, 0).astype(object)
-    appointment_ids[~visit] = NULL
-    return {"bill_id": (index + 1).tolist(), "patient_id": patient_ids.tolist(),
-            "appointment_id": appointment_ids.tolist(), "total_amount": _money(cents),
-            "bill_date": w.dates(day).tolist(), "due_date": w.dates(due).tolist(),
-            "payment_status": PAYMENT_STATUSES[payment].tolist(), "payment_method": method.tolist()}
+    method = _choice(rng, PAYMENT_METHODS_B, n, [0.15, 0.45, 0.35, 0.05])
+    method = text.where((payment == 1) | (payment == 2), method, text.null(n))
+    return {"bill_id": index + 1, "patient_id": patient_ids,
+            "appointment_id": text.where(visit, index + 1, text.null(n)), "total_amount": _money(cents),
+            "bill_date": w.date_text(day), "due_date": w.date_text(due),
+            "payment_status": text.pick(PAYMENT_STATUSES_B, payment), "payment_method": method}
 
 
 def medical_record(w: World, lo: int, hi: int, rng) -> dict:
@@ -259,13 +260,14 @@ def medical_record(w: World, lo: int, hi: int, rng) -> dict:
     core = w.appointment_core(visit)
     department_ids = w.doctor_department[core["doctor"]]
     pick = rng.integers(0, 5, size=n)
-    diagnosis = DIAGNOSES[department_ids - 1, pick]
-    notes = np.where(rng.random(n) < 0.6, _choice(rng, catalog.NOTES, n), NULL)
-    return {"record_id": (index + 1).tolist(), "patient_id": (core["patient"] + 1).tolist(),
-            "doctor_id": (core["doctor"] + 1).tolist(), "appointment_id": (visit + 1).tolist(),
-            "visit_date": w.dates(core["day"]).tolist(), "diagnosis": diagnosis[:, 0].tolist(),
-            "icd10_code": diagnosis[:, 1].tolist(), "treatment": diagnosis[:, 2].tolist(),
-            "notes": notes.tolist()}
+    diagnosis = (department_ids - 1) * DIAGNOSES.shape[1] + pick
+    has_notes = rng.random(n) < 0.6
+    notes = text.where(has_notes, _choice(rng, NOTES_B, n), text.null(n))
+    return {"record_id": index + 1, "patient_id": core["patient"] + 1,
+            "doctor_id": core["doctor"] + 1, "appointment_id": visit + 1,
+            "visit_date": w.date_text(core["day"]), "diagnosis": text.pick(DIAGNOSES_B[0], diagnosis),
+            "icd10_code": text.pick(DIAGNOSES_B[1], diagnosis), "treatment": text.pick(DIAGNOSES_B[2], diagnosis),
+            "notes": notes}
 
 
 def prescription(w: World, lo: int, hi: int, rng) -> dict:
@@ -275,9 +277,10 @@ def prescription(w: World, lo: int, hi: int, rng) -> dict:
     core = w.appointment_core(w.record_appointment(record))
     # Written at the end of the 30-minute visit.
     minute = core["minute"] + rng.integers(15, 30, size=n)
-    notes = np.where(rng.random(n) < 0.5, _choice(rng, catalog.PRESCRIPTION_NOTES, n), NULL)
-    return {"prescription_id": (index + 1).tolist(), "record_id": (record + 1).tolist(),
-            "prescribed_at": w.datetimes(core["day"], minute).tolist(), "notes": notes.tolist()}
+    has_notes = rng.random(n) < 0.5
+    notes = text.where(has_notes, _choice(rng, PRESCRIPTION_NOTES_B, n), text.null(n))
+    return {"prescription_id": index + 1, "record_id": record + 1,
+            "prescribed_at": w.datetime_text(core["day"], minute), "notes": notes}
 
 
 def prescription_medication(w: World, lo: int, hi: int, rng) -> dict:
@@ -300,22 +303,22 @@ def prescription_medication(w: World, lo: int, hi: int, rng) -> dict:
     medication_ids = flat[offsets[department_ids - 1] + position]
     form = _medication_forms(w)[medication_ids - 1]
     dose = np.floor(rng.random(n) * DOSE_COUNTS[form]).astype(np.int64)
-    dosage = DOSE_TABLE[form, dose]
     frequency = rng.choice(len(catalog.FREQUENCIES), size=n, p=[0.3, 0.25, 0.15, 0.05, 0.08, 0.07, 0.03, 0.07])
     per_day = np.array([f[1] for f in catalog.FREQUENCIES])[frequency]
     duration = np.array([3, 5, 7, 10, 14, 30, 60, 90])[rng.choice(8, size=n, p=[0.08, 0.15, 0.25, 0.12, 0.12, 0.18, 0.05, 0.05])]
     units = np.where(DISPENSED_WHOLE[form], 1,
                      per_day * np.minimum(duration, 30))
-    return {"prescription_id": (q + 1).tolist(), "medication_id": medication_ids.tolist(),
-            "dosage": dosage.tolist(),
-            "frequency": np.array([f[0] for f in catalog.FREQUENCIES], dtype=object)[frequency].tolist(),
-            "duration_days": duration.tolist(), "quantity": np.maximum(units, 1).tolist()}
+    return {"prescription_id": q + 1, "medication_id": medication_ids,
+            "dosage": text.pick(DOSE_TABLE_B, form * DOSE_TABLE.shape[1] + dose),
+            "frequency": text.pick(FREQUENCIES_B, frequency),
+            "duration_days": duration, "quantity": np.maximum(units, 1)}
 
 
 FORMS = tuple(catalog.DOSAGE_FOR_FORM)
 DOSE_COUNTS = np.array([len(catalog.DOSAGE_FOR_FORM[f]) for f in FORMS], dtype=np.int64)
 DOSE_TABLE = np.array([[catalog.DOSAGE_FOR_FORM[f][k % len(catalog.DOSAGE_FOR_FORM[f])] for k in range(3)]
                        for f in FORMS], dtype=object)
+DOSE_TABLE_B = text.encoded(DOSE_TABLE.ravel())
 # Bottles, tubes and inhalers are dispensed as one unit, whatever the course length.
 DISPENSED_WHOLE = np.array([f in ("Syrup", "Ointment", "Inhaler", "Drops") for f in FORMS])
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from . import catalog, hashing, pools, scale
+from . import catalog, hashing, pools, scale, text
 
 EPOCH = date(1970, 1, 1)
 SLOT_MINUTES = 30
@@ -82,6 +82,23 @@ class World:
         return self.dates(days) + self.time_strings[minutes]
 
     @functools.cached_property
+    def date_bytes(self) -> np.ndarray:
+        """date_strings as fixed-width bytes, for text.pick."""
+        return text.encoded(self.date_strings)
+
+    @functools.cached_property
+    def time_bytes(self) -> np.ndarray:
+        return text.encoded(self.time_strings)
+
+    def date_text(self, days: np.ndarray) -> text.Text:
+        """'YYYY-MM-DD' per day number, as a Text column."""
+        return text.pick(self.date_bytes, days - self.first_day)
+
+    def datetime_text(self, days: np.ndarray, minutes: np.ndarray) -> text.Text:
+        """'YYYY-MM-DD HH:MM:SS' per day number and minute of the day, as a Text column."""
+        return self.date_text(days) + text.pick(self.time_bytes, minutes)
+
+    @functools.cached_property
     def past_days(self) -> np.ndarray:
         """Weekdays on which past appointments fall, oldest first."""
         return _weekdays(self.today - PAST_DAYS, self.today)
@@ -95,6 +112,16 @@ class World:
     @functools.cached_property
     def pools(self) -> pools.Pools:
         return pools.build(self.seed)
+
+    @functools.cached_property
+    def pool_bytes(self) -> dict[str, np.ndarray]:
+        """The text pools as fixed-width bytes arrays, by field name."""
+        return pools.as_bytes(self.pools)
+
+    def warm(self) -> "World":
+        """Build everything generators share (pools, calendars, staff), so forked workers inherit it."""
+        self.pools, self.pool_bytes, self.date_bytes, self.time_bytes, self.doctor_department, self.stocked
+        return self
 
     @functools.cached_property
     def doctor_department(self) -> np.ndarray:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from cli import cli
 from hms.db import connect
 from hms.errors import ConfigError, DatabaseError
-from hms.migrate import Migrator
+from hms.migrate import Migrator, companion_database
 from hms.verify import verify as verify_schema
 from seed import load, scale
 from seed.generate import Plan
@@ -44,7 +44,8 @@ def make_database(server_info):
     conn = connect(server_info, database=None)
     with conn.cursor() as cur:
         for name in made:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            for each in (name, companion_database(name)):
+                cur.execute(f"DROP DATABASE IF EXISTS `{each}`")
     conn.close()
 
 
@@ -134,6 +135,26 @@ def test_seed_verify_fails_on_wrong_scale_and_broken_rules(make_database):
     assert len(failed) == 2 + 6  # and the six scaled tables with counts off
 
 
+def test_seed_verify_finds_orphans_by_value_and_by_row(make_database):
+    info = seeded(make_database, 2)
+    conn = connect(info)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET SESSION foreign_key_checks = 0")
+            # A cancelled appointment (no record or bill depends on its doctor) of a doctor
+            # that does not exist: found by the distinct-value check.
+            cur.execute("UPDATE appointment SET doctor_id = 999999 WHERE status = 'Cancelled' "
+                        "AND appointment_id NOT IN (SELECT appointment_id FROM medical_record) "
+                        "ORDER BY appointment_id LIMIT 1")
+            # A bill without a visit for a patient that does not exist: found by the per-row check.
+            cur.execute("UPDATE billing SET patient_id = 99999999 WHERE appointment_id IS NULL ORDER BY bill_id LIMIT 1")
+    finally:
+        conn.close()
+    failed = verify_seed(info, SCALE).failed
+    assert failed == ["appointment.doctor_id -> doctor: 1 orphan value(s)",
+                      "billing.patient_id -> patient: 1 orphan row(s)"]
+
+
 def test_workers_one_and_two_give_identical_tables(seeded_one_worker, seeded_two_workers):
     one, two = checksums(seeded_one_worker), checksums(seeded_two_workers)
     assert [t for t in one if one[t] != two[t]] == []
@@ -154,16 +175,22 @@ def test_resume_after_interrupt_gives_identical_contents(make_database):
         run(info, options, quiet=True, chunk_rows=1000, on_chunk=interrupt)
     conn = connect(info)
     try:
-        assert query(conn, "SELECT COUNT(*) FROM appointment")[0][0] == 2000
-        assert query(conn, "SELECT COUNT(*) FROM hms_seed_chunk")[0][0] == len(loaded)
-        assert query(conn, "SELECT COUNT(*) FROM billing")[0][0] == 0
+        # Two sessions load side by side, so the other may commit one more chunk after
+        # the interrupt; the database holds exactly the chunks recorded, no more, no less.
+        recorded = query(conn, "SELECT table_name, chunk_no, row_count FROM hms_seed_chunk")
+        assert {(t, n) for t, n, _ in recorded} >= {(c.table, c.number) for c in loaded}
+        assert len(recorded) <= len(loaded) + 1
+        assert len(recorded) < len(Plan(7, SCALE, AS_OF, 1000).chunks())
+        for table in scale.TABLES:
+            rows = sum(r for t, _, r in recorded if t == table)
+            assert query(conn, f"SELECT COUNT(*) FROM `{table}`")[0][0] == rows, table
     finally:
         conn.close()
     with pytest.raises(DatabaseError, match="not empty.*--resume"):
         run(info, options, quiet=True, chunk_rows=1000)
     resumed = parse_options(str(SCALE), "7", "1", resume=True)
     result = run(info, resumed, quiet=True, chunk_rows=1000)
-    assert result.chunks_skipped == len(loaded)
+    assert result.chunks_skipped == len(recorded)
     assert checksums(info) == checksums(reference)
     assert verify_schema(info) == []
     again = run(info, resumed, quiet=True, chunk_rows=1000)
