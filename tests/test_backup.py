@@ -559,3 +559,21 @@ def test_failed_replace_puts_the_previous_database_back(server_info, source, tar
         restore_backup(server_info, made.path, target, replace=True, backup_dir=tmp_path)
     assert "no_such_column" in excinfo.value.message and "was put back as it was" in excinfo.value.message
     assert describe(server_info, target) == before
+
+
+def test_partial_files_of_a_killed_process_are_cleaned_up_later(tmp_path):
+    import os
+    import time
+
+    from hms.backup.create import remove_stale_partials
+
+    stale = tmp_path / ".partial-hms_20200101T000000Z.sql.gz"
+    fresh = tmp_path / ".partial-hms_20990101T000000Z.sql.gz"
+    kept = tmp_path / "hms_20200101T000000Z.sql.gz"
+    for path in (stale, fresh, kept):
+        path.write_bytes(b"x")
+    old = time.time() - 7 * 3600
+    os.utime(stale, (old, old))
+    os.utime(kept, (old, old))
+    assert remove_stale_partials(tmp_path) == [stale]
+    assert not stale.exists() and fresh.exists() and kept.exists()

@@ -33,6 +33,7 @@ from .stream import DumpStream, HashingWriter, NullSink
 LOCK_WAIT_SECONDS = 30
 SNAPSHOT_WAIT_SECONDS = 120
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+STALE_PARTIAL_SECONDS = 6 * 3600
 
 
 def create_backup(info: ConnectionInfo, directory: Path, *,
@@ -251,6 +252,23 @@ def _prepare_directory(directory: Path) -> None:
     if not os.access(directory, os.W_OK | os.X_OK):
         raise BackupError(f"the backup directory {directory} is not writable",
                           "Set HMS_BACKUP_DIR to a writable directory")
+    remove_stale_partials(directory)
+
+
+def remove_stale_partials(directory: Path, older_than: float = STALE_PARTIAL_SECONDS) -> list[Path]:
+    """Delete partial files left by a killed `hms` process; return what was removed.
+
+    A dump in progress rewrites its partial file continuously, so only files untouched
+    for `older_than` seconds are taken for leftovers.
+    """
+    removed = []
+    cutoff = time.time() - older_than
+    for path in directory.glob(PARTIAL_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def _fsync_directory(directory: Path) -> None:
