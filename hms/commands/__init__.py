@@ -1,6 +1,8 @@
 """The `hms` subcommand groups, one module per area."""
 
 from .db import db
+from .query import query
 from .server import server
 
 GROUPS = [server, db]
+GROUPS.append(query)
