@@ -13,10 +13,13 @@ READS SQL DATA
 SQL SECURITY INVOKER
 COMMENT 'Patients by name prefix, phone prefix or e-mail prefix'
 BEGIN
-    DECLARE v_term VARCHAR(254) DEFAULT TRIM(COALESCE(p_term, ''));
+    -- CHARACTER SET utf8mb4 without COLLATE gives the charset's default collation,
+    -- which is what the patient columns have (their tables name only the charset);
+    -- the database default collation can differ, and then LIKE refuses the mix.
+    DECLARE v_term VARCHAR(254) CHARACTER SET utf8mb4 DEFAULT TRIM(COALESCE(p_term, ''));
     DECLARE v_rows INT DEFAULT COALESCE(p_max_rows, 20);
     DECLARE v_kind VARCHAR(10);
-    DECLARE v_pattern VARCHAR(600);
+    DECLARE v_pattern VARCHAR(600) CHARACTER SET utf8mb4;
 
     IF v_term = '' THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'search_patients: type at least one character';
