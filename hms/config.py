@@ -71,8 +71,8 @@ def _database_from_url(url: str) -> str | None:
 
     try:
         return make_url(url).database or None
-    except ArgumentError as exc:
+    except ArgumentError:
         raise ConfigError(
-            f"the database URL is malformed ({exc})",
+            "the database URL is malformed",
             "Use the form mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE",
         ) from None

@@ -22,7 +22,8 @@ from . import dialect as dialects
 from . import errcodes
 from .db import ConnectionInfo, connect, error_code, server_message
 from .errors import MigrationError
-from .sqlfiles import SQL_ROOT, SqlFile, discover
+from . import sqlfiles
+from .sqlfiles import SqlFile, discover
 
 HISTORY_TABLE = "hms_schema_history"
 
@@ -113,13 +114,13 @@ class MigrationResult:
 class Migrator:
     """Applies and inspects the migrations of `sql_root` in the database `info.database`."""
 
-    def __init__(self, info: ConnectionInfo, sql_root: Path = SQL_ROOT, include_roles: bool = True,
+    def __init__(self, info: ConnectionInfo, sql_root: Path | None = None, include_roles: bool = True,
                  on_step: Callable[[Step], None] | None = None):
         if not info.database:
             raise MigrationError("no database was named", "Pass --database or set HMS_DATABASE")
         self.info = info
         self.database = info.database
-        self.sql_root = sql_root
+        self.sql_root = sql_root or sqlfiles.SQL_ROOT
         self.include_roles = include_roles
         self.on_step = on_step or (lambda step: None)
 
@@ -150,16 +151,20 @@ class Migrator:
                 states.append(FileState(row.file, row.kind, "missing", row.checksum, row.checksum))
         return states
 
-    def plan(self) -> list[Step]:
+    def plan(self, reapply: bool = False) -> list[Step]:
         """The files the next run would apply, in order; raises on an edited versioned file."""
         history = self.history()
-        return self._plan(history)
+        return self._plan(history, reapply)
 
     # -- writing -------------------------------------------------------------
-    def migrate(self, dry_run: bool = False) -> MigrationResult:
-        """Apply what is pending; with dry_run, only return what would run."""
+    def migrate(self, dry_run: bool = False, reapply: bool = False) -> MigrationResult:
+        """Apply what is pending; with dry_run, only return what would run.
+
+        reapply re-runs every repeatable file (routines, triggers, roles) whatever its
+        checksum: the repair for an object dropped or altered by hand.
+        """
         if dry_run:
-            return MigrationResult(applied=[(step, 0) for step in self.plan()], dry_run=True)
+            return MigrationResult(applied=[(step, 0) for step in self.plan(reapply)], dry_run=True)
         conn = connect(self.info, database=None)
         try:
             dialect = dialects.for_connection(conn)
@@ -169,7 +174,9 @@ class Migrator:
                 conn.select_db(self.database)
                 with conn.cursor() as cur:
                     cur.execute(CREATE_HISTORY)
-                steps = self._plan(self._read_history(conn))
+                steps = self._plan(self._read_history(conn), reapply)
+                for step in steps:  # a malformed file stops the run before anything is applied
+                    step.sql_file.statements()
                 result = MigrationResult()
                 for step in steps:
                     self.on_step(step)
@@ -210,7 +217,7 @@ class Migrator:
                 state = "failed"
         return FileState(sql_file.relpath, sql_file.kind, state, current, applied, sql_file)
 
-    def _plan(self, history: list[HistoryRow]) -> list[Step]:
+    def _plan(self, history: list[HistoryRow], reapply: bool = False) -> list[Step]:
         states = [self._state(f, history) for f in self.files()]
         edited = [s for s in states if s.kind == "versioned" and s.state == "changed"]
         if edited:
@@ -226,7 +233,9 @@ class Migrator:
         for state in states:
             sql_file = state.sql_file
             if state.state == "applied":
-                if sql_file.group == "roles" and routine_changed:
+                if sql_file.kind == "repeatable" and reapply:
+                    steps.append(Step(sql_file, "re-applied on request"))
+                elif sql_file.group == "roles" and routine_changed:
                     steps.append(Step(sql_file, "routines were re-created"))
                 continue
             reason = {"pending": "new", "changed": "changed", "failed": "retry after failure"}[state.state]

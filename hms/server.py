@@ -117,11 +117,21 @@ class EmbeddedServer:
         server_bin, dialect = found
         self.home.mkdir(parents=True, exist_ok=True)
         fresh = not (self.datadir / "mysql").is_dir()
-        chosen_port = port or self._configured_port() or _free_port()
+        chosen_port = port or self._configured_port() or _free_port(prefer_low=self.profile == "bulk")
         self._write_config(dialect, chosen_port)
         if fresh:
             self._initialise(server_bin, dialect)
-        self._launch(server_bin)
+        for attempt in range(5):
+            try:
+                self._launch(server_bin)
+                break
+            except ServerError as exc:
+                # Another process took a port we picked ourselves: pick again. A port the
+                # user asked for is theirs to fix.
+                if port is not None or "Address already in use" not in exc.what or attempt == 4:
+                    raise
+                chosen_port = _free_port(prefer_low=False)
+                self._write_config(dialect, chosen_port)
         if fresh or not self.client_file.is_file():
             self._secure(chosen_port)
         else:
@@ -322,9 +332,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on, preferring 3307 and up."""
-    for candidate in range(3307, 3400):
+def _free_port(prefer_low: bool = True) -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on: 3307 and up, or any."""
+    for candidate in range(3307, 3400) if prefer_low else ():
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", candidate))

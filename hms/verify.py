@@ -15,10 +15,10 @@ import pymysql
 from . import catalog
 from .db import ConnectionInfo, connect, database_error
 from .migrate import GRANT_LINE, Migrator
-from .sqlfiles import SQL_ROOT, SqlFile, split_statements
+from .sqlfiles import SqlFile, split_statements
 
 
-def verify(info: ConnectionInfo, sql_root=SQL_ROOT) -> list[str]:
+def verify(info: ConnectionInfo, sql_root=None) -> list[str]:
     """Return every difference between database `info.database` and sql/; empty when clean."""
     database = info.database
     migrator = Migrator(info, sql_root=sql_root)

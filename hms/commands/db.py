@@ -24,8 +24,10 @@ def db() -> None:
 
 @db.command("migrate")
 @click.option("--dry-run", is_flag=True, help="Print what would run; change nothing.")
+@click.option("--reapply", is_flag=True,
+              help="Re-run every routine, trigger and role file, even unchanged ones (repairs hand-made drops).")
 @click.pass_obj
-def migrate(settings: Settings, dry_run: bool) -> None:
+def migrate(settings: Settings, dry_run: bool, reapply: bool) -> None:
     """Apply pending versioned files, then re-apply changed repeatable files.
 
     Creates the database when it does not exist. Re-running on an up-to-date
@@ -35,13 +37,14 @@ def migrate(settings: Settings, dry_run: bool) -> None:
     Example:
         hms db migrate --dry-run
         hms db migrate
+        hms db migrate --reapply    # after `hms db verify` reports a missing trigger
     """
     def announce(step: Step) -> None:
         if not settings.quiet:
             click.echo(f"applying {step.sql_file.relpath} ({step.reason})")
 
     migrator = Migrator(info_from_settings(settings), on_step=announce)
-    result = migrator.migrate(dry_run=dry_run)
+    result = migrator.migrate(dry_run=dry_run, reapply=reapply)
     if dry_run:
         for step, _ in result.applied:
             click.echo(f"would apply {step.sql_file.relpath} ({step.reason})")
@@ -90,5 +93,6 @@ def verify(settings: Settings) -> None:
         for line in problems:
             click.echo(line)
         raise click.ClickException(f"'{settings.database}' differs from sql/ in {len(problems)} place(s). "
-                                   "Run `hms db migrate`, or undo the hand-made changes listed above")
+                                   "Run `hms db migrate` (`--reapply` restores routines, triggers and "
+                                   "roles), or undo the hand-made changes listed above")
     click.echo(f"'{settings.database}' matches sql/")
