@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HMS    := $(BIN)/hms
 export HMS_HOME ?= $(CURDIR)/.hms
+# About a minute of loading on a 2-core machine; the demo re-run resumes or finds it done.
+DEMO_SCALE ?= 0.05
 
 .PHONY: help install demo test clean
 
@@ -23,6 +25,7 @@ demo: install
 	$(HMS) server start
 	$(HMS) db migrate
 	$(HMS) db verify
+	$(HMS) seed --scale $(DEMO_SCALE) --resume
 
 test: install
 	scripts/system-packages.sh browser

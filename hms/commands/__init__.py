@@ -2,7 +2,7 @@
 
 from .db import db
 from .query import query
+from .seed import seed
 from .server import server
 
-GROUPS = [server, db]
-GROUPS.append(query)
+GROUPS = [server, db, seed, query]

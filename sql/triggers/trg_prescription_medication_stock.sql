@@ -3,18 +3,26 @@
 -- department_medication update trigger refuses. Either way the insert fails whole.
 -- The UPDATE locks the stock row, so concurrent prescriptions queue instead of
 -- losing a decrement.
+-- Bulk load: `hms seed` writes stock levels that already account for the
+-- prescriptions it loads, so its loader skips the per-row decrement. Only a session
+-- of the account hms_loader (created by `hms seed` with a random password for the
+-- length of the load, then dropped) that also sets @hms_seed_loading = 1 skips it.
 DROP TRIGGER IF EXISTS trg_prescription_medication_stock;
 
 DELIMITER $$
 CREATE TRIGGER trg_prescription_medication_stock
 BEFORE INSERT ON prescription_medication
 FOR EACH ROW
-BEGIN
+trg: BEGIN
     DECLARE v_department_id SMALLINT UNSIGNED;
     DECLARE v_message VARCHAR(255);
 
     IF NEW.quantity IS NULL OR NEW.quantity <= 0 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'Prescribed quantity must be a positive number';
+    END IF;
+
+    IF @hms_seed_loading = 1 AND SUBSTRING_INDEX(USER(), '@', 1) = 'hms_loader' THEN
+        LEAVE trg;
     END IF;
 
     SELECT d.department_id INTO v_department_id
@@ -33,5 +41,5 @@ BEGIN
                                IFNULL(v_department_id, '(unknown prescription)'));
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
     END IF;
-END$$
+END trg$$
 DELIMITER ;

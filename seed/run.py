@@ -1,0 +1,251 @@
+"""`hms seed`: check everything, then generate chunks in a process pool while loading them.
+
+Generation overlaps loading: a pool of workers writes chunk files a few chunks
+ahead of the loader, which loads them in order and deletes each once committed.
+Before anything is written the run checks its options, the schema, local_infile,
+the free disk and whether the database already holds data.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from hms.db import ConnectionInfo, connect
+from hms.errors import ConfigError, DatabaseError
+from hms.migrate import Migrator
+
+from . import load, scale
+from .generate import Chunk, Plan, write_chunk
+from .world import world
+
+# Room on disk for this many chunk files per worker, beyond the one being loaded.
+AHEAD_PER_WORKER = 2
+DISK_MARGIN = 64 << 20
+
+
+@dataclass(frozen=True)
+class SeedOptions:
+    """Validated options of one run."""
+
+    scale: float = 1.0
+    seed: int = 42
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    resume: bool = False
+    as_of: date | None = None
+
+
+def parse_options(scale_text=None, seed_text=None, workers_text=None, resume=False, as_of_text=None) -> SeedOptions:
+    """Return validated options from command-line text; raise ConfigError naming the fix."""
+    values = {"resume": resume}
+    if scale_text is not None:
+        try:
+            value = float(scale_text)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            raise ConfigError(f"--scale must be a positive number, not '{scale_text}'",
+                              "Use e.g. --scale 0.01 (1.0 is the full 32M-row dataset)")
+        values["scale"] = value
+    if seed_text is not None:
+        try:
+            values["seed"] = int(str(seed_text), 10)
+        except ValueError:
+            raise ConfigError(f"--seed must be an integer, not '{seed_text}'", "Use e.g. --seed 42") from None
+    if workers_text is not None:
+        try:
+            workers = int(str(workers_text), 10)
+        except ValueError:
+            workers = 0
+        if workers < 1:
+            raise ConfigError(f"--workers must be a whole number of at least 1, not '{workers_text}'",
+                              f"Use e.g. --workers {os.cpu_count() or 1} (the machine's cores)")
+        values["workers"] = workers
+    if as_of_text is not None:
+        try:
+            values["as_of"] = date.fromisoformat(str(as_of_text))
+        except ValueError:
+            raise ConfigError(f"--as-of must be a date YYYY-MM-DD, not '{as_of_text}'",
+                              "Use e.g. --as-of 2025-01-31") from None
+        if values["as_of"] > date.today():
+            raise ConfigError("--as-of may not be in the future (dates of birth would be)",
+                              "Use today's date or an earlier one")
+    return SeedOptions(**values)
+
+
+@dataclass
+class SeedResult:
+    """What a run loaded and how long it took."""
+
+    plan: Plan
+    chunks_loaded: int = 0
+    rows_loaded: int = 0
+    chunks_skipped: int = 0
+    seconds: float = 0.0
+    index_seconds: float = 0.0
+
+
+def preflight(info: ConnectionInfo, options: SeedOptions, spool_parent: Path) -> tuple[Plan, set]:
+    """Check everything before writing; return the plan and the chunks already loaded."""
+    migrator = Migrator(info)
+    conn = connect(info, database=None)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (info.database,))
+            if cur.fetchone()[0] == 0:
+                raise DatabaseError(f"database '{info.database}' does not exist", "Create it with `hms db migrate`")
+        pending = [s.file for s in migrator.status() if s.state != "applied"]
+        if pending:
+            raise DatabaseError(f"database '{info.database}' is not fully migrated ({pending[0]}: not applied)",
+                                "Run `hms db migrate` first")
+        with conn.cursor() as cur:
+            cur.execute("SELECT @@GLOBAL.local_infile")
+            if not int(cur.fetchone()[0]):
+                raise DatabaseError("the server has local_infile off, so LOAD DATA LOCAL INFILE is refused",
+                                    "Turn it on: SET GLOBAL local_infile = 1 (or local_infile=1 in my.cnf)")
+            conn.select_db(info.database)
+            cur.execute("SELECT table_name, chunk_no, seed, scale, as_of FROM hms_seed_chunk")
+            recorded = cur.fetchall()
+            nonempty = [t for t in scale.TABLES if _has_rows(cur, t)]
+    finally:
+        conn.close()
+    if recorded and options.resume:
+        seed, scale_value, as_of = min((r[2], r[3], r[4]) for r in recorded)
+        if (seed, scale_value) != (options.seed, options.scale):
+            raise ConfigError(f"the loaded chunks are of --seed {seed} --scale {scale_value:g}, "
+                              f"not --seed {options.seed} --scale {options.scale:g}",
+                              f"Resume with --seed {seed} --scale {scale_value:g}")
+        if options.as_of and options.as_of != as_of:
+            raise ConfigError(f"the loaded chunks are of --as-of {as_of}", f"Resume with --as-of {as_of}")
+        plan = Plan(options.seed, options.scale, as_of)
+    elif nonempty and not recorded:
+        raise DatabaseError(f"database '{info.database}' already holds data (table {nonempty[0]}) "
+                            "that `hms seed` did not load", "Seed an empty database: drop it and run `hms db migrate`")
+    elif (nonempty or recorded) and not options.resume:
+        raise DatabaseError(f"database '{info.database}' is not empty (table {(nonempty or ['hms_seed_chunk'])[0]})",
+                            "Add --resume to finish an interrupted load, or seed a freshly migrated database")
+    else:
+        plan = Plan(options.seed, options.scale, options.as_of or date.today())
+    done = {(r[0], r[1]) for r in recorded}
+    _check_disk(plan, options.workers, spool_parent)
+    return plan, done
+
+
+def _has_rows(cur, table: str) -> bool:
+    cur.execute(f"SELECT 1 FROM `{table}` LIMIT 1")
+    return cur.fetchone() is not None
+
+
+def _check_disk(plan: Plan, workers: int, spool_parent: Path) -> None:
+    needed = plan.max_chunk_bytes() * (workers * AHEAD_PER_WORKER + 2) + DISK_MARGIN
+    check_disk(spool_parent, needed)
+
+
+def check_disk(directory: Path, needed: int) -> None:
+    """Raise ConfigError when `directory` has less than `needed` bytes free."""
+    free = shutil.disk_usage(directory).free
+    if free < needed:
+        raise ConfigError(f"only {free >> 20} MiB free in {directory}; the chunk files need {needed >> 20} MiB",
+                          "Free some space, or set TMPDIR to a roomier disk")
+
+
+def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spool_parent: Path | None = None,
+        chunk_rows: int | None = None, on_chunk: Callable[[Chunk], None] | None = None) -> SeedResult:
+    """Generate and load the dataset into `info.database`; return what was done."""
+    spool_parent = Path(spool_parent or tempfile.gettempdir())
+    plan, done = preflight(info, options, spool_parent)
+    if chunk_rows:
+        plan = Plan(plan.seed, plan.scale, plan.as_of, chunk_rows)
+    todo = [c for c in plan.chunks() if (c.table, c.number) not in done]
+    result = SeedResult(plan, chunks_skipped=len(plan.chunks()) - len(todo))
+    started = time.monotonic()
+    spool = Path(tempfile.mkdtemp(prefix="hms-seed-", dir=spool_parent))
+    # Build the pools and calendars once here: forked workers inherit them instead
+    # of each spending seconds on Faker. The pool is made before any connection or
+    # progress thread exists, so forked workers inherit neither.
+    warm = world(plan.seed, plan.scale, plan.as_of)
+    warm.pools, warm.date_strings, warm.doctor_department, warm.stocked
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    pool = context.Pool(options.workers)
+    try:
+        admin = connect(info)
+        try:
+            if todo:   # a finished load resumed again only makes sure the indexes exist
+                load.drop_secondary_indexes(admin, info.database)
+                with load.LoaderAccount(info) as loader_info:
+                    _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk)
+            pool.close()
+            index_started = time.monotonic()
+            _build_indexes(admin, info.database, quiet)
+            result.index_seconds = time.monotonic() - index_started
+        finally:
+            admin.close()
+    finally:
+        pool.terminate()
+        pool.join()
+        shutil.rmtree(spool, ignore_errors=True)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _load_all(pool, loader_info, plan, todo, spool, workers, quiet, result, on_chunk) -> None:
+    from tqdm import tqdm
+
+    ahead = max(2, workers * AHEAD_PER_WORKER)
+    pending: collections.deque = collections.deque()
+    queue = iter(todo)
+
+    def submit_next() -> None:
+        chunk = next(queue, None)
+        if chunk is not None:
+            pending.append((chunk, pool.apply_async(write_chunk, (plan, chunk, spool))))
+
+    for _ in range(ahead):
+        submit_next()
+    remaining = collections.Counter()
+    for chunk in todo:
+        remaining[chunk.table] += chunk.rows
+    bars: dict[str, tqdm] = {}
+    conn = load.open_loader(loader_info)
+    try:
+        while pending:
+            chunk, job = pending.popleft()
+            path = job.get()
+            submit_next()
+            if chunk.table not in bars:
+                for bar in bars.values():
+                    bar.close()
+                bars[chunk.table] = tqdm(total=remaining[chunk.table], desc=f"{chunk.table:<24}", unit=" rows",
+                                         unit_scale=True, disable=quiet, leave=True, dynamic_ncols=True)
+            load.load_chunk(conn, plan, chunk, path)
+            path.unlink()
+            bars[chunk.table].update(chunk.rows)
+            result.chunks_loaded += 1
+            result.rows_loaded += chunk.rows
+            if on_chunk:
+                on_chunk(chunk)
+    finally:
+        for bar in bars.values():
+            bar.close()
+        conn.close()
+
+
+def _build_indexes(admin, database: str, quiet: bool) -> None:
+    from tqdm import tqdm
+
+    indexes = load.secondary_indexes()
+    with tqdm(total=len(indexes), desc=f"{'indexes':<24}", unit=" idx", disable=quiet) as bar:
+        load.create_secondary_indexes(admin, database, on_index=lambda index: bar.set_postfix_str(index.name))
+        bar.update(len(indexes))
+    with admin.cursor() as cur:
+        # Fresh statistics so the optimizer sees the loaded sizes straight away.
+        cur.execute("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in scale.TABLES))
+        cur.fetchall()

@@ -1,0 +1,376 @@
+"""One generator per table: the rows of an id range, as columns, in LOAD DATA order.
+
+Each function takes the World, a half-open range of row indexes [lo, hi) (id =
+index + 1) and the chunk's own random stream, and returns {column: values}.
+Values that must be unique (e-mails, phones, licence numbers) are composed from
+ids; everything else is drawn from the pools with numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import catalog, hashing
+from .world import World
+
+NULL = "\\N"
+STATUS_NAMES = np.array(["Scheduled", "Completed", "Cancelled", "No-show"], dtype=object)
+BLOOD_TYPES = np.array(["O+", "A+", "B+", "AB+", "O-", "A-", "B-", "AB-"], dtype=object)
+BLOOD_SHARES = np.array([37.4, 35.7, 8.5, 3.4, 6.6, 6.3, 1.5, 0.6])
+GENDERS = np.array(["Female", "Male", "Other"], dtype=object)
+SHIFTS = np.array(["Morning", "Evening", "Night"], dtype=object)
+PAYMENT_STATUSES = np.array(["Pending", "Paid", "Partially Paid", "Overdue", "Cancelled"], dtype=object)
+PAYMENT_METHODS = np.array(["Cash", "Card", "Insurance", "Bank Transfer"], dtype=object)
+DIGITS3 = np.array([f"{i:03d}" for i in range(1000)], dtype=object)
+DIGITS4 = np.array([f"{i:04d}" for i in range(10000)], dtype=object)
+# Multipliers coprime with 10^7: a bijection from ids to seven-digit numbers per table.
+# [department - 1, k] -> (diagnosis, ICD-10 code, treatment)
+DIAGNOSES = np.array([[list(d) for d in spec[2]] for spec in catalog.DEPARTMENTS.values()], dtype=object)
+PHONE_MULTIPLIER = {"patient": 7_919, "doctor": 104_729, "nurse": 1_299_709, "receptionist": 15_485_863}
+
+
+def _choice(rng, values, n, p=None) -> np.ndarray:
+    values = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+    return values[rng.choice(len(values), size=n, p=p)]
+
+
+def _names(w: World, rng, n: int, female: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(first, last, first for e-mail, last for e-mail) drawn with US name frequencies."""
+    p = w.pools
+    f_idx = rng.choice(len(p.female_first), size=n, p=p.female_first_p)
+    m_idx = rng.choice(len(p.male_first), size=n, p=p.male_first_p)
+    l_idx = rng.choice(len(p.last), size=n, p=p.last_p)
+    first = np.where(female, p.female_first[f_idx], p.male_first[m_idx])
+    first_lower = np.where(female, p.female_first_lower[f_idx], p.male_first_lower[m_idx])
+    return first, p.last[l_idx], first_lower, p.last_lower[l_idx]
+
+
+def _id_strings(ids: np.ndarray) -> np.ndarray:
+    return np.array(list(map(str, ids.tolist())), dtype=object)
+
+
+def _phones(w: World, rng, table: str, ids: np.ndarray) -> np.ndarray:
+    """'+1-AAA-XXX-XXXX', unique per table because XXXXXXX is a bijection of the id."""
+    seven = (ids * PHONE_MULTIPLIER[table] + 1_234_567) % 10_000_000
+    area = _choice(rng, w.pools.area_codes, len(ids))
+    return "+1-" + area + "-" + DIGITS3[seven // 10_000] + "-" + DIGITS4[seven % 10_000]
+
+
+def _staff_email(first: np.ndarray, last: np.ndarray, prefix: str, ids: np.ndarray, domain: str) -> np.ndarray:
+    return first + "." + last + f".{prefix}" + _id_strings(ids) + "@" + domain
+
+
+class Cents(np.ndarray):
+    """An amount of money in cents; written as 'units.cc' (DECIMAL) without float formatting."""
+
+
+NUMBERS = np.array([str(i) for i in range(100_000)], dtype=object)
+
+
+def _addresses(rng, streets: np.ndarray, n: int) -> np.ndarray:
+    """'<house number> <street>', a third with ' Apt. <n>', like Faker's street_address()."""
+    house = NUMBERS[rng.integers(1, 99_999, size=n)]
+    flat = np.where(rng.random(n) < 0.33, " Apt. " + NUMBERS[rng.integers(1, 999, size=n)], "")
+    return house + " " + _choice(rng, streets, n) + flat
+
+
+def _money(cents: np.ndarray) -> Cents:
+    return np.asarray(cents, dtype=np.int64).view(Cents)
+
+
+def _hire_days(w: World, rng, n: int) -> np.ndarray:
+    return w.today - rng.integers(30, 30 * 365, size=n)
+
+
+# -- reference tables -------------------------------------------------------------
+def department(w: World, lo: int, hi: int, rng) -> dict:
+    names = list(catalog.DEPARTMENTS)[lo:hi]
+    ids = np.arange(lo, hi) + 1
+    return {"department_id": ids.tolist(), "name": names,
+            "location": [catalog.DEPARTMENTS[n][0] for n in names],
+            "phone": [f"+1-555-010-{1000 + i:04d}" for i in ids.tolist()],
+            # Written, not left to DEFAULT CURRENT_TIMESTAMP, so a reload gives the same rows.
+            "created_at": w.datetimes(np.full(len(ids), w.today - 15 * 365), np.full(len(ids), 8 * 60)).tolist()}
+
+
+def medication(w: World, lo: int, hi: int, rng) -> dict:
+    meds = w.pools.medications[lo:hi]
+    n = len(meds)
+    forms = np.array([m[1] for m in meds], dtype=object)
+    base = np.where(np.isin(forms, ["Injection", "Inhaler", "Patch"]), 2500, 400)
+    cents = np.round(base * rng.lognormal(0.0, 0.8, size=n)).astype(np.int64) + 5
+    return {"medication_id": (np.arange(lo, hi) + 1).tolist(), "name": [m[0] for m in meds],
+            "form": forms.tolist(), "strength": [m[2] for m in meds],
+            "manufacturer": _choice(rng, catalog.MANUFACTURERS, n).tolist(), "unit_price": _money(cents)}
+
+
+def department_medication(w: World, lo: int, hi: int, rng) -> dict:
+    pairs = [(k + 1, int(m)) for k, meds in enumerate(w.stocked) for m in meds][lo:hi]
+    # On-hand stock after everything prescribed so far: the schema keeps no initial
+    # stock, so any non-negative level is consistent with the loaded prescriptions.
+    stock = rng.integers(150, 5_000, size=len(pairs))
+    return {"department_id": [p[0] for p in pairs], "medication_id": [p[1] for p in pairs],
+            "stock_quantity": stock.tolist()}
+
+
+def room(w: World, lo: int, hi: int, rng) -> dict:
+    index = np.arange(lo, hi)
+    n = len(index)
+    floor = index // 25 + 1
+    number = np.array([f"{f}{i % 25 + 1:02d}" for f, i in zip(floor.tolist(), index.tolist())], dtype=object)
+    types = np.array([t for t, _ in catalog.ROOM_TYPES], dtype=object)
+    rates = np.array([r for _, r in catalog.ROOM_TYPES], dtype=np.int64)
+    kind = np.minimum((floor - 1) * len(types) // 8, len(types) - 1)
+    cents = rates[kind] * 100 + rng.integers(0, 40, size=n) * 500
+    patients = w.counts["patient"]
+    occupied = rng.random(n) < 0.65
+    chosen = rng.choice(patients, size=min(int(occupied.sum()), patients), replace=False) + 1
+    patient = np.array([NULL] * n, dtype=object)
+    occupied_at = np.flatnonzero(occupied)[:len(chosen)]
+    patient[occupied_at] = chosen.astype(object)
+    available = np.ones(n, dtype=np.int64)
+    available[occupied_at] = 0
+    # A few empty rooms are closed for cleaning or repair.
+    available[(~np.isin(np.arange(n), occupied_at)) & (rng.random(n) < 0.1)] = 0
+    return {"room_id": (index + 1).tolist(), "room_number": number.tolist(), "room_type": types[kind].tolist(),
+            "daily_rate": _money(cents), "is_available": available.tolist(), "patient_id": patient.tolist()}
+
+
+# -- staff ----------------------------------------------------------------------
+def receptionist(w: World, lo: int, hi: int, rng) -> dict:
+    ids = np.arange(lo, hi) + 1
+    first, last, first_l, last_l = _names(w, rng, len(ids), rng.random(len(ids)) < 0.7)
+    return {"receptionist_id": ids.tolist(), "first_name": first.tolist(), "last_name": last.tolist(),
+            "email": _staff_email(first_l, last_l, "rc", ids, w.pools.staff_domain).tolist(),
+            "phone": _phones(w, rng, "receptionist", ids).tolist(),
+            "hire_date": w.dates(_hire_days(w, rng, len(ids))).tolist()}
+
+
+def doctor(w: World, lo: int, hi: int, rng) -> dict:
+    ids = np.arange(lo, hi) + 1
+    n = len(ids)
+    first, last, first_l, last_l = _names(w, rng, n, rng.random(n) < 0.45)
+    department_ids = w.doctor_department[lo:hi]
+    names = list(catalog.DEPARTMENTS)
+    choices = rng.random(n)
+    specialization = [catalog.DEPARTMENTS[names[d - 1]][1][int(u * len(catalog.DEPARTMENTS[names[d - 1]][1]))]
+                      for d, u in zip(department_ids.tolist(), choices.tolist())]
+    licence = (ids * 7_919 + 310_000) % 10_000_000
+    return {"doctor_id": ids.tolist(), "first_name": first.tolist(), "last_name": last.tolist(),
+            "specialization": specialization, "department_id": department_ids.tolist(),
+            "email": _staff_email(first_l, last_l, "md", ids, w.pools.staff_domain).tolist(),
+            "phone": _phones(w, rng, "doctor", ids).tolist(),
+            "license_number": ("MD-" + DIGITS3[licence // 10_000] + DIGITS4[licence % 10_000]).tolist(),
+            "hire_date": w.dates(_hire_days(w, rng, n)).tolist()}
+
+
+def nurse(w: World, lo: int, hi: int, rng) -> dict:
+    ids = np.arange(lo, hi) + 1
+    n = len(ids)
+    first, last, first_l, last_l = _names(w, rng, n, rng.random(n) < 0.85)
+    return {"nurse_id": ids.tolist(), "first_name": first.tolist(), "last_name": last.tolist(),
+            "department_id": (rng.choice(15, size=n) + 1).tolist(),
+            "shift": _choice(rng, SHIFTS, n, [0.4, 0.35, 0.25]).tolist(),
+            "email": _staff_email(first_l, last_l, "rn", ids, w.pools.staff_domain).tolist(),
+            "phone": _phones(w, rng, "nurse", ids).tolist(),
+            "hire_date": w.dates(_hire_days(w, rng, n)).tolist()}
+
+
+# -- patients and visits ------------------------------------------------------------
+def patient(w: World, lo: int, hi: int, rng) -> dict:
+    index = np.arange(lo, hi)
+    ids = index + 1
+    n = len(ids)
+    p = w.pools
+    gender = rng.choice(3, size=n, p=[0.505, 0.49, 0.005])
+    female = np.where(gender == 2, rng.random(n) < 0.5, gender == 0)
+    first, last, first_l, last_l = _names(w, rng, n, female)
+    born = w.birth_days(index)
+    email = first_l + "." + last_l + _id_strings(ids) + "@" + _choice(rng, p.email_domains, n)
+    email = np.where(rng.random(n) < 0.85, email, NULL)
+    blood = np.where(rng.random(n) < 0.9, _choice(rng, BLOOD_TYPES, n, BLOOD_SHARES / BLOOD_SHARES.sum()), NULL)
+    earliest = np.maximum(born + 1, w.today - 12 * 365)
+    registered = earliest + np.floor(rng.random(n) * (w.today - earliest)).astype(np.int64)
+    minute = rng.integers(8 * 60, 18 * 60, size=n)
+    return {"patient_id": ids.tolist(), "first_name": first.tolist(), "last_name": last.tolist(),
+            "date_of_birth": w.dates(born).tolist(), "gender": GENDERS[gender].tolist(), "blood_type": blood.tolist(),
+            "phone": _phones(w, rng, "patient", ids).tolist(), "email": email.tolist(),
+            "address": _addresses(rng, p.streets, n).tolist(), "city": _choice(rng, p.cities, n).tolist(),
+            "registered_by": (rng.choice(w.counts["receptionist"], size=n) + 1).tolist(),
+            "registered_at": w.datetimes(registered, minute).tolist()}
+
+
+def appointment(w: World, lo: int, hi: int, rng) -> dict:
+    index = np.arange(lo, hi)
+    n = len(index)
+    core = w.appointment_core(index)
+    receptionist_ids = (rng.choice(w.counts["receptionist"], size=n) + 1).astype(object)
+    receptionist_ids = np.where(rng.random(n) < 0.85, receptionist_ids, NULL)   # the rest booked online
+    booked = core["day"] - rng.integers(1, 45, size=n)
+    return {"appointment_id": (index + 1).tolist(), "patient_id": (core["patient"] + 1).tolist(),
+            "doctor_id": (core["doctor"] + 1).tolist(), "receptionist_id": receptionist_ids.tolist(),
+            "starts_at": w.datetimes(core["day"], core["minute"]).tolist(),
+            "status": STATUS_NAMES[core["status"]].tolist(),
+            "reason": _choice(rng, catalog.REASONS, n).tolist(),
+            "created_at": w.datetimes(booked, rng.integers(7 * 60, 19 * 60, size=n)).tolist()}
+
+
+def billing(w: World, lo: int, hi: int, rng) -> dict:
+    index = np.arange(lo, hi)
+    n = len(index)
+    past, _, _, _ = w.appointment_plan
+    visit = index < past
+    core = w.appointment_core(np.where(visit, index, 0))
+    other_patient = rng.choice(w.counts["patient"], size=n)
+    other_day = w.today - rng.integers(1, 3 * 365, size=n)
+    patient_ids = np.where(visit, core["patient"], other_patient) + 1
+    day = np.where(visit, core["day"], other_day)
+    department_ids = w.doctor_department[core["doctor"]]
+    # Consultation fees differ by department; visits add tests and procedures
+    # (log-normal); no-shows and late cancellations pay a flat fee; bills without a
+    # visit are for stays, labs and imaging.
+    fee = 6_000 + (department_ids * 1_597) % 20_000
+    consult = fee * rng.lognormal(0.0, 0.35, size=n) + rng.lognormal(8.5, 1.1, size=n) * (rng.random(n) < 0.45)
+    flat = rng.integers(25, 76, size=n) * 100
+    other = rng.lognormal(10.8, 0.9, size=n)
+    status = core["status"]
+    cents = np.where(visit, np.where(status == 1, consult, flat), other)
+    cents = np.clip(np.round(cents), 500, 5_000_000).astype(np.int64)
+    due = day + 30
+    u = rng.random(n)
+    # Codes into PAYMENT_STATUSES: recent bills are mostly open, old ones mostly settled.
+    open_code = np.where(u < 0.55, 0, np.where(u < 0.9, 1, 2))
+    settled_code = np.where(u < 0.85, 1, np.where(u < 0.89, 2, np.where(u < 0.98, 3, 4)))
+    payment = np.where(due >= w.today, open_code, settled_code)
+    method = _choice(rng, PAYMENT_METHODS, n, [0.15, 0.45, 0.35, 0.05])
+    method = np.where((payment == 1) | (payment == 2), method, NULL)
+    appointment_ids = np.where(visit, index + 1, 0).astype(object)
+    appointment_ids[~visit] = NULL
+    return {"bill_id": (index + 1).tolist(), "patient_id": patient_ids.tolist(),
+            "appointment_id": appointment_ids.tolist(), "total_amount": _money(cents),
+            "bill_date": w.dates(day).tolist(), "due_date": w.dates(due).tolist(),
+            "payment_status": PAYMENT_STATUSES[payment].tolist(), "payment_method": method.tolist()}
+
+
+def medical_record(w: World, lo: int, hi: int, rng) -> dict:
+    index = np.arange(lo, hi)
+    n = len(index)
+    visit = w.record_appointment(index)
+    core = w.appointment_core(visit)
+    department_ids = w.doctor_department[core["doctor"]]
+    pick = rng.integers(0, 5, size=n)
+    diagnosis = DIAGNOSES[department_ids - 1, pick]
+    notes = np.where(rng.random(n) < 0.6, _choice(rng, catalog.NOTES, n), NULL)
+    return {"record_id": (index + 1).tolist(), "patient_id": (core["patient"] + 1).tolist(),
+            "doctor_id": (core["doctor"] + 1).tolist(), "appointment_id": (visit + 1).tolist(),
+            "visit_date": w.dates(core["day"]).tolist(), "diagnosis": diagnosis[:, 0].tolist(),
+            "icd10_code": diagnosis[:, 1].tolist(), "treatment": diagnosis[:, 2].tolist(),
+            "notes": notes.tolist()}
+
+
+def prescription(w: World, lo: int, hi: int, rng) -> dict:
+    index = np.arange(lo, hi)
+    n = len(index)
+    record = w.prescription_record(index)
+    core = w.appointment_core(w.record_appointment(record))
+    # Written at the end of the 30-minute visit.
+    minute = core["minute"] + rng.integers(15, 30, size=n)
+    notes = np.where(rng.random(n) < 0.5, _choice(rng, catalog.PRESCRIPTION_NOTES, n), NULL)
+    return {"prescription_id": (index + 1).tolist(), "record_id": (record + 1).tolist(),
+            "prescribed_at": w.datetimes(core["day"], minute).tolist(), "notes": notes.tolist()}
+
+
+def prescription_medication(w: World, lo: int, hi: int, rng) -> dict:
+    rows = np.arange(lo, hi)
+    n = len(rows)
+    q = _prescription_of_rows(w, lo, hi)
+    slot = rows - w.meds_start(q)
+    unique_q, inverse = np.unique(q, return_inverse=True)
+    core = w.appointment_core(w.record_appointment(w.prescription_record(unique_q)))
+    department_ids = w.doctor_department[core["doctor"]][inverse]
+    # Distinct medications on one prescription: start anywhere in the department's
+    # stock list and step by a stride small enough that five steps never wrap onto
+    # an earlier pick.
+    sizes = np.array([len(s) for s in w.stocked], dtype=np.int64)[department_ids - 1]
+    start = hashing.below(w.seed, "pm.start", q, sizes)
+    stride = 1 + hashing.below(w.seed, "pm.stride", q, np.maximum(1, (sizes - 1) // 5))
+    position = (start + slot * stride) % sizes
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in w.stocked])])
+    flat = np.concatenate(w.stocked)
+    medication_ids = flat[offsets[department_ids - 1] + position]
+    form = _medication_forms(w)[medication_ids - 1]
+    dose = np.floor(rng.random(n) * DOSE_COUNTS[form]).astype(np.int64)
+    dosage = DOSE_TABLE[form, dose]
+    frequency = rng.choice(len(catalog.FREQUENCIES), size=n, p=[0.3, 0.25, 0.15, 0.05, 0.08, 0.07, 0.03, 0.07])
+    per_day = np.array([f[1] for f in catalog.FREQUENCIES])[frequency]
+    duration = np.array([3, 5, 7, 10, 14, 30, 60, 90])[rng.choice(8, size=n, p=[0.08, 0.15, 0.25, 0.12, 0.12, 0.18, 0.05, 0.05])]
+    units = np.where(DISPENSED_WHOLE[form], 1,
+                     per_day * np.minimum(duration, 30))
+    return {"prescription_id": (q + 1).tolist(), "medication_id": medication_ids.tolist(),
+            "dosage": dosage.tolist(),
+            "frequency": np.array([f[0] for f in catalog.FREQUENCIES], dtype=object)[frequency].tolist(),
+            "duration_days": duration.tolist(), "quantity": np.maximum(units, 1).tolist()}
+
+
+FORMS = tuple(catalog.DOSAGE_FOR_FORM)
+DOSE_COUNTS = np.array([len(catalog.DOSAGE_FOR_FORM[f]) for f in FORMS], dtype=np.int64)
+DOSE_TABLE = np.array([[catalog.DOSAGE_FOR_FORM[f][k % len(catalog.DOSAGE_FOR_FORM[f])] for k in range(3)]
+                       for f in FORMS], dtype=object)
+# Bottles, tubes and inhalers are dispensed as one unit, whatever the course length.
+DISPENSED_WHOLE = np.array([f in ("Syrup", "Ointment", "Inhaler", "Drops") for f in FORMS])
+
+
+def _medication_forms(w: World) -> np.ndarray:
+    return np.array([FORMS.index(m[1]) for m in w.pools.medications], dtype=np.int64)
+
+
+def _prescription_of_rows(w: World, lo: int, hi: int) -> np.ndarray:
+    """The prescription index each prescription_medication row in [lo, hi) belongs to."""
+    total = w.counts["prescription"]
+
+    def first_at_or_after(row: int) -> int:
+        # Smallest q whose rows start after `row`, by bisection on the monotone start.
+        a, b = 0, total
+        while a < b:
+            mid = (a + b) // 2
+            if int(w.meds_start(np.array([mid]))[0]) <= row:
+                a = mid + 1
+            else:
+                b = mid
+        return a
+
+    q_lo = max(0, first_at_or_after(lo) - 1)
+    q_hi = first_at_or_after(hi - 1)
+    candidates = np.arange(q_lo, q_hi + 1)
+    starts = w.meds_start(candidates)
+    return candidates[np.searchsorted(starts, np.arange(lo, hi), side="right") - 1]
+
+
+GENERATORS = {
+    "department": department, "medication": medication, "department_medication": department_medication,
+    "receptionist": receptionist, "doctor": doctor, "nurse": nurse, "patient": patient, "room": room,
+    "appointment": appointment, "billing": billing, "medical_record": medical_record,
+    "prescription": prescription, "prescription_medication": prescription_medication,
+}
+# The columns each generator fills, in file order (generated columns and defaults left out).
+COLUMNS = {
+    "department": ("department_id", "name", "location", "phone", "created_at"),
+    "medication": ("medication_id", "name", "form", "strength", "manufacturer", "unit_price"),
+    "department_medication": ("department_id", "medication_id", "stock_quantity"),
+    "receptionist": ("receptionist_id", "first_name", "last_name", "email", "phone", "hire_date"),
+    "doctor": ("doctor_id", "first_name", "last_name", "specialization", "department_id", "email", "phone",
+               "license_number", "hire_date"),
+    "nurse": ("nurse_id", "first_name", "last_name", "department_id", "shift", "email", "phone", "hire_date"),
+    "patient": ("patient_id", "first_name", "last_name", "date_of_birth", "gender", "blood_type", "phone",
+                "email", "address", "city", "registered_by", "registered_at"),
+    "room": ("room_id", "room_number", "room_type", "daily_rate", "is_available", "patient_id"),
+    "appointment": ("appointment_id", "patient_id", "doctor_id", "receptionist_id", "starts_at", "status",
+                    "reason", "created_at"),
+    "billing": ("bill_id", "patient_id", "appointment_id", "total_amount", "bill_date", "due_date",
+                "payment_status", "payment_method"),
+    "medical_record": ("record_id", "patient_id", "doctor_id", "appointment_id", "visit_date", "diagnosis",
+                       "icd10_code", "treatment", "notes"),
+    "prescription": ("prescription_id", "record_id", "prescribed_at", "notes"),
+    "prescription_medication": ("prescription_id", "medication_id", "dosage", "frequency", "duration_days",
+                                "quantity"),
+}
