@@ -124,10 +124,11 @@ def test_sql_queries_holds_the_nine_queries_with_headers():
 
 def test_appointments_summary(clinic_db):
     columns, rows = run(clinic_db, "appointments_summary")
-    assert columns == ["appointment_id", "patient_name", "doctor_name", "starts_at", "status"]
-    expected = [(i, full_name(*PATIENTS[p - 1][:2]), full_name(*DOCTORS[d - 1][:2]), at, status)
+    assert columns == ["patient_id", "appointment_id", "patient_name", "doctor_name", "starts_at", "status"]
+    expected = [(p, i, full_name(*PATIENTS[p - 1][:2]), full_name(*DOCTORS[d - 1][:2]), at, status)
                 for i, (p, d, at, status) in enumerate(APPOINTMENTS, 1)]
-    assert rows == expected
+    assert sorted(rows) == sorted(expected)
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)      # in patient order
 
 
 def test_doctors_by_department(clinic_db):
@@ -197,5 +198,5 @@ def test_appointments_per_doctor(clinic_db):
 
 
 def test_limit_stops_at_n_rows_in_query_order(clinic_db):
-    _, rows = run(clinic_db, "appointments_summary", limit=3)
+    _, rows = run(clinic_db, "appointments_per_doctor", limit=3)
     assert [r[0] for r in rows] == [1, 2, 3]
