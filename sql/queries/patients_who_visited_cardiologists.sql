@@ -1,8 +1,9 @@
 -- Patients who visited cardiologists: every patient with at least one Completed
 -- appointment with a doctor of the Cardiology department, in patient order.
 -- Index: uq_department_name finds Cardiology, idx_doctor_department its doctors,
--- and idx_appointment_doctor_starts (doctor_id, starts_at) their appointments; the
--- semi-join then reads each patient once by PRIMARY KEY.
+-- and an index led by doctor_id (uq_appointment_doctor_slot or
+-- idx_appointment_doctor_starts) their appointments, each row read for its status;
+-- the semi-join then reads each patient once by PRIMARY KEY.
 SELECT p.patient_id,
        p.first_name,
        p.last_name,
