@@ -13,7 +13,8 @@ help:
 	@echo "make demo   install, start the embedded server, migrate, seed a demo dataset, serve the console"
 	@echo "make test   install, then run the whole test suite against a real throwaway server"
 
-$(BIN)/.installed: pyproject.toml
+# Re-installed when the dependencies or the set of top-level packages change.
+$(BIN)/.installed: pyproject.toml $(wildcard */__init__.py)
 	scripts/system-packages.sh venv server
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
@@ -26,6 +27,10 @@ demo: install
 	$(HMS) db migrate
 	$(HMS) db verify
 	$(HMS) seed --scale $(DEMO_SCALE) --resume
+	@echo "creating the console admin 'admin' (its password is printed once, below)"
+	$(HMS) console create-admin admin --reset
+	@HMS_SECRET_KEY="$${HMS_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
+		$(HMS) console run --host 127.0.0.1 --port 5000
 
 test: install
 	scripts/system-packages.sh browser

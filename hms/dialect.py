@@ -40,6 +40,20 @@ class Dialect:
             return "SET DEFAULT ROLE %s FOR %s@%s"
         return "SET DEFAULT ROLE %s TO %s@%s"
 
+    def role_membership_sql(self) -> str:
+        """SQL (with %s for user, host, role) counting whether user@host was granted `role`.
+
+        MariaDB keeps role grants in mysql.roles_mapping, MySQL 8 in mysql.role_edges
+        (and default roles in mysql.user.default_role vs mysql.default_roles, the lock
+        in global_priv's JSON vs mysql.user.account_locked). The definer procedures in
+        sql/console/routines/ make the same split on VERSION(), since SQL files cannot
+        ask this module; they also say SET DEFAULT ROLE ... FOR (MariaDB) / TO (MySQL).
+        """
+        if self.is_mariadb:
+            return "SELECT COUNT(*) FROM mysql.roles_mapping WHERE User = %s AND Host = %s AND Role = %s"
+        return ("SELECT COUNT(*) FROM mysql.role_edges WHERE TO_USER = %s AND TO_HOST = %s "
+                "AND FROM_USER = %s AND FROM_HOST = '%%'")
+
     def role_grantee(self, role: str) -> str:
         """How information_schema names a role as a grantee."""
         if self.is_mariadb:

@@ -58,6 +58,21 @@ VALUES (%s, %s, %s, %s, CURRENT_USER(), %s, %s, %s)
 
 LOCK_WAIT_SECONDS = 0
 
+# Schemas migrated together with the main one, each from its own folder under sql/
+# and named <database><suffix>. sql/console holds the console's admins, audit log and
+# the account procedures: kept out of the main schema, where hms_admin holds ALL
+# PRIVILEGES (EXECUTE included) and every role may SELECT.
+COMPANION_SCHEMAS: tuple[tuple[str, str], ...] = (("_console", "console"),)
+
+
+def companion_database(database: str, suffix: str = "_console") -> str:
+    """Return the name of `database`'s companion schema, e.g. hms_console."""
+    name = f"{database}{suffix}"
+    if len(name) > 64:
+        raise MigrationError(f"the companion schema name '{name}' is longer than 64 characters",
+                             f"Use a database name of at most {64 - len(suffix)} characters")
+    return name
+
 # A GRANT line from SHOW GRANTS: privileges, target, grantee, optional grant option.
 GRANT_LINE = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<target>\S+(?: \S+)?) TO (?P<grantee>\S+)"
                         r"(?P<option> WITH GRANT OPTION)?$")
@@ -109,13 +124,16 @@ class MigrationResult:
 
     applied: list[tuple[Step, int]] = field(default_factory=list)
     dry_run: bool = False
+    # Files of the companion schemas (<database>_console), applied before `applied`.
+    companions: list[tuple[Step, int]] = field(default_factory=list)
 
 
 class Migrator:
     """Applies and inspects the migrations of `sql_root` in the database `info.database`."""
 
     def __init__(self, info: ConnectionInfo, sql_root: Path | None = None, include_roles: bool = True,
-                 on_step: Callable[[Step], None] | None = None):
+                 on_step: Callable[[Step], None] | None = None, companions: bool = True,
+                 label: str = "sql"):
         if not info.database:
             raise MigrationError("no database was named", "Pass --database or set HMS_DATABASE")
         self.info = info
@@ -123,11 +141,22 @@ class Migrator:
         self.sql_root = sql_root or sqlfiles.SQL_ROOT
         self.include_roles = include_roles
         self.on_step = on_step or (lambda step: None)
+        self.companions = companions
+        self.label = label  # how file names are shown and recorded: sql/... or sql/console/...
+
+    def companion_migrators(self) -> list["Migrator"]:
+        """Migrators of the companion schemas whose folder exists under sql_root (applied first)."""
+        if not self.companions:
+            return []
+        return [Migrator(self.info.with_database(companion_database(self.database, suffix)),
+                         sql_root=Path(self.sql_root) / folder, on_step=self.on_step, companions=False,
+                         label=f"{self.label}/{folder}")
+                for suffix, folder in COMPANION_SCHEMAS if (Path(self.sql_root) / folder).is_dir()]
 
     # -- reading -------------------------------------------------------------
     def files(self) -> list[SqlFile]:
         """The migration files, in the order a run applies them."""
-        found = discover(self.sql_root)
+        found = discover(self.sql_root, label=self.label)
         if not self.include_roles:
             found = [f for f in found if f.group != "roles"]
         return found
@@ -141,9 +170,10 @@ class Migrator:
             conn.close()
 
     def status(self) -> list[FileState]:
-        """Each file's state, then files the history knows that are gone from sql/."""
+        """Each file's state (companion schemas' first), then files gone from sql/."""
         history = self.history()
-        states = [self._state(f, history) for f in self.files()]
+        companions = [state for companion in self.companion_migrators() for state in companion.status()]
+        states = companions + [self._state(f, history) for f in self.files()]
         known = {f.relpath for f in self.files()}
         for row in history:
             if row.file not in known and row.success:
@@ -164,7 +194,12 @@ class Migrator:
         checksum: the repair for an object dropped or altered by hand.
         """
         if dry_run:
-            return MigrationResult(applied=[(step, 0) for step in self.plan(reapply)], dry_run=True)
+            steps = [step for companion in self.companion_migrators() for step in companion.plan(reapply)]
+            return MigrationResult(applied=[(step, 0) for step in self.plan(reapply)], dry_run=True,
+                                   companions=[(step, 0) for step in steps])
+        # Companions first: the role files grant on their tables (the Auditor reads the audit log).
+        companion_applied = [item for companion in self.companion_migrators()
+                             for item in companion.migrate(reapply=reapply).applied]
         conn = connect(self.info, database=None)
         try:
             dialect = dialects.for_connection(conn)
@@ -177,7 +212,7 @@ class Migrator:
                 steps = self._plan(self._read_history(conn), reapply)
                 for step in steps:  # a malformed file stops the run before anything is applied
                     step.sql_file.statements()
-                result = MigrationResult()
+                result = MigrationResult(companions=companion_applied)
                 for step in steps:
                     self.on_step(step)
                     elapsed = self._apply(conn, step)
@@ -316,7 +351,7 @@ def reset_role(conn, role: str, database: str) -> None:
 def revokes_for_grants(lines: list[str], database: str) -> list[str]:
     """Return the REVOKE statements undoing privilege GRANT lines on *.* or `database`."""
     revokes = []
-    scope = (f"`{database}`.", "*.*")
+    scope = (f"`{database}`.", "*.*") + tuple(f"`{database}{suffix}`." for suffix, _ in COMPANION_SCHEMAS)
     for line in lines:
         match = GRANT_LINE.match(line.strip())
         if not match or match.group("privs") == "USAGE" and not match.group("option"):

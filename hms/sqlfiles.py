@@ -54,19 +54,20 @@ class Statement:
     line: int
 
 
-def discover(root: Path = SQL_ROOT) -> list[SqlFile]:
+def discover(root: Path = SQL_ROOT, label: str = "sql") -> list[SqlFile]:
     """Return every migration file under `root`: versioned by version, then repeatables by group."""
     versioned: list[SqlFile] = []
     repeatable: list[SqlFile] = []
     seen_versions: dict[int, str] = {}
+    prefix = label  # how names are shown: sql/... (or sql/console/... for a companion schema)
     for group in VERSIONED_DIRS:
         for path in sorted((root / group).glob("*.sql")):
             match = VERSIONED_NAME.fullmatch(path.name)
             if not match:
-                raise SqlFileError(f"sql/{group}/{path.name} is not named V<number>__<object>.sql",
+                raise SqlFileError(f"{prefix}/{group}/{path.name} is not named V<number>__<object>.sql",
                                    "Rename it, e.g. V014__ward.sql")
             version = int(match.group(1))
-            rel = f"sql/{group}/{path.name}"
+            rel = f"{prefix}/{group}/{path.name}"
             if version in seen_versions:
                 raise SqlFileError(f"{rel} and {seen_versions[version]} share version {version}",
                                    "Give each versioned file its own number")
@@ -76,9 +77,9 @@ def discover(root: Path = SQL_ROOT) -> list[SqlFile]:
         for path in sorted((root / group).glob("*.sql")):
             match = REPEATABLE_NAME.fullmatch(path.name)
             if not match:
-                raise SqlFileError(f"sql/{group}/{path.name} is not named <object>.sql in lower case",
+                raise SqlFileError(f"{prefix}/{group}/{path.name} is not named <object>.sql in lower case",
                                    "Rename it after the object it creates")
-            repeatable.append(_load(path, f"sql/{group}/{path.name}", "repeatable", group,
+            repeatable.append(_load(path, f"{prefix}/{group}/{path.name}", "repeatable", group,
                                     match.group(1), None))
     versioned.sort(key=lambda f: f.version)
     return versioned + repeatable

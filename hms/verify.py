@@ -14,7 +14,7 @@ import pymysql
 
 from . import catalog
 from .db import ConnectionInfo, connect, database_error
-from .migrate import GRANT_LINE, Migrator
+from .migrate import COMPANION_SCHEMAS, GRANT_LINE, Migrator
 from .sqlfiles import SqlFile, split_statements
 
 
@@ -33,11 +33,18 @@ def verify(info: ConnectionInfo, sql_root=None) -> list[str]:
         try:
             Migrator(info.with_database(scratch), sql_root=sql_root, include_roles=False).migrate()
             problems += catalog.differences(catalog.snapshot(conn, database), catalog.snapshot(conn, scratch))
+            for suffix, folder in COMPANION_SCHEMAS:
+                if (migrator.sql_root / folder).is_dir():
+                    live = catalog.snapshot(conn, f"{database}{suffix}")
+                    expected = catalog.snapshot(conn, f"{scratch}{suffix}")
+                    problems += [f"{folder} schema: {line}" for line in catalog.differences(live, expected)]
             role_files = [f for f in migrator.files() if f.group == "roles"]
             problems += _role_differences(conn, info, role_files, scratch)
         finally:
             with conn.cursor() as cur:
                 cur.execute(f"DROP DATABASE IF EXISTS `{scratch}`")
+                for suffix, _ in COMPANION_SCHEMAS:
+                    cur.execute(f"DROP DATABASE IF EXISTS `{scratch}{suffix}`")
     finally:
         conn.close()
     return problems
@@ -90,11 +97,14 @@ def _grants(conn, role: str, schema: str, as_schema: str, as_role: str) -> set[s
         if not match:
             continue
         target = match.group("target")
-        if not target.split(" ", 1)[-1].startswith((f"`{schema}`.", "*.*")):
+        companions = tuple(f"`{schema}{suffix}`." for suffix, _ in COMPANION_SCHEMAS)
+        if not target.split(" ", 1)[-1].startswith((f"`{schema}`.", "*.*") + companions):
             continue
         if match.group("privs") == "USAGE" and not match.group("option"):
             continue
         privileges = ", ".join(sorted(p.strip() for p in match.group("privs").split(",")))
+        for suffix, _ in COMPANION_SCHEMAS:
+            target = target.replace(f"`{schema}{suffix}`.", f"`{as_schema}{suffix}`.")
         target = target.replace(f"`{schema}`.", f"`{as_schema}`.")
         grants.add(f"{privileges} ON {target}" + (" WITH GRANT OPTION" if match.group("option") else ""))
     return grants

@@ -111,6 +111,7 @@ def fresh_database(server_info):
     conn = connect(server_info, database=None)
     with conn.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}_console`")  # the migrator's companion schema
     conn.close()
 
 

@@ -190,3 +190,16 @@ def test_reapply_repairs_a_hand_dropped_trigger(fresh_database):
     result = Migrator(fresh_database).migrate(reapply=True)
     assert "sql/triggers/trg_department_medication_stock_update.sql" in {s.sql_file.relpath for s, _ in result.applied}
     assert verify(fresh_database) == []
+
+
+def test_verify_covers_the_console_schema(fresh_database):
+    Migrator(fresh_database).migrate()
+    states = Migrator(fresh_database).status()
+    assert any(s.file.startswith("sql/console/") for s in states)
+    conn = connect(fresh_database.with_database(fresh_database.database + "_console"))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE INDEX idx_by_hand ON audit_log (outcome)")
+    finally:
+        conn.close()
+    assert verify(fresh_database) == ["console schema: index idx_by_hand on audit_log: in the database, not in sql/"]

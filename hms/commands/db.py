@@ -45,14 +45,19 @@ def migrate(settings: Settings, dry_run: bool, reapply: bool) -> None:
 
     migrator = Migrator(info_from_settings(settings), on_step=announce)
     result = migrator.migrate(dry_run=dry_run, reapply=reapply)
+    if not dry_run:
+        # The console's service account (see hms/service_account.py) follows the schema.
+        from ..service_account import ensure as ensure_service_account
+        ensure_service_account(migrator.info, settings.home)
+    applied = result.companions + result.applied  # the console schema's files come first
     if dry_run:
-        for step, _ in result.applied:
+        for step, _ in applied:
             click.echo(f"would apply {step.sql_file.relpath} ({step.reason})")
-        click.echo(f"{len(result.applied)} file(s) would be applied to '{settings.database}'")
+        click.echo(f"{len(applied)} file(s) would be applied to '{settings.database}'")
         return
-    total = sum(ms for _, ms in result.applied)
-    if result.applied:
-        click.echo(f"applied {len(result.applied)} file(s) to '{settings.database}' in {total / 1000:.1f} s")
+    total = sum(ms for _, ms in applied)
+    if applied:
+        click.echo(f"applied {len(applied)} file(s) to '{settings.database}' in {total / 1000:.1f} s")
     else:
         click.echo(f"'{settings.database}' is up to date")
 

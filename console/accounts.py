@@ -1,0 +1,147 @@
+"""Accounts: list with search and paging, detail, add with a role, change role, reset
+password, lock/unlock, delete with confirmation. All through hms.accounts, audited."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from hms.accounts import AccountError
+from hms.errors import HmsError
+from hms.passwords import POLICY
+from hms.roles import ROLES
+
+from . import db
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+ROLE_CHOICES = [SelectChoice(role.name, f"{role.title} ({role.name})") for role in ROLES.values()]
+
+
+class NewAccountForm(FlaskForm):
+    name = StringField("Account name", validators=[DataRequired(), Length(max=200)])
+    host = StringField("Host", default="%", validators=[DataRequired(), Length(max=200)])
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+    password = PasswordField("Password (leave empty to generate one)", validators=[Optional(), Length(max=200)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("New role", choices=ROLE_CHOICES, validate_choice=False)
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("New password (leave empty to generate one)", validators=[Optional(), Length(max=200)])
+
+
+class ConfirmForm(FlaskForm):
+    confirm = BooleanField("Yes, drop this account")
+
+
+class ActionForm(FlaskForm):
+    """A form with only the CSRF token (lock, unlock)."""
+
+
+@bp.get("/")
+def index():
+    search = request.args.get("q", "").strip()[:64]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    size = current_app.config["PAGE_SIZE"]
+    accounts = db.account_service().list(search)
+    pages = max(1, -(-len(accounts) // size))
+    page = min(page, pages)
+    return render_template("accounts/list.html", accounts=accounts[(page - 1) * size: page * size],
+                           total=len(accounts), page=page, pages=pages, search=search)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = NewAccountForm()
+    if form.validate_on_submit():
+        name, host = form.name.data.strip(), form.host.data.strip()
+        try:
+            generated = db.account_service().create(name, form.role.data, host=host,
+                                                     password=form.password.data or None)
+        except HmsError as exc:
+            flash(f"The account was not created: {exc.message}", "error")
+            return render_template("accounts/new.html", form=form, policy=POLICY), 400
+        flash(f"Created '{name}'@'{host}' with role {form.role.data}.", "success")
+        # Rendered, not redirected: the generated password appears in this one response only.
+        return render_template("accounts/created.html", name=name, host=host, role=ROLES[form.role.data],
+                               password=generated)
+    if request.method == "POST":
+        flash("The form was incomplete: " + "; ".join(
+            f"{form[field].label.text}: {' '.join(errors)}" for field, errors in form.errors.items()), "error")
+        return render_template("accounts/new.html", form=form, policy=POLICY), 400
+    return render_template("accounts/new.html", form=form, policy=POLICY)
+
+
+@bp.get("/<name>/<host>")
+def detail(name: str, host: str):
+    try:
+        account = db.account_service().show(name, host)
+    except AccountError as exc:
+        abort(404, exc.message)
+    except HmsError as exc:
+        abort(400, exc.message)
+    return render_template("accounts/detail.html", account=account, role_form=RoleForm(role=account.roles[0]),
+                           password_form=PasswordForm(), action_form=ActionForm(), policy=POLICY)
+
+
+@bp.post("/<name>/<host>/role")
+def set_role(name: str, host: str):
+    form = RoleForm()
+    if form.validate_on_submit():
+        _run(lambda s: s.set_role(name, form.role.data, host=host), f"Role changed to {form.role.data}.")
+    return redirect(url_for("accounts.detail", name=name, host=host))
+
+
+@bp.post("/<name>/<host>/password")
+def set_password(name: str, host: str):
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.detail", name=name, host=host))
+    try:
+        generated = db.account_service().set_password(name, host=host, password=form.password.data or None)
+    except HmsError as exc:
+        flash(f"The password was not changed: {exc.message}", "error")
+        return redirect(url_for("accounts.detail", name=name, host=host))
+    flash("Password changed.", "success")
+    return render_template("accounts/created.html", name=name, host=host, role=None, password=generated)
+
+
+@bp.post("/<name>/<host>/lock")
+def lock(name: str, host: str):
+    if ActionForm().validate_on_submit():
+        _run(lambda s: s.lock(name, host=host), "Account locked: it can no longer log in.")
+    return redirect(url_for("accounts.detail", name=name, host=host))
+
+
+@bp.post("/<name>/<host>/unlock")
+def unlock(name: str, host: str):
+    if ActionForm().validate_on_submit():
+        _run(lambda s: s.unlock(name, host=host), "Account unlocked.")
+    return redirect(url_for("accounts.detail", name=name, host=host))
+
+
+@bp.route("/<name>/<host>/delete", methods=["GET", "POST"])
+def delete(name: str, host: str):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if not form.confirm.data:
+            flash("Tick the box to confirm dropping the account.", "error")
+        elif _run(lambda s: s.drop(name, host=host), f"Dropped '{name}'@'{host}'."):
+            return redirect(url_for("accounts.index"))
+    return render_template("accounts/delete.html", name=name, host=host, form=form)
+
+
+def _run(operation, success: str) -> bool:
+    """Run an account operation; flash the outcome (the server's reason on failure)."""
+    try:
+        operation(db.account_service())
+    except HmsError as exc:
+        flash(f"Nothing was changed: {exc.message}", "error")
+        return False
+    flash(success, "success")
+    return True

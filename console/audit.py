@@ -1,0 +1,32 @@
+"""The audit log page, and `audit()`: the one call every console feature uses to record an action."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from hms import audit as audit_log
+
+from . import db
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def audit(action: str, target: str | None, outcome: str, detail: str | None = None) -> None:
+    """Record one console action by the current admin from the client's address. Never pass a password."""
+    audit_log.record(db.connection(), db.schema(), actor=db.actor(), action=action, target=target,
+                     outcome=outcome, detail=detail, source=db.source())
+
+
+@bp.get("/")
+def log():
+    filters = {name: request.args.get(name, "").strip()[:100] for name in ("actor", "action", "outcome", "q")}
+    if filters["outcome"] not in ("", *audit_log.OUTCOMES):
+        filters["outcome"] = ""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    size = current_app.config["PAGE_SIZE"] * 2
+    entries, total = audit_log.search(db.connection(), db.schema(), actor=filters["actor"],
+                                      action=filters["action"], outcome=filters["outcome"], text=filters["q"],
+                                      limit=size, offset=(page - 1) * size)
+    pages = max(1, -(-total // size))
+    return render_template("audit.html", entries=entries, total=total, page=page, pages=pages,
+                           filters=filters, outcomes=audit_log.OUTCOMES)

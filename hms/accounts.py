@@ -1,0 +1,294 @@
+"""The account service: real MySQL accounts holding one of the six hms roles.
+
+Used by both `hms users ...` / `hms roles list` and the console, so both do exactly
+the same thing. It talks to the server as the console's service account and only
+through the definer procedures in <database>_console (sql/console/routines/), which
+check every target again on the server. The server is the source of truth: lists,
+roles, default roles, lock state and grants are read from it on every call.
+
+Names are checked here first (strict patterns, the stricter of MySQL's and
+MariaDB's length limits) so users get a clear message; passwords are generated or
+checked against hms.passwords and never written anywhere but the server.
+Every operation, refused ones included, is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pymysql
+
+from . import audit, errcodes, passwords
+from .db import error_code, server_message
+from .errors import HmsError
+from .migrate import companion_database
+from .roles import BY_MYSQL_ROLE, ROLES, Role, get_role
+
+# MySQL 8 allows 32 characters in a user name, MariaDB 80: the stricter wins.
+NAME_MAX = 32
+HOST_MAX = 60
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,%d}" % (NAME_MAX - 1), re.ASCII)
+HOST_PATTERN = re.compile(r"[A-Za-z0-9%%._-]{1,%d}" % HOST_MAX, re.ASCII)
+RESERVED_NAMES = ("root", "admin", "public", "none", "mysql", "mariadb")
+RESERVED_PREFIXES = ("hms_", "mysql", "mariadb")
+
+
+class AccountError(HmsError):
+    """An account operation was refused or failed; nothing was changed.
+
+    `server_failure` is True when the server failed a statement (audited as a
+    failure), False when a check refused the request (audited as refused).
+    """
+
+    server_failure: bool = False
+
+
+class InvalidAccountName(AccountError):
+    """An account name or host does not pass the pattern, or is reserved."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """An hms-managed account as the server reports it."""
+
+    name: str
+    host: str
+    roles: list[str]
+    default_roles: list[str]
+    locked: bool
+    grants: list[str] = field(default_factory=list)
+
+    @property
+    def role(self) -> Role | None:
+        """The account's hms role (the first, should several have been granted by hand)."""
+        return ROLES[self.roles[0]] if self.roles else None
+
+    def as_dict(self, with_grants: bool = False) -> dict:
+        data = {"name": self.name, "host": self.host, "roles": self.roles, "locked": self.locked}
+        if with_grants:
+            data.update(default_roles=self.default_roles, grants=self.grants)
+        return data
+
+
+@dataclass(frozen=True)
+class RoleSummary:
+    """One hms role with its privileges and members, as the server reports them."""
+
+    role: Role
+    privileges: list[str]
+    members: list[str]
+
+    def as_dict(self) -> dict:
+        return {"name": self.role.name, "mysql_role": self.role.mysql_role, "title": self.role.title,
+                "description": self.role.description, "privileges": self.privileges,
+                "members": self.members}
+
+
+def check_name(name: str) -> str:
+    """Return `name` when it is a valid, unreserved account name, else raise InvalidAccountName."""
+    shown = _shown(name)
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise InvalidAccountName(f"'{shown}' is not a valid account name",
+                                 f"Use 1-{NAME_MAX} letters, digits or underscores, starting with a letter")
+    lower = name.lower()
+    if lower in RESERVED_NAMES or lower.startswith(RESERVED_PREFIXES):
+        raise InvalidAccountName(f"'{shown}' is a reserved account name",
+                                 "Root, system accounts and hms_* names are not managed here; choose another")
+    return name
+
+
+def check_host(host: str) -> str:
+    """Return `host` when it passes the host pattern, else raise InvalidAccountName."""
+    if not isinstance(host, str) or not HOST_PATTERN.fullmatch(host):
+        raise InvalidAccountName(f"'{_shown(host)}' is not a valid host",
+                                 f"Use % (any host), localhost, an IP address or a host name "
+                                 f"(1-{HOST_MAX} letters, digits, '.', '-', '_' or %)")
+    return host
+
+
+class AccountService:
+    """Account operations on one server, as the service account, audited."""
+
+    def __init__(self, conn, database: str, actor: str, source: str):
+        self.conn = conn
+        self.schema = companion_database(database)
+        self.actor = actor
+        self.source = source
+
+    # -- reading -------------------------------------------------------------
+    def list(self, search: str = "") -> list[Account]:
+        """Every hms-managed account (name or host containing `search`), by name."""
+        rows = self._call("account_list", ())
+        accounts = [Account(name=name, host=host, locked=bool(locked), roles=_cli_roles(roles),
+                            default_roles=_cli_roles(defaults))
+                    for name, host, locked, roles, defaults in rows]
+        needle = search.strip().lower()
+        if needle:
+            accounts = [a for a in accounts if needle in a.name.lower() or needle in a.host.lower()]
+        return accounts
+
+    def show(self, name: str, host: str = "%") -> Account:
+        """The account with its grants, as SHOW GRANTS reports them; raises when not managed."""
+        check_name(name)
+        check_host(host)
+        found = [a for a in self.list() if a.name == name and a.host == host]
+        if not found:
+            raise AccountError(f"there is no hms-managed account '{name}'@'{host}'",
+                               "See `hms users list`; only accounts holding an hms role are shown")
+        grants = [_without_secret(row[0]) for row in self._call("account_grants", (name, host))]
+        account = found[0]
+        return Account(account.name, account.host, account.roles, account.default_roles,
+                       account.locked, grants)
+
+    def roles(self) -> list[RoleSummary]:
+        """The six roles with their privileges (from SHOW GRANTS) and member accounts."""
+        members: dict[str, list[str]] = {name: [] for name in ROLES}
+        for account in self.list():
+            for role in account.roles:
+                members[role].append(f"{account.name}@{account.host}")
+        summaries = []
+        for role in ROLES.values():
+            lines = [row[0] for row in self._call("role_grants", (role.mysql_role,))]
+            privileges = [_privilege(line) for line in lines]
+            summaries.append(RoleSummary(role, [p for p in privileges if p != "USAGE ON *.*"],
+                                         members[role.name]))
+        return summaries
+
+    # -- writing -------------------------------------------------------------
+    def create(self, name: str, role: str, host: str = "%", password: str | None = None) -> str | None:
+        """Create the account with `role` as its default role; return the password if generated."""
+        generated = None
+        with self._audited("create", name, host, f"role {role}"):
+            check_name(name)
+            check_host(host)
+            chosen = get_role(role)
+            if password is None:
+                password = generated = passwords.generate()
+            else:
+                passwords.check(password, name)
+            self._call("account_create", (name, host, chosen.mysql_role, password))
+        return generated
+
+    def set_role(self, name: str, role: str, host: str = "%") -> None:
+        """Give the account exactly `role` among the hms roles, as its default role."""
+        with self._audited("set-role", name, host, f"role {role}"):
+            check_name(name)
+            check_host(host)
+            self._call("account_set_role", (name, host, get_role(role).mysql_role))
+
+    def set_password(self, name: str, host: str = "%", password: str | None = None) -> str | None:
+        """Set a new password; return it when generated."""
+        generated = None
+        with self._audited("set-password", name, host):
+            check_name(name)
+            check_host(host)
+            if password is None:
+                password = generated = passwords.generate()
+            else:
+                passwords.check(password, name)
+            self._call("account_set_password", (name, host, password))
+        return generated
+
+    def lock(self, name: str, host: str = "%") -> None:
+        """Lock the account (ACCOUNT LOCK): it can no longer log in."""
+        self._simple("lock", "account_lock", name, host)
+
+    def unlock(self, name: str, host: str = "%") -> None:
+        """Unlock the account (ACCOUNT UNLOCK)."""
+        self._simple("unlock", "account_unlock", name, host)
+
+    def drop(self, name: str, host: str = "%") -> None:
+        """Drop the account (DROP USER)."""
+        self._simple("drop", "account_drop", name, host)
+
+    # -- internals -----------------------------------------------------------
+    def _simple(self, action: str, procedure: str, name: str, host: str) -> None:
+        with self._audited(action, name, host):
+            check_name(name)
+            check_host(host)
+            self._call(procedure, (name, host))
+
+    def _audited(self, action: str, name, host, detail: str | None = None) -> "_Audited":
+        return _Audited(self, action, f"{name}@{host}", detail)
+
+    def _call(self, procedure: str, args: tuple) -> list[tuple]:
+        placeholders = ", ".join(["%s"] * len(args))
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(f"CALL `{self.schema}`.`{procedure}`({placeholders})", args)
+                rows = list(cur.fetchall())
+                while cur.nextset():
+                    pass
+                return rows
+        except pymysql.err.MySQLError as exc:
+            raise _account_error(exc, procedure) from None
+
+    def record(self, action: str, target: str | None, outcome: str, detail: str | None = None) -> None:
+        """Write one audit entry as this service's actor and source."""
+        audit.record(self.conn, self.schema, actor=self.actor, action=action, target=target,
+                     outcome=outcome, detail=detail, source=self.source)
+
+
+class _Audited:
+    """Context manager: records the operation's outcome (success, refused, failure)."""
+
+    def __init__(self, service: AccountService, action: str, target: str, detail: str | None):
+        self.service, self.action, self.target, self.detail = service, action, target, detail
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None:
+            self.service.record(self.action, self.target, "success", self.detail)
+        elif isinstance(exc, HmsError):
+            outcome = "failure" if isinstance(exc, AccountError) and exc.server_failure else "refused"
+            reason = exc.what if not self.detail else f"{self.detail}: {exc.what}"
+            self.service.record(self.action, self.target, outcome, reason)
+        return False
+
+
+def _account_error(exc: pymysql.err.MySQLError, procedure: str) -> AccountError:
+    code = error_code(exc)
+    if code == errcodes.SIGNAL_EXCEPTION:
+        message = exc.args[1] if len(exc.args) > 1 else str(exc)
+        return AccountError(f"the server refused: {message}", "Nothing was changed")
+    if code in (errcodes.PROCACCESS_DENIED, errcodes.DB_ACCESS_DENIED, errcodes.TABLEACCESS_DENIED):
+        error = AccountError(f"the service account may not run {procedure}: {server_message(exc)}",
+                             "Run `hms db migrate` to create the account procedures and grants")
+    else:
+        error = AccountError(f"{procedure} failed on the server: {server_message(exc)}",
+                             "Nothing was left half-done; fix the cause and try again")
+    error.server_failure = True
+    return error
+
+
+def _cli_roles(csv: str | None) -> list[str]:
+    return [BY_MYSQL_ROLE[r].name for r in (csv or "").split(",") if r in BY_MYSQL_ROLE]
+
+
+GRANT_TEXT = re.compile(r"^GRANT (?P<body>.+) TO \S+?(?P<option> WITH GRANT OPTION| WITH ADMIN OPTION)?$")
+
+
+def _privilege(line: str) -> str:
+    """'GRANT SELECT ON `hms`.* TO `hms_analyst`' -> 'SELECT ON `hms`.*'."""
+    match = GRANT_TEXT.match(line.strip())
+    if not match:
+        return line
+    return match.group("body") + (match.group("option") or "")
+
+
+# MariaDB's SHOW GRANTS shows the password hash; it never leaves the service.
+SECRET_CLAUSE = re.compile(r" IDENTIFIED (?:BY PASSWORD '[^']*'|VIA .*?)(?= WITH |$)")
+
+
+def _without_secret(line: str) -> str:
+    """A SHOW GRANTS line without its password hash or authentication clause."""
+    return SECRET_CLAUSE.sub("", line)
+
+
+def _shown(value) -> str:
+    text = str(value)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= 40 else text[:37] + "..."

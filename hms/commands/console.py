@@ -1,0 +1,105 @@
+"""`hms console`: serve the RBAC web console and create its admins."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+
+import click
+
+from .. import audit, console_admins, passwords
+from ..config import Settings
+from ..db import connect
+from ..errors import HmsError
+from ..migrate import companion_database
+from ..service_account import service_info
+
+
+@click.group()
+def console() -> None:
+    """The RBAC web console: only console admins can log in.
+
+    \b
+    Example:
+        hms console create-admin alice
+        HMS_SECRET_KEY=... hms console run --port 5000
+    """
+
+
+@console.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--dev", is_flag=True, help="Development mode: runs without HMS_SECRET_KEY (sessions end on restart).")
+@click.pass_obj
+def run(settings: Settings, host: str, port: int, dev: bool) -> None:
+    """Serve the console; refuses to start without HMS_SECRET_KEY unless --dev.
+
+    \b
+    Example:
+        export HMS_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        hms console run --host 127.0.0.1 --port 5000
+    """
+    if dev:
+        os.environ["HMS_CONSOLE_DEV"] = "1"
+    from console import create_app
+
+    app = create_app()
+    service_info(settings)  # fail now, not at the first request, when the service account is missing
+    click.echo(f"serving the console on http://{host}:{port} (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@console.command("create-admin")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True,
+              help=f"Read the password from stdin instead of generating one. Policy: {passwords.POLICY}.")
+@click.option("--reset", is_flag=True, help="When the admin exists, give it a new password instead of failing.")
+@click.pass_obj
+def create_admin(settings: Settings, username: str, password_stdin: bool, reset: bool) -> None:
+    """Create a console admin; without --password-stdin a password is generated and printed once.
+
+    \b
+    Example:
+        hms console create-admin alice
+        printf '%s\\n' "$PW" | hms console create-admin bob --password-stdin
+    """
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else passwords.generate()
+    schema = companion_database(settings.database)
+    conn = connect(service_info(settings), database=None)
+    try:
+        try:
+            created = console_admins.create(conn, schema, username, password, replace=reset)
+        except HmsError as exc:
+            detail = exc.what
+            audit.record(conn, schema, actor=f"cli:{getpass.getuser()}", action="create-admin",
+                         target=username, outcome="refused", detail=detail, source="cli")
+            raise
+        audit.record(conn, schema, actor=f"cli:{getpass.getuser()}", action="create-admin" if created
+                     else "reset-admin-password", target=username, outcome="success", source="cli")
+    finally:
+        conn.close()
+    click.echo(f"console admin '{username}' {'created' if created else 'given a new password'}")
+    if not password_stdin:
+        click.echo(f"password (shown once, store it now): {password}")
+
+
+@console.command("delete-admin")
+@click.argument("username")
+@click.pass_obj
+def delete_admin(settings: Settings, username: str) -> None:
+    """Delete a console admin; their open sessions end at their next request.
+
+    \b
+    Example:
+        hms console delete-admin alice
+    """
+    schema = companion_database(settings.database)
+    conn = connect(service_info(settings), database=None)
+    try:
+        console_admins.delete(conn, schema, username)
+        audit.record(conn, schema, actor=f"cli:{getpass.getuser()}", action="delete-admin", target=username,
+                     outcome="success", source="cli")
+    finally:
+        conn.close()
+    click.echo(f"console admin '{username}' deleted")

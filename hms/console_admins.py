@@ -1,0 +1,122 @@
+"""Console admins: the people who may log in to the web console.
+
+Stored in <database>_console.console_admin with werkzeug.security password hashes;
+read and written as the service account. There is no default admin: the first one
+is made by `hms console create-admin`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import pymysql
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import errcodes, passwords
+from .db import error_code
+from .errors import HmsError
+
+USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,63}", re.ASCII)
+# A hash that no password matches, so a login for an unknown name costs as much as a real one.
+_DUMMY_HASH = generate_password_hash("not-a-password-" + "x" * 16)
+
+
+class AdminError(HmsError):
+    """A console admin could not be created, found or changed."""
+
+
+@dataclass(frozen=True)
+class Admin:
+    """A console admin (the hash stays in the database layer)."""
+
+    admin_id: int
+    username: str
+    session_key: str
+
+    @property
+    def login_id(self) -> str:
+        """Flask-Login's id: changes when the admin is deleted or the password changes."""
+        return f"{self.admin_id}.{self.session_key}"
+
+
+def check_username(username: str) -> str:
+    """Return `username` when it is a valid admin name, else raise AdminError."""
+    if not isinstance(username, str) or not USERNAME.fullmatch(username):
+        raise AdminError("an admin name must be 3-64 letters, digits, '.', '-' or '_', starting with a letter",
+                         "Choose another name")
+    return username
+
+
+def create(conn, schema: str, username: str, password: str, replace: bool = False) -> bool:
+    """Store the admin; with replace, reset an existing admin's password. Return True if new."""
+    check_username(username)
+    passwords.check(password, username)
+    digest = generate_password_hash(password)
+    with conn.cursor() as cur:
+        try:
+            cur.execute(f"INSERT INTO `{schema}`.console_admin (username, password_hash) VALUES (%s, %s)",
+                        (username, digest))
+            return True
+        except pymysql.err.IntegrityError as exc:
+            if error_code(exc) != errcodes.DUPLICATE_KEY:
+                raise
+            if not replace:
+                raise AdminError(f"console admin '{username}' already exists",
+                                 "Pick another name, or pass --reset to give it a new password") from None
+            cur.execute(f"UPDATE `{schema}`.console_admin SET password_hash = %s WHERE username = %s",
+                        (digest, username))
+            return False
+
+
+def delete(conn, schema: str, username: str) -> None:
+    """Delete the admin; their sessions end at their next request."""
+    with conn.cursor() as cur:
+        cur.execute(f"DELETE FROM `{schema}`.console_admin WHERE username = %s", (username,))
+        if cur.rowcount == 0:
+            raise AdminError(f"there is no console admin '{username}'", "See the console_admin table")
+
+
+def authenticate(conn, schema: str, username: str, password: str) -> Admin | None:
+    """Return the admin when the password matches, else None (same work either way)."""
+    row = _row(conn, schema, "username = %s", username)
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(row[2], password):
+        return None
+    with conn.cursor() as cur:
+        cur.execute(f"UPDATE `{schema}`.console_admin SET last_login_at = NOW() WHERE admin_id = %s", (row[0],))
+    return _admin(row)
+
+
+def by_login_id(conn, schema: str, login_id: str) -> Admin | None:
+    """Return the admin a session's id names, or None when deleted or the password changed."""
+    admin_id, _, key = str(login_id).partition(".")
+    if not admin_id.isdigit():
+        return None
+    row = _row(conn, schema, "admin_id = %s", int(admin_id))
+    if row is None:
+        return None
+    admin = _admin(row)
+    return admin if admin.session_key == key else None
+
+
+def count(conn, schema: str) -> int:
+    """How many console admins exist."""
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM `{schema}`.console_admin")
+        return cur.fetchone()[0]
+
+
+def _row(conn, schema: str, where: str, value):
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT admin_id, username, password_hash FROM `{schema}`.console_admin WHERE {where}",
+                    (value,))
+        return cur.fetchone()
+
+
+def _admin(row) -> Admin:
+    key = hashlib.sha256(row[2].encode()).hexdigest()[:16]
+    return Admin(admin_id=row[0], username=row[1], session_key=key)

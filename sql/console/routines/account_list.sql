@@ -1,0 +1,42 @@
+-- account_list(): one row per hms-managed account, read from the server's own
+-- grant tables: name, host, locked (0/1), roles and default roles (comma lists).
+-- A definer procedure, so the service account lists accounts without SELECT on
+-- the mysql schema (which would show it every password hash).
+DROP PROCEDURE IF EXISTS account_list;
+
+DELIMITER $$
+CREATE PROCEDURE account_list()
+READS SQL DATA
+SQL SECURITY DEFINER
+COMMENT 'List hms-managed accounts with roles, default roles and lock state'
+BEGIN
+    IF VERSION() LIKE '%MariaDB%' THEN
+        SELECT g.User AS name, g.Host AS host,
+               IF(COALESCE(JSON_EXTRACT(g.Priv, '$.account_locked'), 'false') = 'true', 1, 0) AS locked,
+               GROUP_CONCAT(DISTINCT r.Role ORDER BY r.Role SEPARATOR ',') AS roles,
+               COALESCE(JSON_VALUE(g.Priv, '$.default_role'), '') AS default_roles
+          FROM mysql.global_priv AS g
+          JOIN mysql.roles_mapping AS r
+            ON r.User = g.User AND r.Host = g.Host AND r.Admin_option = 'N'
+           AND r.Role IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa')
+         WHERE g.User <> 'root' AND g.User NOT LIKE 'hms\_%' AND g.User NOT LIKE 'mysql%'
+           AND g.User NOT LIKE 'mariadb%'
+         GROUP BY g.User, g.Host, g.Priv
+         ORDER BY g.User, g.Host;
+    ELSE
+        SELECT u.User AS name, u.Host AS host, IF(u.account_locked = 'Y', 1, 0) AS locked,
+               GROUP_CONCAT(DISTINCT e.FROM_USER ORDER BY e.FROM_USER SEPARATOR ',') AS roles,
+               COALESCE((SELECT GROUP_CONCAT(d.DEFAULT_ROLE_USER ORDER BY d.DEFAULT_ROLE_USER SEPARATOR ',')
+                           FROM mysql.default_roles AS d
+                          WHERE d.USER = u.User AND d.HOST = u.Host), '') AS default_roles
+          FROM mysql.user AS u
+          JOIN mysql.role_edges AS e
+            ON e.TO_USER = u.User AND e.TO_HOST = u.Host AND e.FROM_HOST = '%'
+           AND e.FROM_USER IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa')
+         WHERE u.User <> 'root' AND u.User NOT LIKE 'hms\_%' AND u.User NOT LIKE 'mysql%'
+           AND u.User NOT LIKE 'mariadb%'
+         GROUP BY u.User, u.Host, u.account_locked
+         ORDER BY u.User, u.Host;
+    END IF;
+END$$
+DELIMITER ;

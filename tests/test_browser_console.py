@@ -1,0 +1,94 @@
+"""The console in a real browser (Playwright driving Debian's Chromium): log in, add an
+account with a role, see it on the dashboard, delete it."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from console import create_app
+from hms import console_admins
+from hms.db import connect
+from hms.passwords import generate
+
+from .accounts_fixtures import made_accounts, new_name, service_home, service_login  # noqa: F401
+from .conftest import query
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--headless"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_console(service_login, migrated):
+    """The console served on a free local port in a thread; yields its base URL."""
+    app = create_app({"SECRET_KEY": secrets.token_hex(16), "HMS_SERVICE_LOGIN": service_login,
+                      "HMS_DATABASE": migrated.database})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def console_admin(service_login, migrated):
+    name, password = f"web_{secrets.token_hex(4)}", generate()
+    conn = connect(service_login, database=None)
+    console_admins.create(conn, f"{migrated.database}_console", name, password)
+    yield name, password
+    with conn.cursor() as cur:
+        cur.execute(f"DELETE FROM `{migrated.database}_console`.console_admin WHERE username = %s", (name,))
+    conn.close()
+
+
+def test_admin_adds_an_account_sees_it_on_the_dashboard_and_deletes_it(live_console, console_admin, new_name, db):
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: run scripts/system-packages.sh browser (make test does)")
+    admin_name, admin_password = console_admin
+    account = new_name("t_web")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_console}/")
+            assert "/login" in page.url
+            page.fill("input[name=username]", admin_name)
+            page.fill("input[name=password]", admin_password)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_console}/")
+            assert page.locator("h1").inner_text() == "Dashboard"
+
+            page.click("text=Add account")
+            page.fill("input[name=name]", account)
+            page.select_option("select[name=role]", "analyst")
+            page.click("button:has-text('Create account')")
+            assert page.locator("#generated-password").inner_text().strip()
+            assert query(db, "SELECT COUNT(*) FROM mysql.user WHERE User = %s", (account,))[0][0] == 1
+
+            page.click("text=Dashboard")
+            row = page.locator("tr", has_text=f"{account}@%")
+            assert row.count() == 1 and "analyst" in row.inner_text()
+            assert int(page.locator("#card-accounts .card-number").inner_text()) >= 1
+
+            row.locator("a").click()
+            page.click("text=Delete…")
+            page.check("input[name=confirm]")
+            page.click("button:has-text('Drop account')")
+            page.wait_for_url(f"{live_console}/accounts/")
+            assert f"Dropped '{account}'@'%'" in page.locator(".flash").inner_text()
+            assert query(db, "SELECT COUNT(*) FROM mysql.user WHERE User = %s", (account,))[0][0] == 0
+            page.goto(f"{live_console}/")
+            assert page.locator("tr", has_text=f"{account}@%").count() == 0
+        finally:
+            browser.close()
