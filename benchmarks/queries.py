@@ -260,6 +260,49 @@ def _column_count(info: ConnectionInfo, sql: str) -> int:
         conn.close()
 
 
+SUMMARY_TRIGGERS = ("trg_billing_summary_insert", "trg_billing_summary_update", "trg_billing_summary_delete")
+
+
+def bill_write_cost(info: ConnectionInfo, bills: int) -> dict:
+    """Seconds to insert then delete `bills` single-row bills, with and without the summary triggers.
+
+    What patient_billing_summary costs writers. The triggers are re-created from their
+    own files afterwards, whatever happens.
+    """
+    conn = connect(info)
+    timings = {}
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT MIN(patient_id), MAX(patient_id) FROM patient")
+            low, high = cur.fetchone()
+            patients = [low + (i * 7919) % (high - low + 1) for i in range(bills)]
+            try:
+                for label in ("with triggers", "without triggers"):
+                    if label == "without triggers":
+                        for name in SUMMARY_TRIGGERS:
+                            cur.execute(f"DROP TRIGGER IF EXISTS `{name}`")
+                    ids = []
+                    started = clock()
+                    for patient in patients:
+                        cur.execute("INSERT INTO billing (patient_id, total_amount, bill_date, due_date) "
+                                    "VALUES (%s, 12.34, CURDATE(), CURDATE())", (patient,))
+                        ids.append(cur.lastrowid)
+                    inserted = clock() - started
+                    started = clock()
+                    for bill in ids:
+                        cur.execute("DELETE FROM billing WHERE bill_id = %s", (bill,))
+                    timings[label] = {"insert_seconds": inserted, "delete_seconds": clock() - started,
+                                      "bills": bills}
+            finally:
+                for name in SUMMARY_TRIGGERS:
+                    text = (ROOT / "sql" / "triggers" / f"{name}.sql").read_text()
+                    for statement in split_statements(text, name):
+                        cur.execute(statement.sql)
+    finally:
+        conn.close()
+    return timings
+
+
 def fmt(seconds: float) -> str:
     if seconds >= 60:
         return f"{int(seconds // 60)} min {seconds % 60:.1f} s"
@@ -292,8 +335,11 @@ def main() -> None:
     parser = common_arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="timed runs per state; the median is reported")
     parser.add_argument("--no-pymysql", action="store_true", help="time the C client only")
-    parser.add_argument("--only", choices=[s.key for s in STUDIES], action="append",
-                        help="run only this study query (repeatable)")
+    parser.add_argument("--only", choices=[s.key for s in STUDIES] + ["none"], action="append",
+                        help="run only this study query (repeatable; none: only the write cost)")
+    parser.add_argument("--write-cost", type=int, default=2000, metavar="N",
+                        help="also time N single-row bill inserts and deletes with and without the "
+                             "summary triggers (0: skip)")
     args = parser.parse_args()
     info = loaded_database(args.scale, args.database)
     conn = connect(info)
@@ -315,10 +361,16 @@ def main() -> None:
             results.append(run_study(info, streamer, study, args.runs, not args.no_pymysql))
     finally:
         set_indexes(info, set(STUDY_INDEXES))      # leave the database as `hms db migrate` made it
+    write_cost = bill_write_cost(info, args.write_cost) if args.write_cost else None
     report(results)
+    if write_cost:
+        for label, t in write_cost.items():
+            print(f"bill writes {label}: {t['bills']:,} inserts {t['insert_seconds'] / t['bills'] * 1000:.3f} ms each, "
+                  f"{t['bills']:,} deletes {t['delete_seconds'] / t['bills'] * 1000:.3f} ms each")
     facts["load_average_after"] = os.getloadavg()
     path = write_results("queries", {"scale": args.scale, "runs": args.runs, "database": info.database,
-                                     "machine": facts, "results": results})
+                                     "machine": facts, "results": results,
+                                     "bill_write_cost": write_cost})
     print(f"results written to {path.relative_to(ROOT)}")
 
 
