@@ -108,8 +108,8 @@ STUDIES = [
           "patient", "patient_id", True, ("3 min 6.2 s", "2 min 33.1 s")),
     Study("all_appointments", "every appointment with patient and doctor names, date/time, status",
           APPOINTMENTS_ORIGINAL, "V105", get_query("appointments_summary").sql,
-          "patient in PRIMARY KEY order joined to the covering index appointment(patient_id, starts_at, "
-          "doctor_id, status) (V109): a merge in patient order",
+          "the covering index appointment(patient_id, starts_at, doctor_id, status) (V109) read in order, "
+          "patient and doctor by PRIMARY KEY (patient lookups in key order)",
           "appointment", "appointment_id", False, ("18 min 9.6 s", "8 min 55.2 s")),
     Study("discounted_bills", "every bill with calculate_discounted_bill(total_amount, 10)",
           DISCOUNT_ORIGINAL, "V107", DISCOUNT_BEST,

@@ -10,6 +10,7 @@ import os
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from hms.db import connect
 from hms.migrate import Migrator
 from hms.queries import get_query, list_queries, stream
 
+ROOT = Path(__file__).resolve().parent.parent
 NINE = {"appointments_summary", "doctors_by_department", "room_assignment_status",
         "patients_who_visited_cardiologists", "frequent_patients", "departments_with_multiple_doctors",
         "total_billing_per_patient", "medication_types_per_department", "appointments_per_doctor"}
@@ -200,3 +202,27 @@ def test_appointments_per_doctor(clinic_db):
 def test_limit_stops_at_n_rows_in_query_order(clinic_db):
     _, rows = run(clinic_db, "appointments_per_doctor", limit=3)
     assert [r[0] for r in rows] == [1, 2, 3]
+
+
+def test_study_discount_rewrite_equals_the_function_and_decimal_arithmetic(clinic_db):
+    import importlib
+    import sys
+    from decimal import ROUND_HALF_UP
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        study = importlib.import_module("queries")
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    conn = connect(clinic_db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(study.DISCOUNT_ORIGINAL + " ORDER BY bill_id")
+            original = cur.fetchall()
+            cur.execute(study.DISCOUNT_BEST + " ORDER BY bill_id")
+            best = cur.fetchall()
+    finally:
+        conn.close()
+    expected = [(i, p, Decimal(a), (Decimal(a) * 90 / 100).quantize(Decimal("0.01"), ROUND_HALF_UP))
+                for i, (p, a) in enumerate(BILLS, 1)]
+    assert list(original) == list(best) == expected
