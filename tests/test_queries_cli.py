@@ -7,7 +7,6 @@ import io
 import json
 from collections import Counter
 
-import pytest
 from click.testing import CliRunner
 
 from cli import cli
@@ -58,9 +57,20 @@ def test_table_output_has_a_header_and_a_row_count(clinic_db):
     assert "(2 rows)" in result.stderr
 
 
-def test_empty_json_result_is_an_empty_array(clinic_db):
+def test_json_with_limit_is_an_array_of_that_many(clinic_db):
     result = hms(clinic_db, "query", "frequent_patients", "--format", "json", "--limit", "1")
     assert len(json.loads(result.stdout)) == 1
+
+
+def test_empty_result_is_an_empty_json_array_and_a_bare_csv_header():
+    from hms.formats import write_rows
+
+    out: list[str] = []
+    assert write_rows("json", ["a", "b"], [], out.append) == 0
+    assert json.loads("".join(out)) == []
+    out.clear()
+    write_rows("csv", ["a", "b"], [], out.append)
+    assert "".join(out) == "a,b\n"
 
 
 def test_unknown_query_name_is_one_line_error(clinic_db):
