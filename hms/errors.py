@@ -41,3 +41,7 @@ class MigrationError(HmsError):
 
 class DatabaseError(HmsError):
     """The server refused a statement; the server's message is kept in `what`."""
+
+
+class QueryError(HmsError):
+    """A named query is unknown, malformed, or the database is not ready for it."""

@@ -3,9 +3,10 @@
 from .backup import backup
 from .console import console
 from .db import db
+from .query import query
 from .roles import roles
 from .seed import seed
 from .server import server
 from .users import users
 
-GROUPS = [server, db, seed, users, roles, backup, console]
+GROUPS = [server, db, seed, query, users, roles, backup, console]

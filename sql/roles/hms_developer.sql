@@ -34,3 +34,25 @@ SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`',
 PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
+
+-- Read paths (issue 6): the complete patient record, patient search, a doctor's day
+-- schedule and the booking conflict check. All read-only and SQL SECURITY INVOKER.
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.get_patient_record TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.search_patients TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.get_doctor_day_schedule TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+
+SET @hms_grant = CONCAT('GRANT EXECUTE ON FUNCTION `', REPLACE(DATABASE(), '`', '``'), '`.doctor_slot_is_free TO hms_developer');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;

@@ -1,0 +1,55 @@
+"""`hms query`: run an analyst query from sql/queries/ and stream its rows."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..config import Settings
+from ..db import info_from_settings
+from ..formats import FORMATS, write_rows
+from ..queries import get_query, list_queries, stream
+
+
+@click.command("query")
+@click.argument("name", required=False)
+@click.option("--list", "show_list", is_flag=True, help="List the query names and what each answers.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Return at most N rows.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format.")
+@click.pass_obj
+def query(settings: Settings, name: str | None, show_list: bool, limit: int | None, fmt: str) -> None:
+    """Run the analyst query NAME from sql/queries/ and print its rows.
+
+    Rows are streamed from the server as they come, so a result of millions of
+    rows never sits in memory; --limit stops the server early. Run it with an
+    analyst's account through --url to see exactly what the analyst sees.
+
+    \b
+    Example:
+        hms query --list
+        hms query frequent_patients --limit 20
+        hms query total_billing_per_patient --format csv > billing.csv
+    """
+    if show_list:
+        queries = list_queries()
+        width = max(len(q.name) for q in queries)
+        for q in queries:
+            click.echo(f"{q.name:<{width}}  {q.summary}")
+        return
+    if not name:
+        raise click.UsageError("give a query NAME, or --list to see them")
+    named = get_query(name)
+    sql, args = named.limited(limit)
+    out = sys.stdout
+    try:
+        with stream(info_from_settings(settings), sql, args) as (columns, rows):
+            count = write_rows(fmt, columns, rows, out.write)
+        out.flush()
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: stop quietly, as cat would.
+        sys.stderr.close()
+        sys.exit(0)
+    if fmt == "table" and not settings.quiet:
+        click.echo(f"({count} row{'s' if count != 1 else ''})", err=True)
