@@ -141,6 +141,7 @@ def verify(info: ConnectionInfo, expected_scale: float | None = None) -> Report:
         _uniques(conn, report)
         _rules(conn, report, as_of)
         _specializations(conn, report)
+        _billing_summary(conn, report)
         return report
     finally:
         conn.close()
@@ -199,3 +200,21 @@ def _specializations(conn, report: Report) -> None:
              if dep not in catalog.DEPARTMENTS or spec not in catalog.DEPARTMENTS[dep][1]]
     report.check(not wrong, "doctors' specializations match their departments"
                  + (f": {sum(n for _, _, n in wrong)} do not, e.g. {wrong[0][1]} in {wrong[0][0]}" if wrong else ""))
+
+
+BILLING_SUMMARY_MISMATCHES = """
+SELECT COUNT(*) FROM (
+    SELECT b.patient_id FROM (SELECT patient_id, COUNT(*) AS bills, SUM(total_amount) AS total
+                                FROM billing GROUP BY patient_id) AS b
+      LEFT JOIN patient_billing_summary AS s ON s.patient_id = b.patient_id
+     WHERE s.patient_id IS NULL OR s.bills <> b.bills OR s.total_billed <> b.total
+    UNION ALL
+    SELECT s.patient_id FROM patient_billing_summary AS s
+     WHERE NOT EXISTS (SELECT 1 FROM billing AS b WHERE b.patient_id = s.patient_id)
+) AS wrong
+"""
+
+
+def _billing_summary(conn, report: Report) -> None:
+    wrong = _one(conn, BILLING_SUMMARY_MISMATCHES)
+    report.check(wrong == 0, f"patient_billing_summary agrees with billing: {wrong:,} patient(s) differ")

@@ -312,3 +312,19 @@ def test_a_chunk_with_warnings_fails_and_leaves_nothing(make_database, tmp_path)
         assert query(admin, "SELECT COUNT(*) FROM hms_seed_chunk")[0][0] == 0
     finally:
         admin.close()
+
+
+def test_billing_summary_is_rebuilt_after_load_and_checked(make_database):
+    info = seeded(make_database, 2)
+    conn = connect(info)
+    try:
+        expected = query(conn, "SELECT patient_id, COUNT(*), SUM(total_amount) FROM billing "
+                               "GROUP BY patient_id ORDER BY patient_id")
+        assert expected and query(conn, "SELECT patient_id, bills, total_billed FROM patient_billing_summary "
+                                        "ORDER BY patient_id") == expected
+        with conn.cursor() as cur:
+            cur.execute("UPDATE patient_billing_summary SET total_billed = total_billed + 1 "
+                        "ORDER BY patient_id LIMIT 1")
+    finally:
+        conn.close()
+    assert verify_seed(info, SCALE).failed == ["patient_billing_summary agrees with billing: 1 patient(s) differ"]
