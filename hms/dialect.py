@@ -91,7 +91,10 @@ class Dialect:
 
 MARIADB = Dialect(
     name="mariadb",
-    default_collation="utf8mb4_unicode_520_ci",
+    # The collation a table declared `DEFAULT CHARSET=utf8mb4` gets on MariaDB 10.11: the
+    # database must default to the same, or a routine's variables (which take the
+    # database's collation) cannot be compared with the columns (error 1267).
+    default_collation="utf8mb4_general_ci",
     client_names=("mariadb", "mysql"),
     dump_names=("mariadb-dump", "mysqldump"),
     import_names=("mariadb-import", "mysqlimport"),

@@ -154,3 +154,12 @@ def test_medical_record_cascades_with_patient(db, clinic):
         cur.execute("DELETE FROM patient WHERE patient_id = %s", (setup["patient"],))
     assert query(db, "SELECT COUNT(*) FROM medical_record WHERE record_id = %s", (setup["record"],)) == [(0,)]
     assert query(db, "SELECT COUNT(*) FROM prescription WHERE prescription_id = %s", (setup["prescription"],)) == [(0,)]
+
+
+def test_database_and_columns_share_one_collation(db):
+    """Routine variables take the database's collation; columns must match it (no error 1267)."""
+    (database_collation,), = query(db, "SELECT @@collation_database")
+    column_collations = {r[0] for r in query(
+        db, "SELECT DISTINCT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+            "AND COLLATION_NAME IS NOT NULL")}
+    assert column_collations == {database_collation}
