@@ -18,6 +18,7 @@ import os
 import random
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pymysql
 
@@ -98,14 +99,26 @@ def worker(info: ConnectionInfo, name: str, inputs: dict, start_at: float, secon
         with conn.cursor() as cur:
             time.sleep(max(0.0, start_at - time.time()))
             deadline = start_at + seconds
+            cpu_started = time.process_time()
             while time.time() < deadline:
                 started = time.perf_counter()
                 outcome = op(cur, rng, inputs)
                 latencies.append(time.perf_counter() - started)
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            cpu = time.process_time() - cpu_started
     finally:
         conn.close()
-    out.put((latencies, outcomes, inputs["booked"]))
+    out.put((latencies, outcomes, inputs["booked"], cpu))
+
+
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds all cores have spent busy since boot (Linux /proc/stat), or None elsewhere."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def run_phase(info: ConnectionInfo, name: str, inputs: dict, clients: int, seconds: float) -> dict:
@@ -114,9 +127,11 @@ def run_phase(info: ConnectionInfo, name: str, inputs: dict, clients: int, secon
     start_at = time.time() + 1.0
     procs = [mp.Process(target=worker, args=(info, name, inputs, start_at, seconds, 1000 * clients + i, out))
              for i in range(clients)]
+    busy_before = busy_cpu_seconds()
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
+    busy = None if busy_before is None else busy_cpu_seconds() - busy_before
     for p in procs:
         p.join()
     latencies = sorted(x for r in results for x in r[0])
@@ -125,7 +140,14 @@ def run_phase(info: ConnectionInfo, name: str, inputs: dict, clients: int, secon
         for k, v in r[1].items():
             outcomes[k] = outcomes.get(k, 0) + v
     booked = [a for r in results for a in r[2]]
-    return {"workload": name, "clients": clients, "ops": len(latencies), "seconds": seconds,
+    # CPU per call: the clients' own (their Python and PyMySQL work) and the whole
+    # machine's busy time over the phase (clients + server + anything else running).
+    client_cpu = sum(r[3] for r in results)
+    ops = max(1, len(latencies))
+    cpu = {"client_cpu_ms_per_call": client_cpu / ops * 1000,
+           "machine_busy_ms_per_call": None if busy is None else busy / ops * 1000,
+           "machine_busy_cores": None if busy is None else busy / (seconds + 1.0)}
+    return {"workload": name, "clients": clients, "ops": len(latencies), "seconds": seconds, "cpu": cpu,
             "throughput": len(latencies) / seconds, "outcomes": outcomes, "booked": booked,
             "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
             "p99_ms": percentile(latencies, 99) * 1000, "max_ms": latencies[-1] * 1000 if latencies else None}
@@ -238,15 +260,21 @@ def delete_booked(info: ConnectionInfo, ids: list[int]) -> None:
 def report(phases: list[dict], storm: dict) -> None:
     print()
     header = f"{'workload':<15} {'clients':>7} {'ops':>8} {'ops/s':>8} {'p50 ms':>8} {'p95 ms':>8} " \
-             f"{'p99 ms':>8} {'target p99':>10}  outcomes"
+             f"{'p99 ms':>8} {'target p99':>10} {'cli cpu':>8} {'all cpu':>8} {'cores':>6}  outcomes"
     print(header)
     print("-" * len(header))
     for p in phases:
         target = TARGET_P99_MS[p["workload"]]
         verdict = "" if target is None else (f"<= {target:g} " + ("ok" if p["p99_ms"] <= target else "MISSED"))
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(p["outcomes"].items()))
+        cpu = p["cpu"]
+        machine_cpu = "-" if cpu["machine_busy_ms_per_call"] is None else \
+            f"{cpu['machine_busy_ms_per_call']:8.3f} {cpu['machine_busy_cores']:6.2f}"
         print(f"{p['workload']:<15} {p['clients']:>7} {p['ops']:>8,} {p['throughput']:>8.0f} {p['p50_ms']:>8.2f} "
-              f"{p['p95_ms']:>8.2f} {p['p99_ms']:>8.2f} {verdict:>10}  {outcomes}")
+              f"{p['p95_ms']:>8.2f} {p['p99_ms']:>8.2f} {verdict:>10} {cpu['client_cpu_ms_per_call']:>8.3f} "
+              f"{machine_cpu:>15}  {outcomes}")
+    print("cli cpu / all cpu: CPU ms per call spent in the client processes / by the whole machine "
+          "(clients + server); cores: how many cores were busy on average over the phase")
     print()
     print(f"booking storm: {storm['clients']} clients, {storm['attempts']:,} attempts at {storm['slots']} slots of one "
           f"doctor: booked {storm['booked']}, cancelled {storm['cancelled']}, refused as taken "
