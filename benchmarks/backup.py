@@ -2,10 +2,14 @@
 
     python benchmarks/backup.py [--scale 0.1] [--runs 1] [--threads 2] [--keep]
 
+    hms --database hms_bench_backup seed --scale 0.1
+    python benchmarks/backup.py --seeded [--database hms_bench_backup] --runs 3
+
 All three tools back up the same database and restore it into a new one, in one run
-on one machine. The database is filled at the contract's row counts for --scale with
-plain INSERT ... SELECT (deterministic, no Faker: `hms seed` is not on main yet), and
-reused by later runs. Throughput is reported against the same yardstick for every tool:
+on one machine. With --seeded the database is used as `hms seed` left it (it must
+hold rows; it is never dropped or filled). Without it, the database is filled at the
+contract's row counts for --scale with plain INSERT ... SELECT (deterministic
+synthetic values), and reused by later runs. Throughput is reported against the same yardstick for every tool:
 MB of plain SQL (the size of mysqldump's output) and rows, per second.
 
 Prints a table and writes benchmarks/results/backup-<UTC time>.json.
@@ -30,9 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from hms import dialect as dialects  # noqa: E402
 from hms.backup import create_backup, restore_backup  # noqa: E402
-from hms.backup.contents import table_stats  # noqa: E402
+from hms.backup.contents import row_counts, table_stats  # noqa: E402
 from hms.config import Settings  # noqa: E402
 from hms.db import connect, defaults_file, info_from_settings  # noqa: E402
+from hms.errors import HmsError  # noqa: E402
 from hms.migrate import Migrator  # noqa: E402
 
 FULL = {"doctor": 3000, "nurse": 6000, "receptionist": 30, "patient": 3_000_000, "appointment": 6_000_000,
@@ -145,6 +150,24 @@ def ensure_database(info, scale: float) -> dict[str, int]:
     return want
 
 
+def seeded_counts(info) -> dict[str, int]:
+    """Row counts per table of a database `hms seed` filled; exits when it holds no rows."""
+    fix = f"Run `hms --database {info.database} db migrate` and `... seed --scale S` first."
+    try:
+        conn = connect(info, read_timeout=None)
+    except HmsError as exc:
+        raise SystemExit(f"Error: {exc} {fix}") from None
+    try:
+        rows = row_counts(conn, info.database)
+    finally:
+        conn.close()
+    rows.pop("hms_schema_history", None)
+    if not sum(rows.values()):
+        raise SystemExit(f"Error: database '{info.database}' holds no rows. "
+                         f"Run `hms --database {info.database} seed --scale S` first.")
+    return rows
+
+
 def timed(command: list[str], stdin=None, stdout=None) -> float:
     started = time.monotonic()
     subprocess.run(command, stdin=stdin, stdout=stdout, check=True)
@@ -234,10 +257,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="repeat and keep the best time of each")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="mydumper/myloader threads")
     parser.add_argument("--database", default="hms_bench_backup")
+    parser.add_argument("--seeded", action="store_true",
+                        help="use the database as `hms seed` filled it (never dropped or refilled)")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     settings = Settings.from_env(database=args.database)
     info = info_from_settings(settings)
-    counts = ensure_database(info, args.scale)
+    counts = seeded_counts(info) if args.seeded else ensure_database(info, args.scale)
     rows = sum(counts.values())
     conn = connect(info)
     try:
@@ -257,7 +283,8 @@ def main() -> None:
                         kept[key] = figures[key]
     sql_mb = best["mysqldump | mysql"]["bytes"] / 1e6
     base = best["mysqldump | mysql"]["backup"]
-    print(f"\nscale {args.scale}: {rows:,} rows, {sql_mb:,.0f} MB of SQL; {version}; "
+    data = "hms seed" if args.seeded else "INSERT ... SELECT"
+    print(f"\nscale {args.scale} ({data}): {rows:,} rows, {sql_mb:,.0f} MB of SQL; {version}; "
           f"{os.cpu_count()} cores; best of {args.runs}")
     print(f"{'tool':<22}{'backup s':>9}{'MB/s':>8}{'rows/s':>11}{'vs plain':>9}{'restore s':>10}{'MB/s':>8}"
           f"{'rows/s':>11}{'file MB':>9}")
@@ -272,6 +299,7 @@ def main() -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     record = {"benchmark": "backup", "scale": args.scale, "rows": rows, "sql_bytes": int(sql_mb * 1e6),
               "server": version, "cores": os.cpu_count(), "machine": platform.platform(), "runs": args.runs,
+              "data": data, "load_average_before": load_before, "load_average_after": os.getloadavg(),
               "threads": args.threads, "tools": best, "created_at": stamp}
     path = results / f"backup-{stamp}.json"
     path.write_text(json.dumps(record, indent=2) + "\n")
