@@ -4,16 +4,15 @@ backup in the list, restore it into a new database."""
 from __future__ import annotations
 
 import secrets
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from console import create_app
 
 from .accounts_fixtures import service_home, service_login  # noqa: F401
 from .test_backup import database_exists, describe, drop_database
-from .test_browser_console import CHROMIUM, CHROMIUM_ARGS, console_admin  # noqa: F401
+from .browser import CHROMIUM, CHROMIUM_ARGS, served
+from .test_browser_console import console_admin  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -22,13 +21,8 @@ pytestmark = pytest.mark.browser
 def live_console(service_login, migrated, tmp_path):
     app = create_app({"SECRET_KEY": secrets.token_hex(16), "HMS_SERVICE_LOGIN": service_login,
                       "HMS_DATABASE": migrated.database, "HMS_BACKUP_DIR": tmp_path, "HMS_BACKUP_LOGIN": migrated})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

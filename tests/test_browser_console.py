@@ -4,11 +4,8 @@ account with a role, see it on the dashboard, delete it."""
 from __future__ import annotations
 
 import secrets
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from console import create_app
 from hms import console_admins
@@ -16,11 +13,8 @@ from hms.db import connect
 from hms.passwords import generate
 
 from .accounts_fixtures import made_accounts, new_name, service_home, service_login  # noqa: F401
+from .browser import CHROMIUM, CHROMIUM_ARGS, served
 from .conftest import query
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--headless"]
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +24,8 @@ def live_console(service_login, migrated):
     """The console served on a free local port in a thread; yields its base URL."""
     app = create_app({"SECRET_KEY": secrets.token_hex(16), "HMS_SERVICE_LOGIN": service_login,
                       "HMS_DATABASE": migrated.database})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
