@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, render_template, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 

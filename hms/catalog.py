@@ -101,19 +101,22 @@ def snapshot(conn, schema: str) -> dict[str, dict[str, tuple]]:
     return snap
 
 
+def split(have: dict, want: dict) -> tuple[list, list, list]:
+    """Return the keys (sorted) missing from `have`, extra in `have`, and differing."""
+    return (sorted(set(want) - set(have)), sorted(set(have) - set(want)),
+            sorted(name for name in set(want) & set(have) if want[name] != have[name]))
+
+
 def differences(live: dict, expected: dict) -> list[str]:
     """Return one line per object that is missing, extra or different in `live`."""
     lines: list[str] = []
     for kind in expected:
         want, have = expected[kind], live.get(kind, {})
-        for name in sorted(set(want) - set(have)):
-            lines.append(f"{kind} {name}: in sql/, missing from the database")
-        for name in sorted(set(have) - set(want)):
-            lines.append(f"{kind} {name}: in the database, not in sql/")
-        for name in sorted(set(want) & set(have)):
-            if want[name] != have[name]:
-                lines.append(f"{kind} {name}: differs from sql/ (database {_short(have[name])}, "
-                             f"sql/ {_short(want[name])})")
+        missing, extra, changed = split(have, want)
+        lines += [f"{kind} {name}: in sql/, missing from the database" for name in missing]
+        lines += [f"{kind} {name}: in the database, not in sql/" for name in extra]
+        lines += [f"{kind} {name}: differs from sql/ (database {_short(have[name])}, sql/ {_short(want[name])})"
+                  for name in changed]
     return lines
 
 

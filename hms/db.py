@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import os
 import tempfile
@@ -178,8 +179,35 @@ def defaults_file(info: ConnectionInfo) -> Iterator[Path]:
             os.unlink(name)
 
 
+def write_option_file(path: Path, comment: str, **options: str | int) -> None:
+    """Write a private (0600) [client] option file, readable by the mysql client tools."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    body = "\n".join(f"{key} = {value if isinstance(value, int) else _option_value(value)}"
+                     for key, value in options.items())
+    with os.fdopen(fd, "w") as handle:
+        handle.write(f"# {comment}\n[client]\n{body}\n")
+
+
+def read_option_file(path: Path) -> dict[str, str]:
+    """Return the [client] options of an option file, unquoted; {} when it has none."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    if not parser.has_section("client"):
+        return {}
+    return {key: _unquote_option(value) for key, value in parser["client"].items()}
+
+
 def _option_value(value: str) -> str:
     # Option files treat '#' as a comment and strip quotes; quote and escape so any
     # password survives.
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def _unquote_option(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return value

@@ -54,11 +54,6 @@ class Dialect:
         return ("SELECT COUNT(*) FROM mysql.role_edges WHERE TO_USER = %s AND TO_HOST = %s "
                 "AND FROM_USER = %s AND FROM_HOST = '%%'")
 
-    def role_grantee(self, role: str) -> str:
-        """How information_schema names a role as a grantee."""
-        if self.is_mariadb:
-            return f"'{role}'"
-        return f"'{role}'@'%'"
 
     # -- embedded server -----------------------------------------------------
     def server_options(self, memory_bytes: int, bulk: bool) -> dict[str, str]:

@@ -174,8 +174,9 @@ class Migrator:
         """Each file's state (companion schemas' first), then files gone from sql/."""
         history = self.history()
         companions = [state for companion in self.companion_migrators() for state in companion.status()]
-        states = companions + [self._state(f, history) for f in self.files()]
-        known = {f.relpath for f in self.files()}
+        files = self.files()
+        states = companions + [self._state(f, history) for f in files]
+        known = {f.relpath for f in files}
         for row in history:
             if row.file not in known and row.success:
                 known.add(row.file)

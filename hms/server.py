@@ -16,7 +16,7 @@ from pathlib import Path
 import pymysql
 
 from . import dialect as dialects
-from .db import ConnectionInfo
+from .db import ConnectionInfo, read_option_file, write_option_file
 from .errors import ServerError
 
 ADMIN_USER = "root"
@@ -86,12 +86,9 @@ class EmbeddedServer:
         if not self.client_file.is_file():
             raise ServerError(f"no embedded server in {self.home}",
                               "Start one with `hms server start`, or set HMS_DATABASE_URL")
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(self.client_file)
-        section = parser["client"]
-        return ConnectionInfo(user=_unquote(section["user"]), password=_unquote(section["password"]),
-                              host="localhost", port=int(section.get("port", "3306")),
-                              unix_socket=_unquote(section["socket"]))
+        options = read_option_file(self.client_file)
+        return ConnectionInfo(user=options["user"], password=options["password"], host="localhost",
+                              port=int(options.get("port", "3306")), unix_socket=options["socket"])
 
     def status(self) -> ServerStatus:
         """Return whether the server answers, its version and URL."""
@@ -265,12 +262,8 @@ class EmbeddedServer:
         self._write_client_file(password, port)
 
     def _write_client_file(self, password: str, port: int) -> None:
-        fd = os.open(self.client_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write("# Administrative login of the embedded server. Keep private (0600).\n"
-                         f"[client]\nuser = {ADMIN_USER}\npassword = \"{password}\"\n"
-                         f"socket = \"{self.socket_path}\"\nport = {port}\n")
+        write_option_file(self.client_file, "Administrative login of the embedded server. Keep private (0600).",
+                          user=ADMIN_USER, password=password, socket=str(self.socket_path), port=port)
 
     def _update_client_port(self, port: int) -> None:
         info = self.connection_info()
@@ -345,9 +338,3 @@ def _free_port(prefer_low: bool = True) -> int:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-    return value

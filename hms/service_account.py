@@ -13,7 +13,6 @@ in git, a log or a command line.
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import os
 from pathlib import Path
@@ -23,7 +22,7 @@ import pymysql
 
 from . import passwords
 from .config import Settings, quote_identifier
-from .db import ConnectionInfo, connect, database_error, info_from_settings
+from .db import ConnectionInfo, connect, database_error, info_from_settings, read_option_file, write_option_file
 from .errors import ConfigError
 from .migrate import companion_database
 
@@ -56,10 +55,7 @@ def read_password(home: Path, env: dict[str, str] | None = None) -> str | None:
     path = password_file(home)
     if not path.is_file():
         return None
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(path)
-    value = parser.get("client", "password", fallback=None)
-    return _unquote(value) if value else None
+    return read_option_file(path).get("password") or None
 
 
 def service_info(settings: Settings, env: dict[str, str] | None = None) -> ConnectionInfo:
@@ -100,20 +96,15 @@ def ensure(admin: ConnectionInfo, home: Path, env: dict[str, str] | None = None)
 
 
 def _write_password_file(path: Path, password: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    escaped = password.replace("\\", "\\\\").replace('"', '\\"')
-    with os.fdopen(fd, "w") as handle:
-        handle.write("# The console's service account (hms_service). Keep private (0600).\n"
-                     f"[client]\nuser = {SERVICE_USER}\npassword = \"{escaped}\"\n")
+    write_option_file(path, "The console's service account (hms_service). Keep private (0600).",
+                      user=SERVICE_USER, password=password)
 
 
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-    return value
+def cli_account_service(settings: Settings):
+    """Return account_service() for a command-line user (audited as cli:<login name>)."""
+    import getpass
+
+    return account_service(settings, actor=f"cli:{getpass.getuser()}", source="cli")
 
 
 @contextlib.contextmanager

@@ -55,37 +55,38 @@ def _role_differences(conn, info: ConnectionInfo, role_files: list[SqlFile], scr
     """Apply each role file to a scratch role in the scratch database and compare grants."""
     problems: list[str] = []
     suffix = scratch.removeprefix("hms_verify_")
-    for role_file in role_files:
-        role = role_file.object_name
-        scratch_role = f"{role}_v{suffix}"
-        text = re.sub(rf"\b{re.escape(role)}\b", scratch_role, role_file.text)
-        try:
-            scratch_conn = connect(info.with_database(scratch))
+    scratch_conn = connect(info.with_database(scratch))
+    try:
+        for role_file in role_files:
+            role = role_file.object_name
+            scratch_role = f"{role}_v{suffix}"
+            text = re.sub(rf"\b{re.escape(role)}\b", scratch_role, role_file.text)
             try:
-                with scratch_conn.cursor() as cur:
-                    for statement in split_statements(text, role_file.relpath):
-                        cur.execute(statement.sql)
-                expected = _grants(scratch_conn, scratch_role, scratch, info.database, role)
-            finally:
-                with scratch_conn.cursor() as cur:
-                    cur.execute("DROP ROLE IF EXISTS %s", (scratch_role,))
-                scratch_conn.close()
-        except pymysql.err.MySQLError as exc:
-            raise database_error(exc, f"building the reference for role {role}",
-                                 "Check that the account in --url may create roles") from None
-        actual = _grants(conn, role, info.database, info.database, role)
-        if actual is None:
-            problems.append(f"role {role}: in sql/, missing from the server")
-            continue
-        for grant in sorted(expected - actual):
-            problems.append(f"role {role}: lacks `{grant}`")
-        for grant in sorted(actual - expected):
-            problems.append(f"role {role}: holds `{grant}`, which sql/ does not grant")
+                try:
+                    with scratch_conn.cursor() as cur:
+                        for statement in split_statements(text, role_file.relpath):
+                            cur.execute(statement.sql)
+                    expected = _grants(scratch_conn, scratch_role, scratch, info.database)
+                finally:
+                    with scratch_conn.cursor() as cur:
+                        cur.execute("DROP ROLE IF EXISTS %s", (scratch_role,))
+            except pymysql.err.MySQLError as exc:
+                raise database_error(exc, f"building the reference for role {role}",
+                                     "Check that the account in --url may create roles") from None
+            actual = _grants(conn, role, info.database, info.database)
+            if actual is None:
+                problems.append(f"role {role}: in sql/, missing from the server")
+                continue
+            problems += [f"role {role}: lacks `{grant}`" for grant in sorted(expected - actual)]
+            problems += [f"role {role}: holds `{grant}`, which sql/ does not grant"
+                         for grant in sorted(actual - expected)]
+    finally:
+        scratch_conn.close()
     return problems
 
 
-def _grants(conn, role: str, schema: str, as_schema: str, as_role: str) -> set[str] | None:
-    """Return the role's privilege grants on *.* and `schema`, renamed to as_schema/as_role."""
+def _grants(conn, role: str, schema: str, as_schema: str) -> set[str] | None:
+    """Return the role's privilege grants on *.* and `schema`, with `schema` renamed to as_schema."""
     with conn.cursor() as cur:
         try:
             cur.execute("SHOW GRANTS FOR %s", (role,))

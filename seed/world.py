@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
-from . import catalog, hashing, pools, scale, text
+from . import hashing, pools, scale, text
 
 EPOCH = date(1970, 1, 1)
 SLOT_MINUTES = 30

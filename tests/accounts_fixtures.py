@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
 import pytest
 
+from hms import console_admins
 from hms.accounts import AccountService
 from hms.db import ConnectionInfo, connect
+from hms.migrate import companion_database
+from hms.passwords import generate
 from hms.service_account import ensure
 
 
@@ -50,4 +54,17 @@ def service(service_login, migrated):
     """An AccountService logged in as the service account, on the migrated test database."""
     conn = connect(service_login, database=None)
     yield AccountService(conn, migrated.database, actor="pytest", source="tests")
+    conn.close()
+
+
+@pytest.fixture
+def console_admin(service_login, migrated):
+    """A console admin (name, password), deleted afterwards unless the test already did."""
+    name, password = f"adm_{secrets.token_hex(4)}", generate()
+    schema = companion_database(migrated.database)
+    conn = connect(service_login, database=None)
+    console_admins.create(conn, schema, name, password)
+    yield name, password
+    with contextlib.suppress(console_admins.AdminError):
+        console_admins.delete(conn, schema, name)
     conn.close()

@@ -239,7 +239,7 @@ def account(server_info, migrated, dialect):
             cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (name, password))
             made.append((name, "%"))
             cur.execute(f"GRANT {role} TO %s@'%%'", (name,))
-            cur.execute(dialect.set_default_role_sql() % ("%s", "%s", "%s"), (role, name, "%"))
+            cur.execute(dialect.set_default_role_sql(), (role, name, "%"))
         return migrated.with_login(name, password)
 
     yield make

@@ -9,10 +9,9 @@ import pytest
 
 from console import create_app
 
-from .accounts_fixtures import service_home, service_login  # noqa: F401
+from .accounts_fixtures import console_admin, service_home, service_login  # noqa: F401
 from .test_backup import database_exists, describe, drop_database
 from .browser import CHROMIUM, CHROMIUM_ARGS, served
-from .test_browser_console import console_admin  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +31,7 @@ def target(server_info):
     drop_database(server_info, name)
 
 
-def test_admin_backs_up_sees_it_listed_and_restores_into_a_new_database(live_console, console_admin,  # noqa: F811
+def test_admin_backs_up_sees_it_listed_and_restores_into_a_new_database(live_console, console_admin,
                                                                        migrated, server_info, target):
     from playwright.sync_api import expect, sync_playwright
 

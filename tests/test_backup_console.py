@@ -13,10 +13,10 @@ import pytest
 from console import create_app
 from hms.backup import list_backups
 
-from .accounts_fixtures import service_home, service_login  # noqa: F401
+from .accounts_fixtures import console_admin, service_home, service_login  # noqa: F401
 from .conftest import query
 from .test_backup import database_exists, describe, drop_database
-from .test_console import Auth, admin, audit_rows, token  # noqa: F401
+from .test_console import Auth, audit_rows, token
 
 
 @pytest.fixture
@@ -27,10 +27,10 @@ def app(service_login, migrated, tmp_path):
 
 
 @pytest.fixture
-def auth(app, admin):  # noqa: F811
+def auth(app, console_admin):
     with app.test_client() as client:
         client.environ_base["REMOTE_ADDR"] = "10.%d.%d.%d" % tuple(secrets.randbelow(250) + 1 for _ in range(3))
-        auth = Auth(client, admin)
+        auth = Auth(client, console_admin)
         auth.login()
         yield auth
 

@@ -8,11 +8,8 @@ import secrets
 import pytest
 
 from console import create_app
-from hms import console_admins
-from hms.db import connect
-from hms.passwords import generate
 
-from .accounts_fixtures import made_accounts, new_name, service_home, service_login  # noqa: F401
+from .accounts_fixtures import console_admin, made_accounts, new_name, service_home, service_login  # noqa: F401
 from .browser import CHROMIUM, CHROMIUM_ARGS, served
 from .conftest import query
 
@@ -26,17 +23,6 @@ def live_console(service_login, migrated):
                       "HMS_DATABASE": migrated.database})
     with served(app) as url:
         yield url
-
-
-@pytest.fixture
-def console_admin(service_login, migrated):
-    name, password = f"web_{secrets.token_hex(4)}", generate()
-    conn = connect(service_login, database=None)
-    console_admins.create(conn, f"{migrated.database}_console", name, password)
-    yield name, password
-    with conn.cursor() as cur:
-        cur.execute(f"DELETE FROM `{migrated.database}_console`.console_admin WHERE username = %s", (name,))
-    conn.close()
 
 
 def test_admin_adds_an_account_sees_it_on_the_dashboard_and_deletes_it(live_console, console_admin, new_name, db):

@@ -13,9 +13,8 @@ from console import create_app
 from hms import console_admins, errcodes
 from hms.db import connect
 from hms.errors import ConfigError
-from hms.passwords import generate
 
-from .accounts_fixtures import made_accounts, new_name, service_home, service_login  # noqa: F401
+from .accounts_fixtures import console_admin, made_accounts, new_name, service_home, service_login  # noqa: F401
 from .conftest import query
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -25,18 +24,6 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_t
 def app(service_login, migrated):
     return create_app({"TESTING": True, "SECRET_KEY": secrets.token_hex(16), "HMS_SERVICE_LOGIN": service_login,
                        "HMS_DATABASE": migrated.database})
-
-
-@pytest.fixture
-def admin(service_login, migrated):
-    """A console admin (name, password), deleted afterwards."""
-    name, password = f"adm_{secrets.token_hex(4)}", generate()
-    conn = connect(service_login, database=None)
-    console_admins.create(conn, f"{migrated.database}_console", name, password)
-    yield name, password
-    with conn.cursor() as cur:
-        cur.execute(f"DELETE FROM `{migrated.database}_console`.console_admin WHERE username = %s", (name,))
-    conn.close()
 
 
 def token(client, path: str) -> str:
@@ -60,11 +47,11 @@ class Auth:
 
 
 @pytest.fixture
-def auth(app, admin):
+def auth(app, console_admin):
     with app.test_client() as client:
         # Each test comes from its own address, so login throttling (by name or address) stays per test.
         client.environ_base["REMOTE_ADDR"] = "10.%d.%d.%d" % tuple(secrets.randbelow(250) + 1 for _ in range(3))
-        yield Auth(client, admin)
+        yield Auth(client, console_admin)
 
 
 def audit_rows(db, actor: str) -> list[tuple]:

@@ -93,15 +93,12 @@ def compare(label_have: str, have: dict, label_want: str, want: dict) -> list[st
     """
     lines: list[str] = []
     tables_have, tables_want = have["tables"], want["tables"]
-    for table in sorted(set(tables_want) - set(tables_have)):
-        lines.append(f"table {table}: in {label_want}, missing from {label_have}")
-    for table in sorted(set(tables_have) - set(tables_want)):
-        lines.append(f"table {table}: in {label_have}, not in {label_want}")
-    for table in sorted(set(tables_have) & set(tables_want)):
-        if tables_have[table] != tables_want[table]:
-            lines.append(f"table {table}: {tables_have[table]} rows in {label_have}, "
-                         f"{tables_want[table]} in {label_want}")
-            continue
+    missing, extra, changed = catalog.split(tables_have, tables_want)
+    lines += [f"table {table}: in {label_want}, missing from {label_have}" for table in missing]
+    lines += [f"table {table}: in {label_have}, not in {label_want}" for table in extra]
+    lines += [f"table {table}: {tables_have[table]} rows in {label_have}, {tables_want[table]} in {label_want}"
+              for table in changed]
+    for table in sorted(set(tables_have) & set(tables_want) - set(changed)):
         for key in ("checksums", "digests"):
             if key in have and key in want and have[key].get(table) != want[key].get(table):
                 lines.append(f"table {table}: same row count but different contents in {label_have} "
@@ -109,14 +106,10 @@ def compare(label_have: str, have: dict, label_want: str, want: dict) -> list[st
                              f"vs {_short(want[key].get(table))})")
                 break
     for kind in OBJECT_KINDS:
-        objs_have, objs_want = have["objects"].get(kind, {}), want["objects"].get(kind, {})
-        for name in sorted(set(objs_want) - set(objs_have)):
-            lines.append(f"{kind} {name}: in {label_want}, missing from {label_have}")
-        for name in sorted(set(objs_have) - set(objs_want)):
-            lines.append(f"{kind} {name}: in {label_have}, not in {label_want}")
-        for name in sorted(set(objs_have) & set(objs_want)):
-            if objs_have[name] != objs_want[name]:
-                lines.append(f"{kind} {name}: definition differs between {label_have} and {label_want}")
+        missing, extra, changed = catalog.split(have["objects"].get(kind, {}), want["objects"].get(kind, {}))
+        lines += [f"{kind} {name}: in {label_want}, missing from {label_have}" for name in missing]
+        lines += [f"{kind} {name}: in {label_have}, not in {label_want}" for name in extra]
+        lines += [f"{kind} {name}: definition differs between {label_have} and {label_want}" for name in changed]
     return lines
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 
 import click
 
 from ..config import Settings
-from ..service_account import account_service
+from ..service_account import cli_account_service
 
 
 @click.group()
@@ -31,7 +30,7 @@ def list_roles(settings: Settings, as_json: bool) -> None:
     Example:
         hms roles list --json
     """
-    with account_service(settings, actor=f"cli:{getpass.getuser()}", source="cli") as service:
+    with cli_account_service(settings) as service:
         summaries = service.roles()
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in summaries], indent=2))

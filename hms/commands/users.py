@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 
@@ -11,17 +10,13 @@ import click
 from ..config import Settings
 from ..passwords import POLICY
 from ..roles import ROLE_NAMES
-from ..service_account import account_service
+from ..service_account import cli_account_service
 
 host_option = click.option("--host", default="%", show_default=True, metavar="H",
                            help="Host part of the account: %, localhost, an IP or a host name.")
 password_stdin_option = click.option(
     "--password-stdin", is_flag=True,
     help=f"Read the password from the first line of stdin instead of generating one. Policy: {POLICY}.")
-
-
-def _service(settings: Settings):
-    return account_service(settings, actor=f"cli:{getpass.getuser()}", source="cli")
 
 
 def _read_password() -> str:
@@ -55,7 +50,7 @@ def list_users(settings: Settings, as_json: bool) -> None:
     Example:
         hms users list --json
     """
-    with _service(settings) as service:
+    with cli_account_service(settings) as service:
         accounts = service.list()
     if as_json:
         click.echo(json.dumps([a.as_dict() for a in accounts], indent=2))
@@ -80,7 +75,7 @@ def show(settings: Settings, name: str, host: str, as_json: bool) -> None:
     Example:
         hms users show alice --json
     """
-    with _service(settings) as service:
+    with cli_account_service(settings) as service:
         account = service.show(name, host)
     if as_json:
         click.echo(json.dumps(account.as_dict(with_grants=True), indent=2))
@@ -111,7 +106,7 @@ def create(settings: Settings, name: str, role: str, host: str, password_stdin: 
         printf '%s\\n' "$PW" | hms users create bob --role qa --host localhost --password-stdin
     """
     password = _read_password() if password_stdin else None
-    with _service(settings) as service:
+    with cli_account_service(settings) as service:
         generated = service.create(name, role, host=host, password=password)
     click.echo(f"created '{name}'@'{host}' with role {role}")
     if generated:
@@ -130,7 +125,7 @@ def set_role(settings: Settings, name: str, role: str, host: str) -> None:
     Example:
         hms users set-role alice developer
     """
-    with _service(settings) as service:
+    with cli_account_service(settings) as service:
         service.set_role(name, role, host=host)
     click.echo(f"'{name}'@'{host}' now holds role {role}")
 
@@ -148,7 +143,7 @@ def set_password(settings: Settings, name: str, host: str, password_stdin: bool)
         hms users set-password alice
     """
     password = _read_password() if password_stdin else None
-    with _service(settings) as service:
+    with cli_account_service(settings) as service:
         generated = service.set_password(name, host=host, password=password)
     click.echo(f"password of '{name}'@'{host}' changed")
     if generated:
@@ -161,7 +156,7 @@ def _simple(action: str, done: str, help_text: str):
     @host_option
     @click.pass_obj
     def command(settings: Settings, name: str, host: str) -> None:
-        with _service(settings) as service:
+        with cli_account_service(settings) as service:
             getattr(service, action)(name, host=host)
         click.echo(f"'{name}'@'{host}' {done}")
     return command
