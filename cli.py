@@ -1,7 +1,8 @@
 """`hms`: the command line of the Hospital Management System database.
 
-A thin root group; each area is a subgroup in hms/commands/ whose commands are a
-few lines of glue over library code in hms/.
+A thin root group assembling the areas: the core groups in commands/, the seeder's
+in seed/cli.py and the console's in console/cli.py. Each command is a few lines of
+glue over library code in hms/ (or seed/, console/).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import sys
 import click
 import pymysql
 
-from hms.commands import GROUPS
+from commands import backup, db, query, roles, server, users
+from console.cli import console
+from seed.cli import seed
 from hms.config import Settings
-from hms.db import server_message
+from hms.connection import server_message
 from hms.errors import HmsError
 
 
@@ -57,7 +60,8 @@ def cli(ctx: click.Context, url: str | None, database: str | None, quiet: bool) 
         raise click.ClickException(exc.message) from None
 
 
-for group in GROUPS:
+# In the order `hms --help` lists them.
+for group in (server, db, seed, query, users, roles, backup, console):
     cli.add_command(group)
 
 

@@ -36,9 +36,11 @@ from hms import dialect as dialects  # noqa: E402
 from hms.backup import create_backup, restore_backup  # noqa: E402
 from hms.backup.contents import row_counts, table_stats  # noqa: E402
 from hms.config import Settings  # noqa: E402
-from hms.db import connect, defaults_file, info_from_settings  # noqa: E402
+from hms.connection import connect  # noqa: E402
+from hms.login import admin_login  # noqa: E402
+from hms.optionfiles import defaults_file  # noqa: E402
 from hms.errors import HmsError  # noqa: E402
-from hms.migrate import Migrator  # noqa: E402
+from hms.migrations import Migrator  # noqa: E402
 
 FULL = {"doctor": 3000, "nurse": 6000, "receptionist": 30, "patient": 3_000_000, "appointment": 6_000_000,
         "billing": 6_000_000, "medical_record": 5_000_000, "prescription": 4_000_000,
@@ -262,7 +264,7 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()
     settings = Settings.from_env(database=args.database)
-    info = info_from_settings(settings)
+    info = admin_login(settings)
     counts = seeded_counts(info) if args.seeded else ensure_database(info, args.scale)
     rows = sum(counts.values())
     conn = connect(info)

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hms.config import Settings, check_database_name  # noqa: E402
-from hms.db import ConnectionInfo, connect, info_from_settings  # noqa: E402
+from hms.connection import ConnectionInfo, connect  # noqa: E402
+from hms.login import admin_login  # noqa: E402
 from hms.errors import HmsError  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -78,7 +79,7 @@ def loaded_database(scale: float, database: str | None) -> ConnectionInfo:
     or holds another scale.
     """
     settings = Settings.from_env(database=database_name(scale, database))
-    info = info_from_settings(settings)
+    info = admin_login(settings)
     name = info.database
     counts = table_rows(info)
     wanted = {t: expected_rows(t, scale) for t in FULL_ROWS}

@@ -38,9 +38,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from hms import dialect as dialects  # noqa: E402
 from hms.config import Settings  # noqa: E402
-from hms.db import connect, defaults_file, info_from_settings  # noqa: E402
-from hms.migrate import Migrator, companion_database  # noqa: E402
-from seed import load, parallel, scale  # noqa: E402
+from hms.connection import connect  # noqa: E402
+from hms.login import admin_login  # noqa: E402
+from hms.optionfiles import defaults_file  # noqa: E402
+from hms.migrations import Migrator, console_schema  # noqa: E402
+from seed import bulk_load, parallel, scale  # noqa: E402
 from seed.generate import Plan, write_chunk  # noqa: E402
 from seed.run import parse_options, run  # noqa: E402
 from seed.tables import COLUMNS  # noqa: E402
@@ -63,7 +65,7 @@ def drop(info, name):
     """Drop a scratch database and the companion schema `hms db migrate` made with it."""
     conn = connect(info, database=None)
     with conn.cursor() as cur:
-        for each in (name, companion_database(name)):
+        for each in (name, console_schema(name)):
             cur.execute(f"DROP DATABASE IF EXISTS `{each}`")
     conn.close()
 
@@ -94,18 +96,18 @@ def run_load_data_alone(info, plan, paths, workers):
     target = fresh(info, "hms_bench_loaddata")
     admin = connect(target)
     try:
-        load.drop_secondary_indexes(admin, target.database)
+        bulk_load.drop_secondary_indexes(admin, target.database)
     finally:
         admin.close()
     by_chunk = dict(zip(plan.chunks(), paths))
-    with load.LoaderAccount(target) as loader_info:
+    with bulk_load.LoaderAccount(target) as loader_info:
         started = time.monotonic()
         parallel.load_concurrently(loader_info, plan, parallel.interleaved(plan.chunks()),
                                    lambda chunk: parallel.Ready(by_chunk[chunk]), sessions=workers,
                                    ahead=len(paths), on_loaded=lambda chunk: None, remove_files=False)
         loaded = time.monotonic() - started
     index_started = time.monotonic()
-    load.create_secondary_indexes(target, workers)
+    bulk_load.create_secondary_indexes(target, workers)
     index_seconds = time.monotonic() - index_started
     drop(info, target.database)
     return {"seconds": loaded + index_seconds, "load_seconds": loaded, "index_seconds": index_seconds,
@@ -141,7 +143,7 @@ def run_import_tool(info, plan, paths, workers, directory):
         return None
     files = per_table_files(plan, paths, directory)
     try:
-        load.drop_secondary_indexes(admin, target.database)
+        bulk_load.drop_secondary_indexes(admin, target.database)
         with admin.cursor() as cur:
             cur.execute(f"DROP TRIGGER IF EXISTS {STOCK_TRIGGER}")
         generated_column = [t for t in files if t == "appointment"]
@@ -158,7 +160,7 @@ def run_import_tool(info, plan, paths, workers, directory):
         if any(codes):
             raise SystemExit(f"{tool} failed with exit codes {codes}")
         index_started = time.monotonic()
-        load.create_secondary_indexes(target, workers)
+        bulk_load.create_secondary_indexes(target, workers)
         index_seconds = time.monotonic() - index_started
         counts = {t: _count(admin, t) for t in scale.TABLES}
         if counts != plan.counts:
@@ -228,7 +230,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true",
                         help="keep (a)'s database hms_bench_ours, e.g. to time `hms seed verify` on it")
     args = parser.parse_args()
-    info = info_from_settings(Settings.from_env())
+    info = admin_login(Settings.from_env())
     as_of = date.today()
     plan = Plan(args.seed, args.scale, as_of)
     total = sum(plan.counts.values())

@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 
 from faker import Faker
 
-from hms.db import connect
-from seed import catalog, pools, scale
+from hms.connection import connect
+from seed import pools, scale, vocabulary
 
 BATCH = 1_000
 SLOTS_PER_DAY = 18
@@ -50,7 +50,7 @@ def run_naive(target, naive_scale: float, seed: int = 1) -> dict:
     rnd = random.Random(seed)
     counts = scale.counts(naive_scale)
     today = date.today()
-    departments = list(catalog.DEPARTMENTS)
+    departments = list(vocabulary.DEPARTMENTS)
     conn = connect(target, autocommit=False)
     loaded: dict[str, int] = {}
     seconds: dict[str, float] = {}
@@ -68,7 +68,7 @@ def run_naive(target, naive_scale: float, seed: int = 1) -> dict:
             return f"{fake.user_name()}.{kind}{i}@{fake.free_email_domain()}"
 
         put("department", ("name", "location", "phone"), (
-            (name, catalog.DEPARTMENTS[name][0], fake.numerify("+1-###-###-####")) for name in departments))
+            (name, vocabulary.DEPARTMENTS[name][0], fake.numerify("+1-###-###-####")) for name in departments))
         meds = pools.medications(seed, counts["medication"])
         put("medication", ("name", "form", "strength", "manufacturer", "unit_price"), (
             (name, form, strength, fake.company()[:100], fake.pydecimal(left_digits=3, right_digits=2, positive=True))
@@ -86,7 +86,7 @@ def run_naive(target, naive_scale: float, seed: int = 1) -> dict:
         put("doctor", (
             "first_name", "last_name", "specialization", "department_id", "email", "phone", "license_number",
             "hire_date"), (
-            (fake.first_name(), fake.last_name(), rnd.choice(catalog.DEPARTMENTS[departments[d - 1]][1]), d,
+            (fake.first_name(), fake.last_name(), rnd.choice(vocabulary.DEPARTMENTS[departments[d - 1]][1]), d,
              person_email(i, "md"), fake.numerify("+1-###-###-####"), f"MD-{i:07d}",
              fake.date_between(start_date="-30y", end_date="-30d")) for i, d in enumerate(doctor_department)))
         put("nurse", (
@@ -104,7 +104,7 @@ def run_naive(target, naive_scale: float, seed: int = 1) -> dict:
              person_email(i, "pt"), fake.street_address(), fake.city(), rnd.randint(1, counts["receptionist"]),
              fake.date_time_between(start_date="-10y", end_date="now")) for i, born in enumerate(births)))
         put("room", ("room_number", "room_type", "daily_rate", "is_available"), (
-            (f"{i // 25 + 1}{i % 25 + 1:02d}", fake.random_element(catalog.ROOM_TYPES)[0], rnd.randint(150, 2000), 1)
+            (f"{i // 25 + 1}{i % 25 + 1:02d}", fake.random_element(vocabulary.ROOM_TYPES)[0], rnd.randint(150, 2000), 1)
             for i in range(counts["room"])))
         # Appointments: each doctor's k-th appointment in its own 30-minute slot on a past weekday.
         appointments = []
@@ -137,7 +137,7 @@ def run_naive(target, naive_scale: float, seed: int = 1) -> dict:
         for a in completed:
             p, d, starts, _ = appointments[a]
             department = departments[doctor_department[d - 1] - 1]
-            diagnosis, code, treatment = fake.random_element(catalog.DEPARTMENTS[department][2])
+            diagnosis, code, treatment = fake.random_element(vocabulary.DEPARTMENTS[department][2])
             records.append((p, d, a + 1, starts.date(), diagnosis, code, treatment, fake.sentence(nb_words=8)))
         put("medical_record", (
             "patient_id", "doctor_id", "appointment_id", "visit_date", "diagnosis", "icd10_code", "treatment",

@@ -23,7 +23,7 @@ from pathlib import Path
 import pymysql
 
 from benchdb import ROOT, common_arguments, connect, loaded_database, machine, percentile, write_results
-from hms.db import ConnectionInfo
+from hms.connection import ConnectionInfo
 
 TARGET_P99_MS = {"patient record": 10.0, "name search": 10.0, "day schedule": None, "booking": 5.0}
 BENCH_REASON = "oltp-bench"

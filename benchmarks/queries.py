@@ -27,9 +27,10 @@ import pymysql.cursors
 from benchdb import (ROOT, clock, common_arguments, connect, loaded_database, machine,
                      median_seconds, write_results)
 from hms import dialect as dialects
-from hms.db import ConnectionInfo, defaults_file
+from hms.connection import ConnectionInfo
+from hms.optionfiles import defaults_file
 from hms.queries import get_query
-from hms.sqlfiles import split_statements
+from hms.migrations import split_statements
 
 INDEX_DIR = ROOT / "sql" / "indexes"
 

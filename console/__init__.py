@@ -8,7 +8,7 @@ action is written to the audit log.
 Extension points (for the backup pages and anything after them):
 - add a blueprint to BLUEPRINTS below; its pages are login-protected automatically;
 - record what it does with `console.audit.audit(action, target, outcome, detail)`;
-- talk to the server through `console.db.connection()` (the service account), or
+- talk to the server through `console.context.connection()` (the service account), or
   open another connection of your own with the privileges your feature needs.
 """
 
@@ -24,7 +24,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from hms.config import Settings
 from hms.errors import ConfigError
 
-from . import accounts, audit, auth, dashboard, db, dbtools
+from . import accounts, audit, auth, context, dashboard, dbtools
 
 # One list of blueprints: add yours here.
 BLUEPRINTS = [auth.bp, dashboard.bp, accounts.bp, audit.bp]
@@ -76,7 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to use the console."
-    db.init_app(app)
+    context.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

@@ -14,7 +14,7 @@ from hms.errors import HmsError
 from hms.passwords import POLICY
 from hms.roles import ROLES
 
-from . import db
+from . import context
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 ROLE_CHOICES = [SelectChoice(role.name, f"{role.title} ({role.name})") for role in ROLES.values()]
@@ -48,7 +48,7 @@ def index():
     search = request.args.get("q", "").strip()[:64]
     page = max(1, request.args.get("page", 1, type=int) or 1)
     size = current_app.config["PAGE_SIZE"]
-    accounts = db.account_service().list(search)
+    accounts = context.account_manager().list(search)
     pages = max(1, -(-len(accounts) // size))
     page = min(page, pages)
     return render_template("accounts/list.html", accounts=accounts[(page - 1) * size: page * size],
@@ -61,7 +61,7 @@ def new():
     if form.validate_on_submit():
         name, host = form.name.data.strip(), form.host.data.strip()
         try:
-            generated = db.account_service().create(name, form.role.data, host=host,
+            generated = context.account_manager().create(name, form.role.data, host=host,
                                                      password=form.password.data or None)
         except HmsError as exc:
             flash(f"The account was not created: {exc.message}", "error")
@@ -80,7 +80,7 @@ def new():
 @bp.get("/<name>/<host>")
 def detail(name: str, host: str):
     try:
-        account = db.account_service().show(name, host)
+        account = context.account_manager().show(name, host)
     except AccountError as exc:
         abort(404, exc.message)
     except HmsError as exc:
@@ -103,7 +103,7 @@ def set_password(name: str, host: str):
     if not form.validate_on_submit():
         return redirect(url_for("accounts.detail", name=name, host=host))
     try:
-        generated = db.account_service().set_password(name, host=host, password=form.password.data or None)
+        generated = context.account_manager().set_password(name, host=host, password=form.password.data or None)
     except HmsError as exc:
         flash(f"The password was not changed: {exc.message}", "error")
         return redirect(url_for("accounts.detail", name=name, host=host))
@@ -139,7 +139,7 @@ def delete(name: str, host: str):
 def _run(operation, success: str) -> bool:
     """Run an account operation; flash the outcome (the server's reason on failure)."""
     try:
-        operation(db.account_service())
+        operation(context.account_manager())
     except HmsError as exc:
         flash(f"Nothing was changed: {exc.message}", "error")
         return False

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from hms import audit as audit_log
+from hms import audit_log
 
-from . import db
+from . import context
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 def audit(action: str, target: str | None, outcome: str, detail: str | None = None) -> None:
     """Record one console action by the current admin from the client's address. Never pass a password."""
-    audit_log.record(db.connection(), db.schema(), actor=db.actor(), action=action, target=target,
-                     outcome=outcome, detail=detail, source=db.source())
+    audit_log.record(context.connection(), context.schema(), actor=context.actor(), action=action, target=target,
+                     outcome=outcome, detail=detail, source=context.source())
 
 
 @bp.get("/")
@@ -24,7 +24,7 @@ def log():
         filters["outcome"] = ""
     page = max(1, request.args.get("page", 1, type=int) or 1)
     size = current_app.config["PAGE_SIZE"] * 2
-    entries, total = audit_log.search(db.connection(), db.schema(), actor=filters["actor"],
+    entries, total = audit_log.search(context.connection(), context.schema(), actor=filters["actor"],
                                       action=filters["action"], outcome=filters["outcome"], text=filters["q"],
                                       limit=size, offset=(page - 1) * size)
     pages = max(1, -(-total // size))

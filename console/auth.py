@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from hms import audit as audit_log
+from hms import audit_log
 from hms import console_admins
 
-from . import db
+from . import context
 from .audit import audit
 
 bp = Blueprint("auth", __name__)
@@ -37,7 +37,7 @@ class LoginForm(FlaskForm):
 
 def load_admin(login_id: str) -> AdminUser | None:
     """Flask-Login's user_loader: None when the admin was deleted or their password changed."""
-    admin = console_admins.by_login_id(db.connection(), db.schema(), login_id)
+    admin = console_admins.by_login_id(context.connection(), context.schema(), login_id)
     return AdminUser(admin) if admin else None
 
 
@@ -57,14 +57,14 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip()
         failures = audit_log.recent_login_failures(
-            db.connection(), db.schema(), username, db.source(),
+            context.connection(), context.schema(), username, context.source(),
             current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
         if failures >= current_app.config["LOGIN_FAILURES_ALLOWED"]:
             audit("login", username, "refused", "throttled after repeated failures")
             minutes = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60
             flash(f"Too many failed logins for this name or address. Try again in {minutes} minutes.", "error")
             return render_template("login.html", form=form), 429
-        admin = console_admins.authenticate(db.connection(), db.schema(), username, form.password.data)
+        admin = console_admins.authenticate(context.connection(), context.schema(), username, form.password.data)
         if admin is None:
             audit("login", username, "failure", "wrong admin name or password")
             flash("Wrong admin name or password.", "error")
@@ -77,7 +77,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    audit("logout", db.actor(), "success")
+    audit("logout", context.actor(), "success")
     logout_user()
     flash("Logged out.", "success")
     return redirect(url_for("auth.login"))

@@ -11,12 +11,12 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from hms.backup import create_backup, find_backup, list_backups, restore_backup, verify_backup
-from hms.config import check_database_name
-from hms.db import info_from_settings
+from hms.identifiers import check_database_name
+from hms.login import admin_login
 from hms.errors import HmsError
-from hms.service_account import service_info
+from hms.service_account import service_login
 
-from . import db
+from . import context
 from .audit import audit
 from .jobs import Job, Jobs
 
@@ -48,7 +48,7 @@ def _backup_login():
     that account deliberately cannot do.
     """
     login = current_app.config.get("HMS_BACKUP_LOGIN")
-    return login or info_from_settings(current_app.config["HMS_SETTINGS"])
+    return login or admin_login(current_app.config["HMS_SETTINGS"])
 
 
 def _jobs() -> Jobs:
@@ -57,7 +57,7 @@ def _jobs() -> Jobs:
     if jobs is None:
         login = app.config["HMS_SERVICE_LOGIN"]
         settings = app.config["HMS_SETTINGS"]
-        jobs = app.extensions["hms_backup_jobs"] = Jobs(lambda: login or service_info(settings), db.schema())
+        jobs = app.extensions["hms_backup_jobs"] = Jobs(lambda: login or service_login(settings), context.schema())
     return jobs
 
 
@@ -94,7 +94,7 @@ def backup():
         job.target = made.name
         return f"backed up {database} to {made.name} ({made.manifest.bytes:,} bytes)"
 
-    _start(Job("create", database, db.actor(), db.source()), work, f"Backing up {database}…")
+    _start(Job("create", database, context.actor(), context.source()), work, f"Backing up {database}…")
     return redirect(url_for("dbtools.index"))
 
 
@@ -113,7 +113,7 @@ def verify():
         against = "its manifest and the live database" if result.source_compared else "its manifest"
         return f"{path.name} restores to data identical to {against}"
 
-    _start(Job("verify", path.name, db.actor(), db.source(), total=path.stat().st_size), work,
+    _start(Job("verify", path.name, context.actor(), context.source(), total=path.stat().st_size), work,
            f"Verifying {path.name}…")
     return redirect(url_for("dbtools.index"))
 
@@ -146,7 +146,7 @@ def restore():
         restore_backup(login, path, into, progress=job.advance)  # never --replace from the browser
         return f"restored {path.name} into new database {into}"
 
-    _start(Job("restore", f"{path.name} -> {into}", db.actor(), db.source(), total=path.stat().st_size), work,
+    _start(Job("restore", f"{path.name} -> {into}", context.actor(), context.source(), total=path.stat().st_size), work,
            f"Restoring {path.name} into {into}…")
     return redirect(url_for("dbtools.index"))
 

@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from hms import audit as audit_log
-from hms.db import ConnectionInfo, connect
+from hms import audit_log
+from hms.connection import ConnectionInfo, session
 from hms.errors import HmsError
 
 log = logging.getLogger(__name__)
@@ -94,11 +94,8 @@ class Jobs:
     def _audit(self, job: Job, outcome: str) -> None:
         detail = job.message if not job.problems else f"{job.message}: " + "; ".join(job.problems)
         try:
-            conn = connect(self._audit_login(), database=None)
-            try:
+            with session(self._audit_login(), database=None) as conn:
                 audit_log.record(conn, self._audit_schema, actor=job.actor, action=f"backup {job.kind}",
                                  target=job.target, outcome=outcome, detail=detail, source=job.source)
-            finally:
-                conn.close()
         except Exception:  # noqa: BLE001 - the job's own outcome stays on the page either way
             log.exception("could not audit DB Tools %s job", job.kind)

@@ -1,8 +1,8 @@
-"""The account service: real MySQL accounts holding one of the six hms roles.
+"""The account manager: real MySQL accounts holding one of the six hms roles.
 
 Used by both `hms users ...` / `hms roles list` and the console, so both do exactly
 the same thing. It talks to the server as the console's service account and only
-through the definer procedures in <database>_console (sql/console/routines/), which
+through the definer procedures in the console schema (sql/console/routines/), which
 check every target again on the server. The server is the source of truth: lists,
 roles, default roles, lock state and grants are read from it on every call.
 
@@ -14,17 +14,23 @@ Every operation, refused ones included, is recorded in the audit log.
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import pymysql
 
-from . import audit, errcodes, passwords
-from .db import error_code, server_message
+from . import audit_log, errcodes, passwords
+from .config import Settings
+from .connection import error_code, server_message, session
+from .databases import console_schema
 from .errors import HmsError
-from .migrate import companion_database
+from .grants import privilege_text, without_secret
+from .identifiers import quote_identifier
 from .roles import BY_MYSQL_ROLE, ROLES, Role, get_role
-from .config import quote_identifier
+from .service_account import service_login
 
 # MySQL 8 allows 32 characters in a user name, MariaDB 80: the stricter wins.
 NAME_MAX = 32
@@ -108,12 +114,12 @@ def check_host(host: str) -> str:
     return host
 
 
-class AccountService:
+class AccountManager:
     """Account operations on one server, as the service account, audited."""
 
     def __init__(self, conn, database: str, actor: str, source: str):
         self.conn = conn
-        self.schema = companion_database(database)
+        self.schema = console_schema(database)
         self.actor = actor
         self.source = source
 
@@ -137,7 +143,7 @@ class AccountService:
         if not found:
             raise AccountError(f"there is no hms-managed account '{name}'@'{host}'",
                                "See `hms users list`; only accounts holding an hms role are shown")
-        grants = [_without_secret(row[0]) for row in self._call("account_grants", (name, host))]
+        grants = [without_secret(row[0]) for row in self._call("account_grants", (name, host))]
         account = found[0]
         return Account(account.name, account.host, account.roles, account.default_roles,
                        account.locked, grants)
@@ -151,7 +157,7 @@ class AccountService:
         summaries = []
         for role in ROLES.values():
             lines = [row[0] for row in self._call("role_grants", (role.mysql_role,))]
-            privileges = [_privilege(line) for line in lines]
+            privileges = [privilege_text(line) for line in lines]
             summaries.append(RoleSummary(role, [p for p in privileges if p != "USAGE ON *.*"],
                                          members[role.name]))
         return summaries
@@ -227,14 +233,14 @@ class AccountService:
 
     def record(self, action: str, target: str | None, outcome: str, detail: str | None = None) -> None:
         """Write one audit entry as this service's actor and source."""
-        audit.record(self.conn, self.schema, actor=self.actor, action=action, target=target,
+        audit_log.record(self.conn, self.schema, actor=self.actor, action=action, target=target,
                      outcome=outcome, detail=detail, source=self.source)
 
 
 class _Audited:
     """Context manager: records the operation's outcome (success, refused, failure)."""
 
-    def __init__(self, service: AccountService, action: str, target: str, detail: str | None):
+    def __init__(self, service: "AccountManager", action: str, target: str, detail: str | None):
         self.service, self.action, self.target, self.detail = service, action, target, detail
 
     def __enter__(self):
@@ -269,27 +275,19 @@ def _cli_roles(csv: str | None) -> list[str]:
     return [BY_MYSQL_ROLE[r].name for r in (csv or "").split(",") if r in BY_MYSQL_ROLE]
 
 
-GRANT_TEXT = re.compile(r"^GRANT (?P<body>.+) TO \S+?(?P<option> WITH GRANT OPTION| WITH ADMIN OPTION)?$")
-
-
-def _privilege(line: str) -> str:
-    """'GRANT SELECT ON `hms`.* TO `hms_analyst`' -> 'SELECT ON `hms`.*'."""
-    match = GRANT_TEXT.match(line.strip())
-    if not match:
-        return line
-    return match.group("body") + (match.group("option") or "")
-
-
-# MariaDB's SHOW GRANTS shows the password hash; it never leaves the service.
-SECRET_CLAUSE = re.compile(r" IDENTIFIED (?:BY PASSWORD '[^']*'|VIA .*?)(?= WITH |$)")
-
-
-def _without_secret(line: str) -> str:
-    """A SHOW GRANTS line without its password hash or authentication clause."""
-    return SECRET_CLAUSE.sub("", line)
-
-
 def _shown(value) -> str:
     text = str(value)
     text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def cli_actor() -> str:
+    """How a command-line user is named in the audit log: cli:<login name>."""
+    return f"cli:{getpass.getuser()}"
+
+
+@contextlib.contextmanager
+def open_manager(settings: Settings, actor: str, source: str) -> Iterator[AccountManager]:
+    """Yield an AccountManager logged in as the console's service account; closed afterwards."""
+    with session(service_login(settings), database=None) as conn:
+        yield AccountManager(conn, settings.database, actor=actor, source=source)

@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .identifiers import check_database_name
 
 DEFAULT_DATABASE = "hms"
 DEFAULT_HOME = ".hms"
 DEFAULT_BACKUP_DIR = "backups"
-
-# Database names the tools will create or use: letters, digits and underscores.
-# Kept strict because a database name is an identifier, which cannot be bound.
-DATABASE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-
-
-def check_database_name(name: str) -> str:
-    """Return `name` when it is a safe database name, else raise ConfigError."""
-    if not name or not DATABASE_NAME.fullmatch(name):
-        raise ConfigError(
-            f"'{name}' is not a valid database name",
-            "Use 1-64 letters, digits or underscores, starting with a letter or underscore",
-        )
-    return name
-
-
-IDENTIFIER = re.compile(r"^[A-Za-z0-9_]{1,64}$")
-
-
-def quote_identifier(name: str) -> str:
-    """Return `name` backquoted for SQL, after checking it against the strict pattern.
-
-    Identifiers cannot be bound parameters; every schema, table or index name the
-    tools paste into SQL goes through here (or comes from a fixed list in code).
-    """
-    if not IDENTIFIER.fullmatch(name or ""):
-        raise ConfigError(f"'{name}' is not a safe SQL identifier",
-                          "Use 1-64 letters, digits or underscores")
-    return f"`{name}`"
 
 
 @dataclass(frozen=True)

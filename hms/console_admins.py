@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pymysql
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import errcodes, passwords
-from .config import quote_identifier
-from .db import error_code
+from . import audit_log, errcodes, passwords
+from .identifiers import quote_identifier
+from .connection import error_code
 from .errors import HmsError
 
 USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,63}", re.ASCII)
@@ -77,6 +77,27 @@ def delete(conn, schema: str, username: str) -> None:
         cur.execute(f"DELETE FROM {quote_identifier(schema)}.console_admin WHERE username = %s", (username,))
         if cur.rowcount == 0:
             raise AdminError(f"there is no console admin '{username}'", "See the console_admin table")
+
+
+def create_audited(conn, schema: str, username: str, password: str, *, replace: bool, actor: str,
+                   source: str) -> bool:
+    """`create`, with the outcome (refusals included) recorded in the audit log. Return True if new."""
+    try:
+        created = create(conn, schema, username, password, replace=replace)
+    except HmsError as exc:
+        audit_log.record(conn, schema, actor=actor, action="create-admin", target=username,
+                         outcome="refused", detail=exc.what, source=source)
+        raise
+    audit_log.record(conn, schema, actor=actor, action="create-admin" if created else "reset-admin-password",
+                     target=username, outcome="success", source=source)
+    return created
+
+
+def delete_audited(conn, schema: str, username: str, *, actor: str, source: str) -> None:
+    """`delete`, recorded in the audit log."""
+    delete(conn, schema, username)
+    audit_log.record(conn, schema, actor=actor, action="delete-admin", target=username, outcome="success",
+                     source=source)
 
 
 def authenticate(conn, schema: str, username: str, password: str) -> Admin | None:

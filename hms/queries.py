@@ -17,9 +17,9 @@ import pymysql
 import pymysql.cursors
 
 from . import errcodes
-from .db import ConnectionInfo, connect, error_code
+from .connection import ConnectionInfo, session, error_code
 from .errors import QueryError
-from .sqlfiles import SQL_ROOT, split_statements
+from .migrations import SQL_ROOT, split_statements
 
 QUERIES_DIR = SQL_ROOT / "queries"
 QUERY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -106,13 +106,10 @@ def stream(info: ConnectionInfo, sql: str, args: tuple = (),
     The connection is closed on leaving, even when the rows were not all read:
     closing the connection (not the cursor) avoids draining the rest of the result.
     """
-    conn = connect(info, cursorclass=pymysql.cursors.SSCursor)
-    try:
+    with session(info, cursorclass=pymysql.cursors.SSCursor) as conn:
         if check:
             check_seeded(conn, info.database or "")
         cur = conn.cursor()
         cur.execute(sql, args or None)
         columns = [d[0] for d in cur.description]
         yield columns, iter(cur.fetchone, None)
-    finally:
-        conn.close()

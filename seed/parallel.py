@@ -14,7 +14,7 @@ import multiprocessing
 import threading
 from typing import Callable
 
-from . import load
+from . import bulk_load
 from .generate import Chunk, Plan
 
 
@@ -97,7 +97,7 @@ def load_concurrently(loader_info, plan: Plan, chunks: list[Chunk], prepare: Cal
 
     def session() -> None:
         try:
-            conn = load.open_loader(loader_info)
+            conn = bulk_load.open_loader(loader_info)
         except BaseException as exc:   # noqa: BLE001 - handed to the caller below
             errors.append(exc)
             scheduler.stop()
@@ -109,7 +109,7 @@ def load_concurrently(loader_info, plan: Plan, chunks: list[Chunk], prepare: Cal
                     path = _wait_for_file(job, scheduler.stopped)
                     if path is None:
                         return
-                    load.load_chunk(conn, plan, chunk, path)
+                    bulk_load.load_chunk(conn, plan, chunk, path)
                     if remove_files:
                         path.unlink()
                     with report:

@@ -17,7 +17,7 @@ import numpy as np
 from faker import Faker
 from faker.providers.person.en_US import Provider as PersonProvider
 
-from . import catalog, text
+from . import text, vocabulary
 
 STREETS = 3_000
 CITIES = 2_000
@@ -91,8 +91,8 @@ def _for_email(names: np.ndarray) -> np.ndarray:
 def medications(seed: int, count: int = 1_000) -> tuple[tuple[str, str, str], ...]:
     """Return `count` unique (name, form, strength) triples, shuffled by `seed`."""
     combos = []
-    for (drug, forms, strengths) in catalog.DRUGS:
-        for form, strength, release in itertools.product(forms, strengths, catalog.RELEASES):
+    for (drug, forms, strengths) in vocabulary.DRUGS:
+        for form, strength, release in itertools.product(forms, strengths, vocabulary.RELEASES):
             if release and form not in ("Tablet", "Capsule"):
                 continue
             name = f"{drug}{release} {strength} {form}"
@@ -108,4 +108,4 @@ def medications(seed: int, count: int = 1_000) -> tuple[tuple[str, str, str], ..
 
 def department_names() -> list[str]:
     """The fifteen departments, in id order."""
-    return list(catalog.DEPARTMENTS)
+    return list(vocabulary.DEPARTMENTS)

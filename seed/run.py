@@ -20,11 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from hms.db import ConnectionInfo, connect
+from hms.connection import ConnectionInfo, session
 from hms.errors import ConfigError, DatabaseError
-from hms.migrate import Migrator
+from hms.migrations import Migrator
 
-from . import load, parallel, scale
+from . import bulk_load, parallel, scale
 from .generate import Chunk, Plan, write_chunk
 from .world import world
 
@@ -97,8 +97,7 @@ class SeedResult:
 def preflight(info: ConnectionInfo, options: SeedOptions, spool_parent: Path) -> tuple[Plan, set]:
     """Check everything before writing; return the plan and the chunks already loaded."""
     migrator = Migrator(info)
-    conn = connect(info, database=None)
-    try:
+    with session(info, database=None) as conn:
         with conn.cursor() as cur:
             cur.execute("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (info.database,))
             if cur.fetchone()[0] == 0:
@@ -116,8 +115,6 @@ def preflight(info: ConnectionInfo, options: SeedOptions, spool_parent: Path) ->
             cur.execute("SELECT table_name, chunk_no, seed, scale, as_of FROM hms_seed_chunk")
             recorded = cur.fetchall()
             nonempty = [t for t in scale.TABLES if _has_rows(cur, t)]
-    finally:
-        conn.close()
     if recorded and options.resume:
         seed, scale_value, as_of = min((r[2], r[3], r[4]) for r in recorded)
         if (seed, scale_value) != (options.seed, options.scale):
@@ -177,19 +174,16 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = context.Pool(options.workers)
     try:
-        admin = connect(info)
-        try:
+        with session(info) as admin:
             if todo:   # a finished load resumed again only makes sure the indexes exist
-                load.drop_secondary_indexes(admin, info.database)
-                with load.LoaderAccount(info) as loader_info:
+                bulk_load.drop_secondary_indexes(admin, info.database)
+                with bulk_load.LoaderAccount(info) as loader_info:
                     _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk)
             pool.close()
             rebuild_billing_summary(info)
             index_started = time.monotonic()
             _build_indexes(info, options.workers, quiet)
             result.index_seconds = time.monotonic() - index_started
-        finally:
-            admin.close()
     finally:
         pool.terminate()
         pool.join()
@@ -238,27 +232,21 @@ def rebuild_billing_summary(info: ConnectionInfo) -> None:
     The loader skips the summary trigger (one upsert per bill would cost more than
     the bills themselves); one grouped pass over the loaded bills replaces it.
     """
-    conn = connect(info, autocommit=False)
-    try:
+    with session(info, autocommit=False) as conn:
         with conn.cursor() as cur:
             for statement in REBUILD_BILLING_SUMMARY:
                 cur.execute(statement)
         conn.commit()
-    finally:
-        conn.close()
 
 
 def _build_indexes(info: ConnectionInfo, sessions: int, quiet: bool) -> None:
     from tqdm import tqdm
 
-    indexes = load.secondary_indexes()
+    indexes = bulk_load.secondary_indexes()
     with tqdm(total=len(indexes), desc=f"{'indexes':<24}", unit=" idx", disable=quiet) as bar:
-        load.create_secondary_indexes(info, sessions, on_table=lambda table, made: bar.update(len(made)))
-    conn = connect(info)
-    try:
+        bulk_load.create_secondary_indexes(info, sessions, on_table=lambda table, made: bar.update(len(made)))
+    with session(info) as conn:
         with conn.cursor() as cur:
             # Fresh statistics so the optimizer sees the loaded sizes straight away.
             cur.execute("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in scale.TABLES))
             cur.fetchall()
-    finally:
-        conn.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import catalog, hashing, text
+from . import hashing, text, vocabulary
 from .world import World
 
 NULL = "\\N"
@@ -22,7 +22,7 @@ SHIFTS = np.array(["Morning", "Evening", "Night"], dtype=object)
 PAYMENT_STATUSES = np.array(["Pending", "Paid", "Partially Paid", "Overdue", "Cancelled"], dtype=object)
 PAYMENT_METHODS = np.array(["Cash", "Card", "Insurance", "Bank Transfer"], dtype=object)
 # [department - 1, k] -> (diagnosis, ICD-10 code, treatment)
-DIAGNOSES = np.array([[list(d) for d in spec[2]] for spec in catalog.DEPARTMENTS.values()], dtype=object)
+DIAGNOSES = np.array([[list(d) for d in spec[2]] for spec in vocabulary.DEPARTMENTS.values()], dtype=object)
 # Multipliers coprime with 10^7: a bijection from ids to seven-digit numbers per table.
 PHONE_MULTIPLIER = {"patient": 7_919, "doctor": 104_729, "nurse": 1_299_709, "receptionist": 15_485_863}
 Cents = text.Cents
@@ -31,9 +31,9 @@ Cents = text.Cents
 # The vocabularies as fixed-width bytes, for text.pick.
 STATUS_B, BLOOD_B, GENDERS_B, SHIFTS_B = (text.encoded(v) for v in (STATUS_NAMES, BLOOD_TYPES, GENDERS, SHIFTS))
 PAYMENT_STATUSES_B, PAYMENT_METHODS_B = text.encoded(PAYMENT_STATUSES), text.encoded(PAYMENT_METHODS)
-REASONS_B, NOTES_B = text.encoded(catalog.REASONS), text.encoded(catalog.NOTES)
-PRESCRIPTION_NOTES_B, MANUFACTURERS_B = text.encoded(catalog.PRESCRIPTION_NOTES), text.encoded(catalog.MANUFACTURERS)
-FREQUENCIES_B = text.encoded([f[0] for f in catalog.FREQUENCIES])
+REASONS_B, NOTES_B = text.encoded(vocabulary.REASONS), text.encoded(vocabulary.NOTES)
+PRESCRIPTION_NOTES_B, MANUFACTURERS_B = text.encoded(vocabulary.PRESCRIPTION_NOTES), text.encoded(vocabulary.MANUFACTURERS)
+FREQUENCIES_B = text.encoded([f[0] for f in vocabulary.FREQUENCIES])
 DIAGNOSES_B = tuple(text.encoded(DIAGNOSES[:, :, k].ravel()) for k in range(3))
 
 
@@ -84,10 +84,10 @@ def _hire_days(w: World, rng, n: int) -> np.ndarray:
 
 # -- reference tables -------------------------------------------------------------
 def department(w: World, lo: int, hi: int, rng) -> dict:
-    names = list(catalog.DEPARTMENTS)[lo:hi]
+    names = list(vocabulary.DEPARTMENTS)[lo:hi]
     ids = np.arange(lo, hi) + 1
     return {"department_id": ids, "name": names,
-            "location": [catalog.DEPARTMENTS[n][0] for n in names],
+            "location": [vocabulary.DEPARTMENTS[n][0] for n in names],
             "phone": [f"+1-555-010-{1000 + i:04d}" for i in ids.tolist()],
             # Written, not left to DEFAULT CURRENT_TIMESTAMP, so a reload gives the same rows.
             "created_at": w.datetime_text(np.full(len(ids), w.today - 15 * 365), np.full(len(ids), 8 * 60))}
@@ -118,8 +118,8 @@ def room(w: World, lo: int, hi: int, rng) -> dict:
     n = len(index)
     floor = index // 25 + 1
     number = [f"{f}{i % 25 + 1:02d}" for f, i in zip(floor.tolist(), index.tolist())]
-    types = np.array([t for t, _ in catalog.ROOM_TYPES], dtype=object)
-    rates = np.array([r for _, r in catalog.ROOM_TYPES], dtype=np.int64)
+    types = np.array([t for t, _ in vocabulary.ROOM_TYPES], dtype=object)
+    rates = np.array([r for _, r in vocabulary.ROOM_TYPES], dtype=np.int64)
     kind = np.minimum((floor - 1) * len(types) // 8, len(types) - 1)
     cents = rates[kind] * 100 + rng.integers(0, 40, size=n) * 500
     patients = w.counts["patient"]
@@ -151,9 +151,9 @@ def doctor(w: World, lo: int, hi: int, rng) -> dict:
     n = len(ids)
     first, last, first_l, last_l = _names(w, rng, n, rng.random(n) < 0.45)
     department_ids = w.doctor_department[lo:hi]
-    names = list(catalog.DEPARTMENTS)
+    names = list(vocabulary.DEPARTMENTS)
     choices = rng.random(n)
-    specialization = [catalog.DEPARTMENTS[names[d - 1]][1][int(u * len(catalog.DEPARTMENTS[names[d - 1]][1]))]
+    specialization = [vocabulary.DEPARTMENTS[names[d - 1]][1][int(u * len(vocabulary.DEPARTMENTS[names[d - 1]][1]))]
                       for d, u in zip(department_ids.tolist(), choices.tolist())]
     licence = (ids * 7_919 + 310_000) % 10_000_000
     return {"doctor_id": ids, "first_name": first, "last_name": last,
@@ -303,8 +303,8 @@ def prescription_medication(w: World, lo: int, hi: int, rng) -> dict:
     medication_ids = flat[offsets[department_ids - 1] + position]
     form = _medication_forms(w)[medication_ids - 1]
     dose = np.floor(rng.random(n) * DOSE_COUNTS[form]).astype(np.int64)
-    frequency = rng.choice(len(catalog.FREQUENCIES), size=n, p=[0.3, 0.25, 0.15, 0.05, 0.08, 0.07, 0.03, 0.07])
-    per_day = np.array([f[1] for f in catalog.FREQUENCIES])[frequency]
+    frequency = rng.choice(len(vocabulary.FREQUENCIES), size=n, p=[0.3, 0.25, 0.15, 0.05, 0.08, 0.07, 0.03, 0.07])
+    per_day = np.array([f[1] for f in vocabulary.FREQUENCIES])[frequency]
     duration = np.array([3, 5, 7, 10, 14, 30, 60, 90])[rng.choice(8, size=n, p=[0.08, 0.15, 0.25, 0.12, 0.12, 0.18, 0.05, 0.05])]
     units = np.where(DISPENSED_WHOLE[form], 1,
                      per_day * np.minimum(duration, 30))
@@ -314,9 +314,9 @@ def prescription_medication(w: World, lo: int, hi: int, rng) -> dict:
             "duration_days": duration, "quantity": np.maximum(units, 1)}
 
 
-FORMS = tuple(catalog.DOSAGE_FOR_FORM)
-DOSE_COUNTS = np.array([len(catalog.DOSAGE_FOR_FORM[f]) for f in FORMS], dtype=np.int64)
-DOSE_TABLE = np.array([[catalog.DOSAGE_FOR_FORM[f][k % len(catalog.DOSAGE_FOR_FORM[f])] for k in range(3)]
+FORMS = tuple(vocabulary.DOSAGE_FOR_FORM)
+DOSE_COUNTS = np.array([len(vocabulary.DOSAGE_FOR_FORM[f]) for f in FORMS], dtype=np.int64)
+DOSE_TABLE = np.array([[vocabulary.DOSAGE_FOR_FORM[f][k % len(vocabulary.DOSAGE_FOR_FORM[f])] for k in range(3)]
                        for f in FORMS], dtype=object)
 DOSE_TABLE_B = text.encoded(DOSE_TABLE.ravel())
 # Bottles, tubes and inhalers are dispensed as one unit, whatever the course length.

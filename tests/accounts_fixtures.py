@@ -8,9 +8,9 @@ import secrets
 import pytest
 
 from hms import console_admins
-from hms.accounts import AccountService
-from hms.db import ConnectionInfo, connect
-from hms.migrate import companion_database
+from hms.accounts import AccountManager
+from hms.connection import ConnectionInfo, connect
+from hms.databases import console_schema
 from hms.passwords import generate
 from hms.service_account import ensure
 
@@ -51,9 +51,9 @@ def new_name(made_accounts):
 
 @pytest.fixture
 def service(service_login, migrated):
-    """An AccountService logged in as the service account, on the migrated test database."""
+    """An AccountManager logged in as the service account, on the migrated test database."""
     conn = connect(service_login, database=None)
-    yield AccountService(conn, migrated.database, actor="pytest", source="tests")
+    yield AccountManager(conn, migrated.database, actor="pytest", source="tests")
     conn.close()
 
 
@@ -61,7 +61,7 @@ def service(service_login, migrated):
 def console_admin(service_login, migrated):
     """A console admin (name, password), deleted afterwards unless the test already did."""
     name, password = f"adm_{secrets.token_hex(4)}", generate()
-    schema = companion_database(migrated.database)
+    schema = console_schema(migrated.database)
     conn = connect(service_login, database=None)
     console_admins.create(conn, schema, name, password)
     yield name, password

@@ -16,8 +16,8 @@ import pymysql
 import pytest
 
 from hms import dialect as dialects
-from hms.db import ConnectionInfo, connect, info_from_url
-from hms.migrate import Migrator
+from hms.connection import ConnectionInfo, connect, info_from_url
+from hms.migrations import Migrator
 from hms.server import EmbeddedServer
 
 TEST_DATABASE = "hms_test"
@@ -111,14 +111,14 @@ def fresh_database(server_info):
     conn = connect(server_info, database=None)
     with conn.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}_console`")  # the migrator's companion schema
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}_console`")  # its console schema
     _revoke_role_grants_on(conn, name)
     conn.close()
 
 
 def _revoke_role_grants_on(conn, database: str) -> None:
     """Drop the hms roles' grants on a dropped test database: the server keeps them otherwise."""
-    from hms.migrate import revokes_for_grants
+    from hms.grants import revokes_for_grants
     from hms.roles import ROLES
 
     with conn.cursor() as cur:

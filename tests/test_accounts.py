@@ -9,11 +9,12 @@ import pytest
 
 from hms import errcodes
 from hms.accounts import AccountError, InvalidAccountName
-from hms.db import connect
-from hms.migrate import Migrator, companion_database
+from hms.connection import connect
+from hms.databases import console_schema
+from hms.migrations import Migrator
 from hms.passwords import WeakPassword, generate
 from hms.roles import UnknownRole
-from hms.sqlfiles import SQL_ROOT
+from hms.migrations import SQL_ROOT
 
 from .accounts_fixtures import made_accounts, new_name, service, service_home, service_login  # noqa: F401
 from .conftest import query
@@ -46,7 +47,7 @@ def test_analyst_created_by_the_service_can_select_and_cannot_insert(service, ne
     try:
         assert query(conn, "SELECT COUNT(*) FROM department")[0][0] >= 0
         assert refused(conn, "INSERT INTO department (name, location) VALUES ('x', 'y')") == errcodes.TABLEACCESS_DENIED
-        assert refused(conn, f"SELECT * FROM `{companion_database(migrated.database)}`.console_admin") \
+        assert refused(conn, f"SELECT * FROM `{console_schema(migrated.database)}`.console_admin") \
             in (errcodes.TABLEACCESS_DENIED, errcodes.DB_ACCESS_DENIED)
     finally:
         conn.close()
@@ -76,7 +77,7 @@ def test_each_writing_role_can_do_its_row_and_is_refused_the_next_step(service, 
 def test_auditor_reads_the_audit_log_but_not_the_console_admins(service, new_name, migrated):
     name = new_name()
     password = service.create(name, "auditor")
-    schema = companion_database(migrated.database)
+    schema = console_schema(migrated.database)
     conn = login(migrated, name, password)
     try:
         rows = query(conn, f"SELECT action, target FROM `{schema}`.audit_log WHERE target = %s", (f"{name}@%",))
@@ -228,7 +229,7 @@ def test_a_creation_that_fails_after_create_user_is_undone(server_info, fresh_da
     """A definer that may CREATE USER but not grant the role: GRANT fails, the new user is dropped."""
     limited = "t_lim_" + fresh_database.database[-8:]
     password = generate()
-    console = companion_database(fresh_database.database)
+    console = console_schema(fresh_database.database)
     admin = connect(server_info, database=None)
     made_accounts.append((limited, "%"))
     try:
@@ -239,7 +240,7 @@ def test_a_creation_that_fails_after_create_user_is_undone(server_info, fresh_da
             cur.execute(f"GRANT ALL PRIVILEGES ON `{console}`.* TO %s@'%%'", (limited,))
             cur.execute(f"CREATE DATABASE `{console}`")
         definer = server_info.with_login(limited, password).with_database(console)
-        Migrator(definer, sql_root=SQL_ROOT / "console", companions=False, label="sql/console").migrate()
+        Migrator(definer, sql_root=SQL_ROOT / "console", with_console=False, label="sql/console").migrate()
         conn = connect(definer)
         try:
             target = "t_half_" + fresh_database.database[-6:]

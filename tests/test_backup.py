@@ -29,8 +29,8 @@ from hms.backup import (BackupError, create_backup, list_backups, open_backup, r
 from hms.backup import contents
 from hms.backup.manifest import manifest_path
 from hms.backup.stream import strip_definers
-from hms.db import ConnectionInfo, connect
-from hms.migrate import Migrator
+from hms.connection import ConnectionInfo, connect
+from hms.migrations import Migrator
 
 from .conftest import Clinic, future_slot, query
 
@@ -164,7 +164,7 @@ def test_restore_gives_identical_tables_routines_triggers(server_info, source, t
     original, copy = describe(server_info, source.database), describe(server_info, target)
     assert contents.compare("copy", copy, "source", original) == []
     assert copy["tables"]["patient"] >= 20000 and copy["tables"]["prescription_medication"] == 1
-    from hms.sqlfiles import discover
+    from hms.migrations import discover
 
     files = discover()
     assert {name.split(" ", 1)[1] for name in copy["objects"]["routine"]} == \

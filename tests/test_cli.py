@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from hms.db import connect
+from hms.connection import connect
 
 from .conftest import query
 
@@ -120,7 +120,7 @@ def test_unknown_option_is_a_usage_error():
 def test_malformed_sql_file_is_one_line(run, fresh_database, tmp_path, monkeypatch):
     import shutil
 
-    from hms import sqlfiles
+    from hms.migrations import files as sqlfiles
 
     root = tmp_path / "sql"
     shutil.copytree(sqlfiles.SQL_ROOT, root)

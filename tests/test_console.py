@@ -11,7 +11,7 @@ import pytest
 
 from console import create_app
 from hms import console_admins, errcodes
-from hms.db import connect
+from hms.connection import connect
 from hms.errors import ConfigError
 
 from .accounts_fixtures import console_admin, made_accounts, new_name, service_home, service_login  # noqa: F401

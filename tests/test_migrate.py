@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 
-from hms.db import connect
+from hms.connection import connect
 from hms.errors import MigrationError
-from hms.migrate import Migrator
-from hms.sqlfiles import SQL_ROOT, discover
-from hms.verify import verify
+from hms.migrations import Migrator
+from hms.migrations import SQL_ROOT, discover
+from hms.migrations import verify_database as verify
 
 from .conftest import query
 

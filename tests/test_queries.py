@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from hms.db import connect
-from hms.migrate import Migrator
+from hms.connection import connect
+from hms.migrations import Migrator
 from hms.queries import get_query, list_queries, stream
 
 ROOT = Path(__file__).resolve().parent.parent

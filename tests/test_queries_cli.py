@@ -10,8 +10,8 @@ from collections import Counter
 from click.testing import CliRunner
 
 from cli import cli
-from hms.db import connect
-from hms.migrate import Migrator
+from hms.connection import connect
+from hms.migrations import Migrator
 
 from .test_queries import APPOINTMENTS, NINE, PATIENTS, clinic_db  # noqa: F401  (fixture)
 

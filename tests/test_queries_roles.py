@@ -6,7 +6,7 @@ import pymysql
 import pytest
 
 from hms import errcodes
-from hms.db import connect
+from hms.connection import connect
 from hms.queries import list_queries, stream
 
 from .conftest import future_slot, server_error

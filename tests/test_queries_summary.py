@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
-from hms.db import connect
+from hms.connection import connect
 
 from .conftest import query
 
@@ -78,7 +78,7 @@ def test_summary_equals_a_regrouping_of_billing(db, clinic):
 
 
 def test_migration_backfills_the_summary_of_existing_bills(fresh_database):
-    from hms.sqlfiles import discover
+    from hms.migrations import discover
 
     # The schema as it was before V301, some bills, then V301 itself.
     files = discover()

@@ -12,7 +12,7 @@ import pymysql
 import pytest
 
 from hms import errcodes
-from hms.db import connect
+from hms.connection import connect
 
 from .conftest import future_slot, query, server_error
 

@@ -124,8 +124,8 @@ def test_add_medication_with_stock_is_all_or_nothing(db, clinic):
 def test_add_medication_rolls_back_the_medication_when_stock_fails(fresh_database):
     # Make the second insert (the stock row) fail, after the medication row is in:
     # a throwaway trigger in a database of this test's own.
-    from hms.db import connect
-    from hms.migrate import Migrator
+    from hms.connection import connect
+    from hms.migrations import Migrator
 
     Migrator(fresh_database, include_roles=False).migrate()
     conn = connect(fresh_database)

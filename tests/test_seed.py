@@ -10,14 +10,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from hms.db import connect
+from hms.connection import connect
 from hms.errors import ConfigError, DatabaseError
-from hms.migrate import Migrator, companion_database
-from hms.verify import verify as verify_schema
-from seed import load, scale
+from hms.databases import console_schema
+from hms.migrations import Migrator
+from hms.migrations import verify_database as verify_schema
+from seed import bulk_load, scale
 from seed.generate import Plan
 from seed.run import check_disk, parse_options, run
-from seed.verify import verify as verify_seed
+from seed.checks import verify as verify_seed
 
 from .conftest import query
 
@@ -44,7 +45,7 @@ def make_database(server_info):
     conn = connect(server_info, database=None)
     with conn.cursor() as cur:
         for name in made:
-            for each in (name, companion_database(name)):
+            for each in (name, console_schema(name)):
                 cur.execute(f"DROP DATABASE IF EXISTS `{each}`")
     conn.close()
 
@@ -224,9 +225,9 @@ def test_triggers_in_force_after_load(seeded_two_workers):
         after = query(conn, "SELECT stock_quantity FROM department_medication WHERE department_id = %s "
                             "AND medication_id = %s", (department, medication))[0][0]
         assert after == stock - 7
-        assert query(conn, "SELECT COUNT(*) FROM mysql.user WHERE user = %s", (load.LOADER_USER,))[0][0] == 0
-        indexes = {name for _, name in load.existing_indexes(conn, seeded_two_workers.database)}
-        assert {index.name for index in load.secondary_indexes()} <= indexes
+        assert query(conn, "SELECT COUNT(*) FROM mysql.user WHERE user = %s", (bulk_load.LOADER_USER,))[0][0] == 0
+        indexes = {name for _, name in bulk_load.existing_indexes(conn, seeded_two_workers.database)}
+        assert {index.name for index in bulk_load.secondary_indexes()} <= indexes
     finally:
         conn.close()
 
@@ -299,10 +300,10 @@ def test_a_chunk_with_warnings_fails_and_leaves_nothing(make_database, tmp_path)
     lines = [f"{i}\tDept {i}\tBlock A\t\\N\t2010-01-01 08:00:00" for i in range(1, 16)]
     lines[2] = "x3\tDept 3\tBlock A\t\\N\t2010-01-01 08:00:00"
     bad.write_text("\n".join(lines) + "\n")
-    with load.LoaderAccount(info) as loader_info:
-        conn = load.open_loader(loader_info)
+    with bulk_load.LoaderAccount(info) as loader_info:
+        conn = bulk_load.open_loader(loader_info)
         try:
-            with pytest.raises(load.LoadError, match=r"chunk department#0 .*warnings: Warning 1366: Incorrect integer value: 'x3'"):
+            with pytest.raises(bulk_load.LoadError, match=r"chunk department#0 .*warnings: Warning 1366: Incorrect integer value: 'x3'"):
                 load.load_chunk(conn, plan, chunk, bad)
         finally:
             conn.close()

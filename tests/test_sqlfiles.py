@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hms.errors import SqlFileError
-from hms.sqlfiles import discover, split_statements
+from hms.migrations import discover, split_statements
 
 
 def sqls(text: str) -> list[str]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .. import catalog
-from ..config import quote_identifier
+from ..identifiers import quote_identifier
+from ..migrations import snapshot
 
 TABLE_NAMES = """
 SELECT TABLE_NAME FROM information_schema.TABLES
@@ -18,11 +18,6 @@ SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
  WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME, ORDINAL_POSITION
 """
 OBJECT_KINDS = ("routine", "trigger", "view")
-
-
-def quote(identifier: str) -> str:
-    """Return `identifier` backquoted (hms.config.quote_identifier: checked, then quoted)."""
-    return quote_identifier(identifier)
 
 
 def table_names(conn, schema: str) -> list[str]:
@@ -39,11 +34,11 @@ def checksum_sql(schema: str, table: str, columns: list[str]) -> str:
     joined with '#', plus a NULL map so NULL and '' differ. It is order-free, so two
     copies of a table agree whatever order their rows were written in.
     """
-    cols = [quote(c) for c in columns]
+    cols = [quote_identifier(c) for c in columns]
     nulls = "CONCAT(" + ", ".join(f"ISNULL({c})" for c in cols) + ")"
     row = "CONCAT_WS('#', " + ", ".join(cols + [nulls]) + ")"
     return (f"SELECT COUNT(*), COALESCE(BIT_XOR(CRC32({row})), 0) "
-            f"FROM {quote(schema)}.{quote(table)}")
+            f"FROM {quote_identifier(schema)}.{quote_identifier(table)}")
 
 
 def row_counts(conn, schema: str) -> dict[str, int]:
@@ -51,7 +46,7 @@ def row_counts(conn, schema: str) -> dict[str, int]:
     counts = {}
     with conn.cursor() as cur:
         for table in table_names(conn, schema):
-            cur.execute(f"SELECT COUNT(*) FROM {quote(schema)}.{quote(table)}")
+            cur.execute(f"SELECT COUNT(*) FROM {quote_identifier(schema)}.{quote_identifier(table)}")
             counts[table] = int(cur.fetchone()[0])
     return counts
 
@@ -76,7 +71,7 @@ def table_stats(conn, schema: str) -> tuple[dict[str, int], dict[str, int]]:
 
 def object_digests(conn, schema: str) -> dict[str, dict[str, str]]:
     """Return {kind: {name: sha256 of its definition}} for routines, triggers and views."""
-    snap = catalog.snapshot(conn, schema)
+    snap = snapshot.snapshot(conn, schema)
     return {kind: {name: _digest(value) for name, value in snap[kind].items()} for kind in OBJECT_KINDS}
 
 
@@ -93,7 +88,7 @@ def compare(label_have: str, have: dict, label_want: str, want: dict) -> list[st
     """
     lines: list[str] = []
     tables_have, tables_want = have["tables"], want["tables"]
-    missing, extra, changed = catalog.split(tables_have, tables_want)
+    missing, extra, changed = snapshot.split(tables_have, tables_want)
     lines += [f"table {table}: in {label_want}, missing from {label_have}" for table in missing]
     lines += [f"table {table}: in {label_have}, not in {label_want}" for table in extra]
     lines += [f"table {table}: {tables_have[table]} rows in {label_have}, {tables_want[table]} in {label_want}"
@@ -106,7 +101,7 @@ def compare(label_have: str, have: dict, label_want: str, want: dict) -> list[st
                              f"vs {_short(want[key].get(table))})")
                 break
     for kind in OBJECT_KINDS:
-        missing, extra, changed = catalog.split(have["objects"].get(kind, {}), want["objects"].get(kind, {}))
+        missing, extra, changed = snapshot.split(have["objects"].get(kind, {}), want["objects"].get(kind, {}))
         lines += [f"{kind} {name}: in {label_want}, missing from {label_have}" for name in missing]
         lines += [f"{kind} {name}: in {label_have}, not in {label_want}" for name in extra]
         lines += [f"{kind} {name}: definition differs between {label_have} and {label_want}" for name in changed]

@@ -29,7 +29,8 @@ import pymysql
 
 from .. import dialect as dialects
 from .. import errcodes
-from ..db import ConnectionInfo, connect, defaults_file, error_code, server_message
+from ..connection import ConnectionInfo, error_code, server_message, session
+from ..optionfiles import defaults_file
 from . import contents
 from .manifest import (PARTIAL_PREFIX, Backup, BackupError, Manifest, manifest_path, new_name,
                        write_json_atomically)
@@ -55,8 +56,7 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
     directory = Path(directory)
     _prepare_directory(directory)
     started, started_at = time.monotonic(), datetime.now(timezone.utc)
-    conn = connect(info, database=None, read_timeout=None)
-    try:
+    with session(info, database=None, read_timeout=None) as conn:
         dialect = dialects.for_connection(conn)
         dump_bin = dialect.dump_binary()
         if dump_bin is None:
@@ -76,8 +76,6 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
             with contextlib.suppress(FileNotFoundError):
                 partial.unlink()
             raise
-    finally:
-        conn.close()
     manifest = Manifest(database=database, created_at=started_at.isoformat(timespec="seconds"),
                         bytes=sink.bytes, sha256=sink.sha256.hexdigest(), server_version=version,
                         dump_tool=Path(dump_bin).name, tables=rows, digests=stream.digests, objects=objects,

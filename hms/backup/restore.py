@@ -13,16 +13,15 @@ import pymysql
 
 from .. import dialect as dialects
 from .. import errcodes
-from ..config import check_database_name
-from ..db import ConnectionInfo, connect, error_code, server_message
+from ..connection import ConnectionInfo, error_code, server_message, session
+from ..databases import create_database, drop_database
+from ..identifiers import check_database_name
 from ..errors import HmsError
 from . import contents
-from .contents import quote
 from .create import create_backup, dump_digests
-from .load import load_into
+from .replay import load_into
 from .manifest import Backup, BackupError, open_backup
 
-DATABASE_EXISTS = 1007
 SCRATCH_PREFIX = "hms_bkverify_"
 
 TARGET_STATE = """
@@ -65,8 +64,7 @@ def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace
     """
     check_database_name(into)
     backup = open_backup(path)
-    conn = connect(info, database=None)
-    try:
+    with session(info, database=None) as conn:
         dialect = dialects.for_connection(conn)
         exists, objects = _target_state(conn, into)
         safety = None
@@ -79,19 +77,17 @@ def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace
                 raise BackupError("no directory for the safety backup", "Set HMS_BACKUP_DIR")
             safety = create_backup(info.with_database(into), backup_dir)
         if exists:
-            _run(conn, f"DROP DATABASE {quote(into)}", f"emptying database '{into}'")
+            _drop(conn, into, f"emptying database '{into}'")
         _create_database(conn, dialect, into)
         try:
             load_into(info, dialect, backup.path, into, progress)
         except BaseException as exc:
-            _run(conn, f"DROP DATABASE IF EXISTS {quote(into)}", f"dropping the half-restored '{into}'")
+            _drop(conn, into, f"dropping the half-restored '{into}'")
             if safety is not None and isinstance(exc, HmsError):
                 raise BackupError(exc.what, _put_back(info, conn, dialect, safety, into)) from None
             if exists and not objects:
                 _create_database(conn, dialect, into)  # it was there and empty: leave it so
             raise
-    finally:
-        conn.close()
     return RestoreResult(backup=backup, database=into, safety_backup=safety)
 
 
@@ -105,8 +101,7 @@ def verify_backup(info: ConnectionInfo, path: Path | str, *, compare_source: boo
     manifest = backup.manifest
     result = VerifyResult(backup=backup)
     scratch = SCRATCH_PREFIX + secrets.token_hex(5)
-    conn = connect(info, database=None, read_timeout=None)
-    try:
+    with session(info, database=None, read_timeout=None) as conn:
         dialect = dialects.for_connection(conn)
         _create_database(conn, dialect, scratch)
         try:
@@ -123,9 +118,7 @@ def verify_backup(info: ConnectionInfo, path: Path | str, *, compare_source: boo
                     current = contents.describe(conn, manifest.database)
                 result.problems += contents.compare("the restored copy", restored, live, current)
         finally:
-            _run(conn, f"DROP DATABASE IF EXISTS {quote(scratch)}", "dropping the scratch database")
-    finally:
-        conn.close()
+            _drop(conn, scratch, "dropping the scratch database")
     return result
 
 
@@ -135,7 +128,7 @@ def _put_back(info: ConnectionInfo, conn, dialect, safety: Backup, into: str) ->
         _create_database(conn, dialect, into)
         load_into(info, dialect, safety.path, into)
     except BackupError:
-        _run(conn, f"DROP DATABASE IF EXISTS {quote(into)}", f"dropping '{into}'")
+        _drop(conn, into, f"dropping '{into}'")
         return (f"Putting the previous contents back failed too; they are in {safety.path}: "
                 f"restore them with `hms backup restore {safety.path} --into {into}`")
     return f"'{into}' was put back as it was, from the safety backup {safety.path.name}"
@@ -160,21 +153,18 @@ def _target_state(conn, name: str) -> tuple[bool, int]:
 
 
 def _create_database(conn, dialect: dialects.Dialect, name: str) -> None:
-    sql = f"CREATE DATABASE {quote(name)} CHARACTER SET utf8mb4 COLLATE {dialect.default_collation}"
     try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
+        create_database(conn, name, dialect)
     except pymysql.err.MySQLError as exc:
-        if error_code(exc) == DATABASE_EXISTS:
+        if error_code(exc) == errcodes.DATABASE_EXISTS:
             raise BackupError(f"database '{name}' was created by someone else meanwhile",
                               "Pick another name") from None
         raise _refused(exc, f"creating database '{name}'") from None
 
 
-def _run(conn, sql: str, doing: str) -> None:
+def _drop(conn, name: str, doing: str) -> None:
     try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
+        drop_database(conn, name)
     except pymysql.err.MySQLError as exc:
         raise _refused(exc, doing) from None
 

@@ -1,4 +1,4 @@
-"""`hms users`: real MySQL accounts holding one hms role, through the account service."""
+"""`hms users`: real MySQL accounts holding one hms role, through the account manager."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import sys
 
 import click
 
-from ..config import Settings
-from ..passwords import POLICY
-from ..roles import ROLE_NAMES
-from ..service_account import cli_account_service
+from hms.config import Settings
+from hms.passwords import POLICY
+from hms.roles import ROLE_NAMES
+from hms.accounts import cli_actor, open_manager
 
 host_option = click.option("--host", default="%", show_default=True, metavar="H",
                            help="Host part of the account: %, localhost, an IP or a host name.")
@@ -50,8 +50,8 @@ def list_users(settings: Settings, as_json: bool) -> None:
     Example:
         hms users list --json
     """
-    with cli_account_service(settings) as service:
-        accounts = service.list()
+    with open_manager(settings, cli_actor(), "cli") as manager:
+        accounts = manager.list()
     if as_json:
         click.echo(json.dumps([a.as_dict() for a in accounts], indent=2))
         return
@@ -75,8 +75,8 @@ def show(settings: Settings, name: str, host: str, as_json: bool) -> None:
     Example:
         hms users show alice --json
     """
-    with cli_account_service(settings) as service:
-        account = service.show(name, host)
+    with open_manager(settings, cli_actor(), "cli") as manager:
+        account = manager.show(name, host)
     if as_json:
         click.echo(json.dumps(account.as_dict(with_grants=True), indent=2))
         return
@@ -106,8 +106,8 @@ def create(settings: Settings, name: str, role: str, host: str, password_stdin: 
         printf '%s\\n' "$PW" | hms users create bob --role qa --host localhost --password-stdin
     """
     password = _read_password() if password_stdin else None
-    with cli_account_service(settings) as service:
-        generated = service.create(name, role, host=host, password=password)
+    with open_manager(settings, cli_actor(), "cli") as manager:
+        generated = manager.create(name, role, host=host, password=password)
     click.echo(f"created '{name}'@'{host}' with role {role}")
     if generated:
         click.echo(f"password (shown once, store it now): {generated}")
@@ -125,8 +125,8 @@ def set_role(settings: Settings, name: str, role: str, host: str) -> None:
     Example:
         hms users set-role alice developer
     """
-    with cli_account_service(settings) as service:
-        service.set_role(name, role, host=host)
+    with open_manager(settings, cli_actor(), "cli") as manager:
+        manager.set_role(name, role, host=host)
     click.echo(f"'{name}'@'{host}' now holds role {role}")
 
 
@@ -143,8 +143,8 @@ def set_password(settings: Settings, name: str, host: str, password_stdin: bool)
         hms users set-password alice
     """
     password = _read_password() if password_stdin else None
-    with cli_account_service(settings) as service:
-        generated = service.set_password(name, host=host, password=password)
+    with open_manager(settings, cli_actor(), "cli") as manager:
+        generated = manager.set_password(name, host=host, password=password)
     click.echo(f"password of '{name}'@'{host}' changed")
     if generated:
         click.echo(f"password (shown once, store it now): {generated}")
@@ -156,8 +156,8 @@ def _simple(action: str, done: str, help_text: str):
     @host_option
     @click.pass_obj
     def command(settings: Settings, name: str, host: str) -> None:
-        with cli_account_service(settings) as service:
-            getattr(service, action)(name, host=host)
+        with open_manager(settings, cli_actor(), "cli") as manager:
+            getattr(manager, action)(name, host=host)
         click.echo(f"'{name}'@'{host}' {done}")
     return command
 

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pymysql
 
-from . import dialect as dialects
-from .db import ConnectionInfo, read_option_file, write_option_file
-from .errors import ServerError
+from .. import dialect as dialects
+from .. import errcodes
+from ..connection import ConnectionInfo, session
+from ..errors import ConnectionFailed, ServerError
+from ..optionfiles import read_option_file, write_option_file
 
 ADMIN_USER = "root"
 START_TIMEOUT = 90.0
@@ -142,11 +144,9 @@ class EmbeddedServer:
         if pid is None or not _alive(pid):
             return False
         try:
-            conn = pymysql.connect(**_login_kwargs(self.connection_info()), connect_timeout=5)
-            with conn.cursor() as cur:
+            with session(self.connection_info(), database=None) as conn, conn.cursor() as cur:
                 cur.execute("SHUTDOWN")
-            conn.close()
-        except (pymysql.err.MySQLError, ServerError, OSError):
+        except (pymysql.err.MySQLError, ConnectionFailed, ServerError, OSError):
             os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
         while _alive(pid):
@@ -233,15 +233,14 @@ class EmbeddedServer:
             pymysql.connect(unix_socket=str(self.socket_path), user="__hms_ping__", connect_timeout=2).close()
         except pymysql.err.OperationalError as exc:
             # A refused login still proves the server is up and accepting connections.
-            return exc.args[0] not in (2002, 2003, 2013)
+            return exc.args[0] not in errcodes.CONNECT_FAILURES
         return True
 
     def _secure(self, port: int) -> None:
         """First start: give root a random password; drop anonymous users and the test db."""
         password = secrets.token_urlsafe(24)
-        conn = pymysql.connect(unix_socket=str(self.socket_path), user=ADMIN_USER, password="",
-                               autocommit=True, connect_timeout=10)
-        try:
+        first_login = ConnectionInfo(user=ADMIN_USER, unix_socket=str(self.socket_path))
+        with session(first_login, database=None) as conn:
             with conn.cursor() as cur:
                 cur.execute("SELECT user, host FROM mysql.user WHERE user IN ('', %s)", (ADMIN_USER,))
                 accounts = cur.fetchall()
@@ -257,8 +256,6 @@ class EmbeddedServer:
                 cur.execute("DROP DATABASE IF EXISTS test")
                 cur.execute("DELETE FROM mysql.db WHERE Db = %s OR Db LIKE %s", ("test", "test\\_%"))
                 cur.execute("FLUSH PRIVILEGES")
-        finally:
-            conn.close()
         self._write_client_file(password, port)
 
     def _write_client_file(self, password: str, port: int) -> None:
@@ -280,14 +277,11 @@ class EmbeddedServer:
 
     def _ping(self, info: ConnectionInfo) -> str | None:
         try:
-            conn = pymysql.connect(**_login_kwargs(info), connect_timeout=3)
-        except (pymysql.err.MySQLError, OSError):
+            with session(info, database=None) as conn:
+                # MariaDB prefixes its version with '5.5.5-' for old clients.
+                return conn.get_server_info().removeprefix("5.5.5-")
+        except (pymysql.err.MySQLError, ConnectionFailed, OSError):
             return None
-        try:
-            # MariaDB prefixes its version with '5.5.5-' for old clients.
-            return conn.get_server_info().removeprefix("5.5.5-")
-        finally:
-            conn.close()
 
     def _pid(self) -> int | None:
         try:
@@ -302,11 +296,6 @@ class EmbeddedServer:
             return "no error log was written"
         errors = [line for line in text if "ERROR" in line] or text
         return " | ".join(errors[-lines:])
-
-
-def _login_kwargs(info: ConnectionInfo) -> dict:
-    return {"user": info.user, "password": info.password, "unix_socket": info.unix_socket,
-            "host": info.host, "port": info.port}
 
 
 def _alive(pid: int) -> bool:

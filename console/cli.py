@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 
 import click
 
-from .. import audit, console_admins, passwords
-from ..config import Settings
-from ..db import connect
-from ..errors import HmsError
-from ..migrate import companion_database
-from ..service_account import service_info
+from hms import console_admins, passwords
+from hms.config import Settings
+from hms.connection import session
+from hms.accounts import cli_actor
+from hms.databases import console_schema
+from hms.service_account import service_login
 
 
 @click.group()
@@ -45,7 +44,7 @@ def run(settings: Settings, host: str, port: int, dev: bool) -> None:
     from console import create_app
 
     app = create_app()
-    service_info(settings)  # fail now, not at the first request, when the service account is missing
+    service_login(settings)  # fail now, not at the first request, when the service account is missing
     click.echo(f"serving the console on http://{host}:{port} (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
@@ -65,20 +64,9 @@ def create_admin(settings: Settings, username: str, password_stdin: bool, reset:
         printf '%s\\n' "$PW" | hms console create-admin bob --password-stdin
     """
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else passwords.generate()
-    schema = companion_database(settings.database)
-    conn = connect(service_info(settings), database=None)
-    try:
-        try:
-            created = console_admins.create(conn, schema, username, password, replace=reset)
-        except HmsError as exc:
-            detail = exc.what
-            audit.record(conn, schema, actor=f"cli:{getpass.getuser()}", action="create-admin",
-                         target=username, outcome="refused", detail=detail, source="cli")
-            raise
-        audit.record(conn, schema, actor=f"cli:{getpass.getuser()}", action="create-admin" if created
-                     else "reset-admin-password", target=username, outcome="success", source="cli")
-    finally:
-        conn.close()
+    with session(service_login(settings), database=None) as conn:
+        created = console_admins.create_audited(conn, console_schema(settings.database), username, password,
+                                                replace=reset, actor=cli_actor(), source="cli")
     click.echo(f"console admin '{username}' {'created' if created else 'given a new password'}")
     if not password_stdin:
         click.echo(f"password (shown once, store it now): {password}")
@@ -94,12 +82,7 @@ def delete_admin(settings: Settings, username: str) -> None:
     Example:
         hms console delete-admin alice
     """
-    schema = companion_database(settings.database)
-    conn = connect(service_info(settings), database=None)
-    try:
-        console_admins.delete(conn, schema, username)
-        audit.record(conn, schema, actor=f"cli:{getpass.getuser()}", action="delete-admin", target=username,
-                     outcome="success", source="cli")
-    finally:
-        conn.close()
+    with session(service_login(settings), database=None) as conn:
+        console_admins.delete_audited(conn, console_schema(settings.database), username, actor=cli_actor(),
+                                      source="cli")
     click.echo(f"console admin '{username}' deleted")

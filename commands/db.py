@@ -6,10 +6,10 @@ import json
 
 import click
 
-from ..config import Settings
-from ..db import info_from_settings
-from ..migrate import Migrator, Step
-from ..verify import verify as verify_database
+from hms.config import Settings
+from hms.login import admin_login
+from hms.install import install
+from hms.migrations import Migrator, Step, verify_database
 
 
 @click.group()
@@ -43,13 +43,8 @@ def migrate(settings: Settings, dry_run: bool, reapply: bool) -> None:
         if not settings.quiet:
             click.echo(f"applying {step.sql_file.relpath} ({step.reason})")
 
-    migrator = Migrator(info_from_settings(settings), on_step=announce)
-    result = migrator.migrate(dry_run=dry_run, reapply=reapply)
-    if not dry_run:
-        # The console's service account (see hms/service_account.py) follows the schema.
-        from ..service_account import ensure as ensure_service_account
-        ensure_service_account(migrator.info, settings.home)
-    applied = result.companions + result.applied  # the console schema's files come first
+    result = install(admin_login(settings), settings.home, dry_run=dry_run, reapply=reapply, on_step=announce)
+    applied = result.all_applied
     if dry_run:
         for step, _ in applied:
             click.echo(f"would apply {step.sql_file.relpath} ({step.reason})")
@@ -72,7 +67,7 @@ def status(settings: Settings, as_json: bool) -> None:
     Example:
         hms db status --json
     """
-    states = Migrator(info_from_settings(settings)).status()
+    states = Migrator(admin_login(settings)).status()
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in states], indent=2))
         return
@@ -93,7 +88,7 @@ def verify(settings: Settings) -> None:
     Example:
         hms db verify
     """
-    problems = verify_database(info_from_settings(settings))
+    problems = verify_database(admin_login(settings))
     if problems:
         for line in problems:
             click.echo(line)

@@ -1,14 +1,15 @@
-"""One service-account connection per request, on `g`, closed at teardown."""
+"""What a request acts with: its service-account connection (on `g`, closed at teardown), the
+console schema, the acting admin, the client's address and the account manager."""
 
 from __future__ import annotations
 
 from flask import current_app, g, request
 from flask_login import current_user
 
-from hms.accounts import AccountService
-from hms.db import connect
-from hms.migrate import companion_database
-from hms.service_account import service_info
+from hms.accounts import AccountManager
+from hms.connection import connect
+from hms.databases import console_schema
+from hms.service_account import service_login
 
 
 def init_app(app) -> None:
@@ -18,14 +19,14 @@ def init_app(app) -> None:
 def connection():
     """The request's connection as the console's service account."""
     if "hms_conn" not in g:
-        login = current_app.config["HMS_SERVICE_LOGIN"] or service_info(current_app.config["HMS_SETTINGS"])
+        login = current_app.config["HMS_SERVICE_LOGIN"] or service_login(current_app.config["HMS_SETTINGS"])
         g.hms_conn = connect(login, database=None)
     return g.hms_conn
 
 
 def schema() -> str:
     """The console schema, <database>_console."""
-    return companion_database(current_app.config["HMS_DATABASE"])
+    return console_schema(current_app.config["HMS_DATABASE"])
 
 
 def actor() -> str:
@@ -38,9 +39,9 @@ def source() -> str:
     return (request.remote_addr or "unknown")[:100]
 
 
-def account_service() -> AccountService:
-    """The shared account service, acting as the logged-in admin from the client's address."""
-    return AccountService(connection(), current_app.config["HMS_DATABASE"], actor=actor(), source=source())
+def account_manager() -> AccountManager:
+    """The account manager the CLI also uses, acting as the logged-in admin from the client's address."""
+    return AccountManager(connection(), current_app.config["HMS_DATABASE"], actor=actor(), source=source())
 
 
 def close_connection(_exc=None) -> None:

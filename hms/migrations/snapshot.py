@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .migrate import HISTORY_TABLE
+from .history import HISTORY_TABLE
 
 TABLES = """
 SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES

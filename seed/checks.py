@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from hms.db import ConnectionInfo, connect
+from hms.connection import ConnectionInfo, session
 from hms.errors import DatabaseError
 
-from . import catalog, scale
+from . import scale, vocabulary
 
 # (child table, column, parent table, parent key, many children per parent). Where a
 # parent has many children (a doctor's 2,000 appointments), the distinct values are
@@ -125,8 +125,7 @@ class Report:
 
 def verify(info: ConnectionInfo, expected_scale: float | None = None) -> Report:
     """Return the report of every check on `info.database`."""
-    conn = connect(info)
-    try:
+    with session(info) as conn:
         with conn.cursor() as cur:
             cur.execute("SELECT MIN(scale), MAX(scale), MIN(as_of) FROM hms_seed_chunk")
             low, high, as_of = cur.fetchone()
@@ -143,8 +142,6 @@ def verify(info: ConnectionInfo, expected_scale: float | None = None) -> Report:
         _specializations(conn, report)
         _billing_summary(conn, report)
         return report
-    finally:
-        conn.close()
 
 
 def _one(conn, sql: str, args=None):
@@ -197,7 +194,7 @@ def _specializations(conn, report: Report) -> None:
                     "JOIN department AS dep ON dep.department_id = d.department_id GROUP BY 1, 2")
         pairs = cur.fetchall()
     wrong = [(dep, spec, n) for dep, spec, n in pairs
-             if dep not in catalog.DEPARTMENTS or spec not in catalog.DEPARTMENTS[dep][1]]
+             if dep not in vocabulary.DEPARTMENTS or spec not in vocabulary.DEPARTMENTS[dep][1]]
     report.check(not wrong, "doctors' specializations match their departments"
                  + (f": {sum(n for _, _, n in wrong)} do not, e.g. {wrong[0][1]} in {wrong[0][0]}" if wrong else ""))
 

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from ..config import Settings
-from ..service_account import cli_account_service
+from hms.config import Settings
+from hms.accounts import cli_actor, open_manager
 
 
 @click.group()
@@ -30,8 +30,8 @@ def list_roles(settings: Settings, as_json: bool) -> None:
     Example:
         hms roles list --json
     """
-    with cli_account_service(settings) as service:
-        summaries = service.roles()
+    with open_manager(settings, cli_actor(), "cli") as manager:
+        summaries = manager.roles()
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in summaries], indent=2))
         return

@@ -18,9 +18,9 @@ from pathlib import Path
 import pymysql
 
 from hms import errcodes
-from hms.db import ConnectionInfo, connect, error_code, server_message
+from hms.connection import ConnectionInfo, connect, session, error_code, server_message
 from hms.errors import DatabaseError
-from hms.sqlfiles import SQL_ROOT, discover
+from hms.migrations import SQL_ROOT, discover
 
 from .generate import Chunk, Plan
 from .tables import COLUMNS
@@ -101,42 +101,33 @@ def create_secondary_indexes(info: ConnectionInfo, sessions: int = 1, on_table=N
 
     Returns the indexes made. Biggest tables start first, so the sessions finish together.
     """
-    conn = connect(info)
-    try:
+    with session(info) as conn:
         present = existing_indexes(conn, info.database)
         with conn.cursor() as cur:
             cur.execute("SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
                         (info.database,))
             sizes = {t: int(r or 0) for t, r in cur.fetchall()}
-    finally:
-        conn.close()
     missing = _by_table([i for i in secondary_indexes() if (i.table, i.name) not in present])
     work = sorted(missing.items(), key=lambda item: -sizes.get(item[0], 0))
     lock = threading.Lock()
     errors: list[BaseException] = []
 
-    def session() -> None:
+    def index_session() -> None:
         try:
-            conn = connect(info, read_timeout=24 * 3600)
+            with session(info, read_timeout=24 * 3600) as conn:
+                while not errors:
+                    with lock:
+                        if not work:
+                            return
+                        table, indexes = work.pop(0)
+                    with conn.cursor() as cur:
+                        cur.execute(add_indexes_sql(table, indexes))
+                    if on_table:
+                        on_table(table, indexes)
         except BaseException as exc:   # noqa: BLE001 - raised by the caller below
             errors.append(exc)
-            return
-        try:
-            while not errors:
-                with lock:
-                    if not work:
-                        return
-                    table, indexes = work.pop(0)
-                with conn.cursor() as cur:
-                    cur.execute(add_indexes_sql(table, indexes))
-                if on_table:
-                    on_table(table, indexes)
-        except BaseException as exc:   # noqa: BLE001 - raised by the caller below
-            errors.append(exc)
-        finally:
-            conn.close()
 
-    threads = [threading.Thread(target=session, name=f"hms-index-{n}") for n in range(max(1, sessions))]
+    threads = [threading.Thread(target=index_session, name=f"hms-index-{n}") for n in range(max(1, sessions))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -154,23 +145,17 @@ class LoaderAccount:
         self.password = secrets.token_urlsafe(24) + "aA1!"
 
     def __enter__(self) -> ConnectionInfo:
-        conn = connect(self.admin_info, database=None)
-        try:
+        with session(self.admin_info, database=None) as conn:
             with conn.cursor() as cur:
                 cur.execute("DROP USER IF EXISTS %s@'%%'", (LOADER_USER,))
                 cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (LOADER_USER, self.password))
                 cur.execute(f"GRANT SELECT, INSERT ON `{self.admin_info.database}`.* TO %s@'%%'", (LOADER_USER,))
-        finally:
-            conn.close()
         return self.admin_info.with_login(LOADER_USER, self.password)
 
     def __exit__(self, *exc) -> None:
-        conn = connect(self.admin_info, database=None)
-        try:
+        with session(self.admin_info, database=None) as conn:
             with conn.cursor() as cur:
                 cur.execute("DROP USER IF EXISTS %s@'%%'", (LOADER_USER,))
-        finally:
-            conn.close()
 
 
 def open_loader(info: ConnectionInfo):

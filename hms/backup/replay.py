@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Callable
 
 from .. import dialect as dialects
-from ..db import ConnectionInfo, defaults_file
+from ..connection import ConnectionInfo
+from ..optionfiles import defaults_file
 from .manifest import BackupError
 
 try:  # ISA-L's inflate, several times faster than zlib's

@@ -1,20 +1,20 @@
-"""Connections: where the server is, how to log in, and one way to open a session."""
+"""Connections: how to reach and log in to a server, and the one way to open a session.
+
+`session()` opens a connection, yields it and always closes it; `transaction()` commits
+or rolls back. `connect()` is for the few long-lived connections (a console request,
+a loader session) whose owner closes them.
+"""
 
 from __future__ import annotations
 
-import configparser
 import contextlib
-import os
-import tempfile
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Iterator
 
 import pymysql
 import pymysql.cursors
 
 from . import errcodes
-from .config import Settings
 from .errors import ConfigError, ConnectionFailed, DatabaseError
 
 # One sql_mode for every session the tools open, so routines and triggers are
@@ -85,17 +85,6 @@ def info_from_url(url: str) -> ConnectionInfo:
                           unix_socket=socket or None, database=parsed.database or None)
 
 
-def info_from_settings(settings: Settings) -> ConnectionInfo:
-    """Return how to reach the configured server, logged in as its administrative account."""
-    if settings.url:
-        info = info_from_url(settings.url)
-    else:
-        from .server import EmbeddedServer
-
-        info = EmbeddedServer(settings.home).connection_info()
-    return info.with_database(settings.database)
-
-
 def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocommit: bool = True,
             local_infile: bool = False, read_timeout: int | None = None,
             cursorclass=pymysql.cursors.Cursor) -> pymysql.connections.Connection:
@@ -158,56 +147,22 @@ def database_error(exc: pymysql.err.MySQLError, doing: str, fix: str = "") -> Da
 
 
 @contextlib.contextmanager
-def defaults_file(info: ConnectionInfo) -> Iterator[Path]:
-    """Yield a 0600 option file with `info`'s login for the mysql client tools.
-
-    Passed first as --defaults-extra-file so the password never shows in `ps`.
-    """
-    lines = ["[client]", f"user={_option_value(info.user)}", f"password={_option_value(info.password)}"]
-    if info.unix_socket:
-        lines += ["host=localhost", f"socket={_option_value(info.unix_socket)}"]
-    else:
-        lines += [f"host={_option_value(info.host)}", f"port={int(info.port)}", "protocol=TCP"]
-    fd, name = tempfile.mkstemp(prefix="hms-client-", suffix=".cnf")
+def session(info: ConnectionInfo, **options) -> Iterator[pymysql.connections.Connection]:
+    """Yield an open connection (options as for `connect`); it is closed however the block ends."""
+    conn = connect(info, **options)
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write("\n".join(lines) + "\n")
-        yield Path(name)
+        yield conn
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+        conn.close()
 
 
-def write_option_file(path: Path, comment: str, **options: str | int) -> None:
-    """Write a private (0600) [client] option file, readable by the mysql client tools."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    body = "\n".join(f"{key} = {value if isinstance(value, int) else _option_value(value)}"
-                     for key, value in options.items())
-    with os.fdopen(fd, "w") as handle:
-        handle.write(f"# {comment}\n[client]\n{body}\n")
-
-
-def read_option_file(path: Path) -> dict[str, str]:
-    """Return the [client] options of an option file, unquoted; {} when it has none."""
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(path)
-    if not parser.has_section("client"):
-        return {}
-    return {key: _unquote_option(value) for key, value in parser["client"].items()}
-
-
-def _option_value(value: str) -> str:
-    # Option files treat '#' as a comment and strip quotes; quote and escape so any
-    # password survives.
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def _unquote_option(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-    return value
+@contextlib.contextmanager
+def transaction(conn) -> Iterator[pymysql.connections.Connection]:
+    """Run the block in one transaction on `conn`: commit when it ends, roll back when it raises."""
+    conn.begin()
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from ..config import Settings
-from ..db import info_from_settings
-from ..formats import FORMATS, write_rows
-from ..queries import get_query, list_queries, stream
+from hms.config import Settings
+from hms.login import admin_login
+from hms.formats import FORMATS, write_rows
+from hms.queries import get_query, list_queries, stream
 
 
 @click.command("query")
@@ -44,7 +44,7 @@ def query(settings: Settings, name: str | None, show_list: bool, limit: int | No
     sql, args = named.limited(limit)
     out = sys.stdout
     try:
-        with stream(info_from_settings(settings), sql, args) as (columns, rows):
+        with stream(admin_login(settings), sql, args) as (columns, rows):
             count = write_rows(fmt, columns, rows, out.write)
         out.flush()
     except BrokenPipeError:

@@ -8,10 +8,10 @@ from datetime import datetime
 
 import click
 
-from ..backup import create_backup, list_backups, restore_backup, verify_backup
-from ..config import Settings, check_database_name
-from ..db import info_from_settings
-from ..errors import ConfigError
+from hms.backup import create_backup, list_backups, restore_backup, verify_backup
+from hms.config import Settings, check_database_name
+from hms.login import admin_login
+from hms.errors import ConfigError
 
 
 @contextmanager
@@ -69,7 +69,7 @@ def create(settings: Settings, as_json: bool) -> None:
         HMS_BACKUP_DIR=/srv/backups hms --database hms backup create --json
     """
     with _progress(settings, f"dumping {settings.database}") as progress:
-        made = create_backup(info_from_settings(settings), settings.backup_dir, progress=progress)
+        made = create_backup(admin_login(settings), settings.backup_dir, progress=progress)
     if as_json:
         click.echo(json.dumps(made.as_dict(), indent=2))
     else:
@@ -119,7 +119,7 @@ def verify(settings: Settings, path: str, no_source: bool) -> None:
         hms backup verify backups/hms_20250101T020000.000Z.sql.gz
     """
     with _progress(settings, "restoring into scratch") as progress:
-        result = verify_backup(info_from_settings(settings), path, compare_source=not no_source,
+        result = verify_backup(admin_login(settings), path, compare_source=not no_source,
                                progress=progress)
     if result.problems:
         for line in result.problems:
@@ -160,7 +160,7 @@ def restore(settings: Settings, path: str, into: str, replace: bool) -> None:
 
     total = Path(path).stat().st_size if Path(path).is_file() else None
     with _progress(settings, f"restoring into {into}", total) as progress:
-        result = restore_backup(info_from_settings(settings), path, into, replace=replace,
+        result = restore_backup(admin_login(settings), path, into, replace=replace,
                                 backup_dir=settings.backup_dir, progress=progress)
     if result.safety_backup is not None:
         click.echo(f"safety backup of the previous '{into}': {result.safety_backup.path}")

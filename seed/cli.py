@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..config import Settings
-from ..db import info_from_settings
+from hms.config import Settings
+from hms.login import admin_login
 
 
 @click.group(invoke_without_command=True)
@@ -35,7 +35,7 @@ def seed(ctx: click.Context, scale_text, seed_text, workers_text, resume, as_of_
 
     settings: Settings = ctx.obj
     options = parse_options(scale_text, seed_text, workers_text, resume, as_of_text)
-    result = run(info_from_settings(settings), options, quiet=settings.quiet)
+    result = run(admin_login(settings), options, quiet=settings.quiet)
     rate = result.rows_loaded / result.seconds if result.seconds else 0
     click.echo(f"loaded {result.rows_loaded:,} rows in {result.chunks_loaded} chunk(s) into '{settings.database}' "
                f"in {result.seconds:.1f} s ({rate:,.0f} rows/s; indexes {result.index_seconds:.1f} s)"
@@ -53,10 +53,10 @@ def verify(settings: Settings, scale_text) -> None:
         hms seed verify --scale 0.01
     """
     from seed.run import parse_options
-    from seed.verify import verify as verify_seed
+    from seed.checks import verify as verify_seed
 
     scale = parse_options(scale_text=scale_text).scale if scale_text is not None else None
-    report = verify_seed(info_from_settings(settings), scale)
+    report = verify_seed(admin_login(settings), scale)
     for line in report.passed:
         if not settings.quiet:
             click.echo(f"ok    {line}")

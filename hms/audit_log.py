@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .config import quote_identifier
+from .identifiers import quote_identifier
 
 OUTCOMES = ("success", "failure", "refused")
 

@@ -12,42 +12,37 @@ import secrets
 
 import pymysql
 
-from . import catalog
-from .db import ConnectionInfo, connect, database_error
-from .migrate import COMPANION_SCHEMAS, GRANT_LINE, Migrator
-from .sqlfiles import SqlFile, split_statements
-from .config import quote_identifier
+from .. import grants
+from ..connection import ConnectionInfo, database_error, session
+from ..databases import CONSOLE_SQL_FOLDER, console_schema, database_exists, drop_database
+from . import snapshot
+from .files import SqlFile
+from .runner import Migrator
+from .statements import split_statements
 
 
-def verify(info: ConnectionInfo, sql_root=None) -> list[str]:
+def verify_database(info: ConnectionInfo, sql_root=None) -> list[str]:
     """Return every difference between database `info.database` and sql/; empty when clean."""
     database = info.database
     migrator = Migrator(info, sql_root=sql_root)
     problems = [f"{state.file}: {state.state}" for state in migrator.status() if state.state != "applied"]
     scratch = f"hms_verify_{secrets.token_hex(6)}"
-    conn = connect(info, database=None)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (database,))
-            if cur.fetchone()[0] == 0:
-                return [f"database {database}: does not exist (run `hms db migrate`)"]
+    with session(info, database=None) as conn:
+        if not database_exists(conn, database):
+            return [f"database {database}: does not exist (run `hms db migrate`)"]
         try:
             Migrator(info.with_database(scratch), sql_root=sql_root, include_roles=False).migrate()
-            problems += catalog.differences(catalog.snapshot(conn, database), catalog.snapshot(conn, scratch))
-            for suffix, folder in COMPANION_SCHEMAS:
-                if (migrator.sql_root / folder).is_dir():
-                    live = catalog.snapshot(conn, f"{database}{suffix}")
-                    expected = catalog.snapshot(conn, f"{scratch}{suffix}")
-                    problems += [f"{folder} schema: {line}" for line in catalog.differences(live, expected)]
+            problems += snapshot.differences(snapshot.snapshot(conn, database), snapshot.snapshot(conn, scratch))
+            if (migrator.sql_root / CONSOLE_SQL_FOLDER).is_dir():
+                live = snapshot.snapshot(conn, console_schema(database))
+                expected = snapshot.snapshot(conn, console_schema(scratch))
+                problems += [f"{CONSOLE_SQL_FOLDER} schema: {line}"
+                             for line in snapshot.differences(live, expected)]
             role_files = [f for f in migrator.files() if f.group == "roles"]
             problems += _role_differences(conn, info, role_files, scratch)
         finally:
-            with conn.cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS {quote_identifier(scratch)}")
-                for suffix, _ in COMPANION_SCHEMAS:
-                    cur.execute(f"DROP DATABASE IF EXISTS {quote_identifier(scratch + suffix)}")
-    finally:
-        conn.close()
+            drop_database(conn, scratch)
+            drop_database(conn, console_schema(scratch))
     return problems
 
 
@@ -55,8 +50,7 @@ def _role_differences(conn, info: ConnectionInfo, role_files: list[SqlFile], scr
     """Apply each role file to a scratch role in the scratch database and compare grants."""
     problems: list[str] = []
     suffix = scratch.removeprefix("hms_verify_")
-    scratch_conn = connect(info.with_database(scratch))
-    try:
+    with session(info.with_database(scratch)) as scratch_conn:
         for role_file in role_files:
             role = role_file.object_name
             scratch_role = f"{role}_v{suffix}"
@@ -80,33 +74,20 @@ def _role_differences(conn, info: ConnectionInfo, role_files: list[SqlFile], scr
             problems += [f"role {role}: lacks `{grant}`" for grant in sorted(expected - actual)]
             problems += [f"role {role}: holds `{grant}`, which sql/ does not grant"
                          for grant in sorted(actual - expected)]
-    finally:
-        scratch_conn.close()
     return problems
 
 
 def _grants(conn, role: str, schema: str, as_schema: str) -> set[str] | None:
-    """Return the role's privilege grants on *.* and `schema`, with `schema` renamed to as_schema."""
-    with conn.cursor() as cur:
-        try:
-            cur.execute("SHOW GRANTS FOR %s", (role,))
-        except pymysql.err.MySQLError:
-            return None
-        lines = [row[0] for row in cur.fetchall()]
-    grants = set()
-    for line in lines:
-        match = GRANT_LINE.match(line.strip())
-        if not match:
+    """Return the role's privilege grants on *.* and `schema` (and its console schema), renamed to as_schema."""
+    lines = grants.show_grants(conn, role)
+    if lines is None:
+        return None
+    found = set()
+    for grant in filter(None, map(grants.parse, lines)):
+        if grant.is_bare_usage or not grant.on_any(grants.hms_scope(schema)):
             continue
-        target = match.group("target")
-        companions = tuple(f"`{schema}{suffix}`." for suffix, _ in COMPANION_SCHEMAS)
-        if not target.split(" ", 1)[-1].startswith((f"`{schema}`.", "*.*") + companions):
-            continue
-        if match.group("privs") == "USAGE" and not match.group("option"):
-            continue
-        privileges = ", ".join(sorted(p.strip() for p in match.group("privs").split(",")))
-        for suffix, _ in COMPANION_SCHEMAS:
-            target = target.replace(f"`{schema}{suffix}`.", f"`{as_schema}{suffix}`.")
+        privileges = ", ".join(sorted(p.strip() for p in grant.privileges.split(",")))
+        target = grant.target.replace(f"`{console_schema(schema)}`.", f"`{console_schema(as_schema)}`.")
         target = target.replace(f"`{schema}`.", f"`{as_schema}`.")
-        grants.add(f"{privileges} ON {target}" + (" WITH GRANT OPTION" if match.group("option") else ""))
-    return grants
+        found.add(f"{privileges} ON {target}" + (" WITH GRANT OPTION" if grant.grant_option else ""))
+    return found

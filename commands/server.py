@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..config import Settings
-from ..server import EmbeddedServer
+from hms.config import Settings
+from hms.server import EmbeddedServer
 
 
 @click.group()

@@ -1,0 +1,210 @@
+"""The migration runner: applies sql/ to a database and keeps a true history of it.
+
+Versioned files run once, in version order; an applied file that was edited is an
+error. Repeatable files (routines, triggers, roles) are re-run when their checksum
+changes, after the versioned ones; roles also after any routine was re-created,
+since dropping a routine can drop the grants on it. An advisory lock keeps two runs
+apart, and every attempt, failed ones included, is recorded with the server's message.
+The console schema (<database>_console, from sql/console/) is migrated first, by a
+runner of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pymysql
+
+from .. import dialect as dialects
+from .. import grants
+from ..connection import ConnectionInfo, server_message, session
+from ..databases import CONSOLE_SQL_FOLDER, console_schema, create_database
+from ..errors import MigrationError
+from . import history
+from . import files as sql_files
+from .files import SqlFile, discover
+from .history import FileState, HistoryRow
+
+LOCK_WAIT_SECONDS = 0
+
+
+@dataclass(frozen=True)
+class Step:
+    """A file the next run will apply, and why."""
+
+    sql_file: SqlFile
+    reason: str
+
+
+@dataclass
+class MigrationResult:
+    """What a run applied, and how long each file took."""
+
+    applied: list[tuple[Step, int]] = field(default_factory=list)
+    dry_run: bool = False
+    # Files of the console schema (<database>_console), applied before `applied`.
+    console: list[tuple[Step, int]] = field(default_factory=list)
+
+    @property
+    def all_applied(self) -> list[tuple[Step, int]]:
+        """Every file applied, in the order they ran (the console schema's first)."""
+        return self.console + self.applied
+
+
+class Migrator:
+    """Applies and inspects the migrations of `sql_root` in the database `info.database`."""
+
+    def __init__(self, info: ConnectionInfo, sql_root: Path | None = None, include_roles: bool = True,
+                 on_step: Callable[[Step], None] | None = None, with_console: bool = True,
+                 label: str = "sql"):
+        if not info.database:
+            raise MigrationError("no database was named", "Pass --database or set HMS_DATABASE")
+        self.info = info
+        self.database = info.database
+        self.sql_root = Path(sql_root or sql_files.SQL_ROOT)  # looked up now, so tests may point it elsewhere
+        self.include_roles = include_roles
+        self.on_step = on_step or (lambda step: None)
+        self.with_console = with_console
+        self.label = label  # how file names are shown and recorded: sql/... or sql/console/...
+
+    def console_migrator(self) -> "Migrator | None":
+        """The runner of the console schema, when sql_root has a console folder (applied first)."""
+        folder = self.sql_root / CONSOLE_SQL_FOLDER
+        if not self.with_console or not folder.is_dir():
+            return None
+        return Migrator(self.info.with_database(console_schema(self.database)), sql_root=folder,
+                        on_step=self.on_step, with_console=False, label=f"{self.label}/{CONSOLE_SQL_FOLDER}")
+
+    # -- reading -------------------------------------------------------------
+    def files(self) -> list[SqlFile]:
+        """The migration files, in the order a run applies them."""
+        found = discover(self.sql_root, label=self.label)
+        if not self.include_roles:
+            found = [f for f in found if f.group != "roles"]
+        return found
+
+    def history(self) -> list[HistoryRow]:
+        """Every recorded attempt, oldest first; empty when nothing was ever applied."""
+        with session(self.info, database=None) as conn:
+            return history.read(conn, self.database)
+
+    def status(self) -> list[FileState]:
+        """Each file's state (the console schema's first), then files gone from sql/."""
+        rows = self.history()
+        console = self.console_migrator()
+        files = self.files()
+        states = (console.status() if console else []) + [history.file_state(f, rows) for f in files]
+        known = {f.relpath for f in files}
+        for row in rows:
+            if row.file not in known and row.success:
+                known.add(row.file)
+                states.append(FileState(row.file, row.kind, "missing", row.checksum, row.checksum))
+        return states
+
+    def plan(self, reapply: bool = False) -> list[Step]:
+        """The files the next run would apply, in order; raises on an edited versioned file."""
+        return self._plan(self.history(), reapply)
+
+    # -- writing -------------------------------------------------------------
+    def migrate(self, dry_run: bool = False, reapply: bool = False) -> MigrationResult:
+        """Apply what is pending; with dry_run, only return what would run.
+
+        reapply re-runs every repeatable file (routines, triggers, roles) whatever its
+        checksum: the repair for an object dropped or altered by hand.
+        """
+        console = self.console_migrator()
+        if dry_run:
+            steps = console.plan(reapply) if console else []
+            return MigrationResult(applied=[(step, 0) for step in self.plan(reapply)], dry_run=True,
+                                   console=[(step, 0) for step in steps])
+        # The console schema first: the role files grant on its tables (the Auditor reads the audit log).
+        console_applied = console.migrate(reapply=reapply).applied if console else []
+        with session(self.info, database=None) as conn:
+            create_database(conn, self.database, dialects.for_connection(conn), if_not_exists=True)
+            self._lock(conn)
+            try:
+                conn.select_db(self.database)
+                history.create_table(conn)
+                steps = self._plan(history.read(conn, self.database), reapply)
+                for step in steps:  # a malformed file stops the run before anything is applied
+                    step.sql_file.statements()
+                result = MigrationResult(console=console_applied)
+                for step in steps:
+                    self.on_step(step)
+                    result.applied.append((step, self._apply(conn, step)))
+                return result
+            finally:
+                self._unlock(conn)
+
+    # -- internals -------------------------------------------------------------
+    def _plan(self, rows: list[HistoryRow], reapply: bool = False) -> list[Step]:
+        states = [history.file_state(f, rows) for f in self.files()]
+        edited = [s for s in states if s.kind == "versioned" and s.state == "changed"]
+        if edited:
+            first = edited[0]
+            raise MigrationError(
+                f"{first.file} was edited after it was applied (checksum {first.checksum[:12]}, "
+                f"applied {first.applied_checksum[:12]})"
+                + (f"; so were {len(edited) - 1} more" if len(edited) > 1 else ""),
+                "Versioned files are never edited once applied: restore it with `git checkout`, "
+                "and put the change in a new versioned file")
+        steps: list[Step] = []
+        routine_changed = False
+        for state in states:
+            sql_file = state.sql_file
+            if state.state == "applied":
+                if sql_file.kind == "repeatable" and reapply:
+                    steps.append(Step(sql_file, "re-applied on request"))
+                elif sql_file.group == "roles" and routine_changed:
+                    steps.append(Step(sql_file, "routines were re-created"))
+                continue
+            reason = {"pending": "new", "changed": "changed", "failed": "retry after failure"}[state.state]
+            steps.append(Step(sql_file, reason))
+            if sql_file.group == "routines":
+                routine_changed = True
+        return steps
+
+    def _lock_name(self) -> str:
+        return "hms_migrate_" + hashlib.sha1(self.database.encode()).hexdigest()[:20]
+
+    def _lock(self, conn) -> None:
+        with conn.cursor() as cur:
+            cur.execute("SELECT GET_LOCK(%s, %s)", (self._lock_name(), LOCK_WAIT_SECONDS))
+            if cur.fetchone()[0] != 1:
+                raise MigrationError(f"another migration of '{self.database}' is running",
+                                     "Wait for it to finish, then run `hms db migrate` again")
+
+    def _unlock(self, conn) -> None:
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT RELEASE_LOCK(%s)", (self._lock_name(),))
+        except pymysql.err.MySQLError:
+            pass  # the lock dies with the session anyway
+
+    def _apply(self, conn, step: Step) -> int:
+        sql_file = step.sql_file
+        statements = sql_file.statements()
+        started = time.monotonic()
+        current_line = 1
+        try:
+            if sql_file.group == "roles":
+                grants.reset_role(conn, sql_file.object_name, self.database)
+            with conn.cursor() as cur:
+                for statement in statements:
+                    current_line = statement.line
+                    cur.execute(statement.sql)
+                    while cur.nextset():
+                        pass
+        except pymysql.err.MySQLError as exc:
+            elapsed = int((time.monotonic() - started) * 1000)
+            message = f"line {current_line}: {server_message(exc)}"
+            history.record(conn, sql_file, elapsed, False, message)
+            raise MigrationError(f"{sql_file.relpath} failed at {message}",
+                                 "Fix the file and run `hms db migrate` again") from None
+        elapsed = int((time.monotonic() - started) * 1000)
+        history.record(conn, sql_file, elapsed, True, None)
+        return elapsed

@@ -1,0 +1,1 @@
+"""The dataset: generated with Faker and numpy, reproducibly, and bulk-loaded with LOAD DATA."""
