@@ -304,7 +304,7 @@ def test_a_chunk_with_warnings_fails_and_leaves_nothing(make_database, tmp_path)
         conn = bulk_load.open_loader(loader_info)
         try:
             with pytest.raises(bulk_load.LoadError, match=r"chunk department#0 .*warnings: Warning 1366: Incorrect integer value: 'x3'"):
-                load.load_chunk(conn, plan, chunk, bad)
+                bulk_load.load_chunk(conn, plan, chunk, bad)
         finally:
             conn.close()
     admin = connect(info)
