@@ -11,78 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from . import hashing, text, vocabulary
+from .fields import (
+    BLOOD_B, BLOOD_SHARES, DIAGNOSES, DIAGNOSES_B, FREQUENCIES_B, GENDERS_B,
+    MANUFACTURERS_B, NOTES_B, NULL, PAYMENT_METHODS_B, PAYMENT_STATUSES_B,
+    PRESCRIPTION_NOTES_B, REASONS_B, SHIFTS_B, STATUS_B, addresses, choice,
+    hire_days, money, person_names, phones, staff_email,
+    DISPENSED_WHOLE, DOSE_COUNTS, DOSE_TABLE, DOSE_TABLE_B, medication_forms, prescription_of_rows,
+)
 from .world import World
 
-NULL = "\\N"
-STATUS_NAMES = np.array(["Scheduled", "Completed", "Cancelled", "No-show"], dtype=object)
-BLOOD_TYPES = np.array(["O+", "A+", "B+", "AB+", "O-", "A-", "B-", "AB-"], dtype=object)
-BLOOD_SHARES = np.array([37.4, 35.7, 8.5, 3.4, 6.6, 6.3, 1.5, 0.6])
-GENDERS = np.array(["Female", "Male", "Other"], dtype=object)
-SHIFTS = np.array(["Morning", "Evening", "Night"], dtype=object)
-PAYMENT_STATUSES = np.array(["Pending", "Paid", "Partially Paid", "Overdue", "Cancelled"], dtype=object)
-PAYMENT_METHODS = np.array(["Cash", "Card", "Insurance", "Bank Transfer"], dtype=object)
-# [department - 1, k] -> (diagnosis, ICD-10 code, treatment)
-DIAGNOSES = np.array([[list(d) for d in spec[2]] for spec in vocabulary.DEPARTMENTS.values()], dtype=object)
-# Multipliers coprime with 10^7: a bijection from ids to seven-digit numbers per table.
-PHONE_MULTIPLIER = {"patient": 7_919, "doctor": 104_729, "nurse": 1_299_709, "receptionist": 15_485_863}
-Cents = text.Cents
-
-
-# The vocabularies as fixed-width bytes, for text.pick.
-STATUS_B, BLOOD_B, GENDERS_B, SHIFTS_B = (text.encoded(v) for v in (STATUS_NAMES, BLOOD_TYPES, GENDERS, SHIFTS))
-PAYMENT_STATUSES_B, PAYMENT_METHODS_B = text.encoded(PAYMENT_STATUSES), text.encoded(PAYMENT_METHODS)
-REASONS_B, NOTES_B = text.encoded(vocabulary.REASONS), text.encoded(vocabulary.NOTES)
-PRESCRIPTION_NOTES_B, MANUFACTURERS_B = text.encoded(vocabulary.PRESCRIPTION_NOTES), text.encoded(vocabulary.MANUFACTURERS)
-FREQUENCIES_B = text.encoded([f[0] for f in vocabulary.FREQUENCIES])
-DIAGNOSES_B = tuple(text.encoded(DIAGNOSES[:, :, k].ravel()) for k in range(3))
-
-
-def _choice(rng, values: np.ndarray, n, p=None) -> text.Text:
-    """n values drawn from an encoded vocabulary, as a Text column."""
-    return text.pick(values, rng.choice(len(values), size=n, p=p))
-
-
-def _names(w: World, rng, n: int, female: np.ndarray) -> tuple[text.Text, ...]:
-    """(first, last, first for e-mail, last for e-mail) drawn with US name frequencies."""
-    p, b = w.pools, w.pool_bytes
-    f_idx = rng.choice(len(p.female_first), size=n, p=p.female_first_p)
-    m_idx = rng.choice(len(p.male_first), size=n, p=p.male_first_p)
-    l_idx = rng.choice(len(p.last), size=n, p=p.last_p)
-    first = text.where(female, text.pick(b["female_first"], f_idx), text.pick(b["male_first"], m_idx))
-    first_lower = text.where(female, text.pick(b["female_first_lower"], f_idx),
-                             text.pick(b["male_first_lower"], m_idx))
-    return first, text.pick(b["last"], l_idx), first_lower, text.pick(b["last_lower"], l_idx)
-
-
-def _phones(w: World, rng, table: str, ids: np.ndarray) -> text.Text:
-    """'+1-AAA-XXX-XXXX', unique per table because XXXXXXX is a bijection of the id."""
-    seven = (ids * PHONE_MULTIPLIER[table] + 1_234_567) % 10_000_000
-    area = text.pick(w.pool_bytes["area_codes"], rng.choice(len(w.pools.area_codes), size=len(ids)))
-    return b"+1-" + area + b"-" + text.fixed(seven // 10_000, 3) + b"-" + text.fixed(seven % 10_000, 4)
-
-
-def _staff_email(first, last, prefix: str, ids: np.ndarray, domain: str) -> text.Text:
-    return first + b"." + last + f".{prefix}".encode() + text.digits(ids) + b"@" + domain.encode()
-
-
-def _addresses(w: World, rng, n: int) -> text.Text:
-    """'<house number> <street>', a third with ' Apt. <n>', like Faker's street_address()."""
-    house = text.digits(rng.integers(1, 99_999, size=n))
-    with_flat = rng.random(n) < 0.33
-    flat = text.where(with_flat, b" Apt. " + text.digits(rng.integers(1, 999, size=n)), b"")
-    street = text.pick(w.pool_bytes["streets"], rng.choice(len(w.pools.streets), size=n))
-    return house + b" " + street + flat
-
-
-def _money(cents: np.ndarray) -> Cents:
-    return np.asarray(cents, dtype=np.int64).view(Cents)
-
-
-def _hire_days(w: World, rng, n: int) -> np.ndarray:
-    return w.today - rng.integers(30, 30 * 365, size=n)
-
-
-# -- reference tables -------------------------------------------------------------
 def department(w: World, lo: int, hi: int, rng) -> dict:
     names = list(vocabulary.DEPARTMENTS)[lo:hi]
     ids = np.arange(lo, hi) + 1
@@ -101,7 +38,7 @@ def medication(w: World, lo: int, hi: int, rng) -> dict:
     cents = np.round(base * rng.lognormal(0.0, 0.8, size=n)).astype(np.int64) + 5
     return {"medication_id": np.arange(lo, hi) + 1, "name": [m[0] for m in meds],
             "form": forms.tolist(), "strength": [m[2] for m in meds],
-            "manufacturer": _choice(rng, MANUFACTURERS_B, n), "unit_price": _money(cents)}
+            "manufacturer": choice(rng, MANUFACTURERS_B, n), "unit_price": money(cents)}
 
 
 def department_medication(w: World, lo: int, hi: int, rng) -> dict:
@@ -133,23 +70,23 @@ def room(w: World, lo: int, hi: int, rng) -> dict:
     # A few empty rooms are closed for cleaning or repair.
     available[(~np.isin(np.arange(n), occupied_at)) & (rng.random(n) < 0.1)] = 0
     return {"room_id": index + 1, "room_number": number, "room_type": types[kind].tolist(),
-            "daily_rate": _money(cents), "is_available": available, "patient_id": patient.tolist()}
+            "daily_rate": money(cents), "is_available": available, "patient_id": patient.tolist()}
 
 
 # -- staff ----------------------------------------------------------------------
 def receptionist(w: World, lo: int, hi: int, rng) -> dict:
     ids = np.arange(lo, hi) + 1
-    first, last, first_l, last_l = _names(w, rng, len(ids), rng.random(len(ids)) < 0.7)
+    first, last, first_l, last_l = person_names(w, rng, len(ids), rng.random(len(ids)) < 0.7)
     return {"receptionist_id": ids, "first_name": first, "last_name": last,
-            "email": _staff_email(first_l, last_l, "rc", ids, w.pools.staff_domain),
-            "phone": _phones(w, rng, "receptionist", ids),
-            "hire_date": w.date_text(_hire_days(w, rng, len(ids)))}
+            "email": staff_email(first_l, last_l, "rc", ids, w.pools.staff_domain),
+            "phone": phones(w, rng, "receptionist", ids),
+            "hire_date": w.date_text(hire_days(w, rng, len(ids)))}
 
 
 def doctor(w: World, lo: int, hi: int, rng) -> dict:
     ids = np.arange(lo, hi) + 1
     n = len(ids)
-    first, last, first_l, last_l = _names(w, rng, n, rng.random(n) < 0.45)
+    first, last, first_l, last_l = person_names(w, rng, n, rng.random(n) < 0.45)
     department_ids = w.doctor_department[lo:hi]
     names = list(vocabulary.DEPARTMENTS)
     choices = rng.random(n)
@@ -158,22 +95,22 @@ def doctor(w: World, lo: int, hi: int, rng) -> dict:
     licence = (ids * 7_919 + 310_000) % 10_000_000
     return {"doctor_id": ids, "first_name": first, "last_name": last,
             "specialization": specialization, "department_id": department_ids,
-            "email": _staff_email(first_l, last_l, "md", ids, w.pools.staff_domain),
-            "phone": _phones(w, rng, "doctor", ids),
+            "email": staff_email(first_l, last_l, "md", ids, w.pools.staff_domain),
+            "phone": phones(w, rng, "doctor", ids),
             "license_number": b"MD-" + text.fixed(licence // 10_000, 3) + text.fixed(licence % 10_000, 4),
-            "hire_date": w.date_text(_hire_days(w, rng, n))}
+            "hire_date": w.date_text(hire_days(w, rng, n))}
 
 
 def nurse(w: World, lo: int, hi: int, rng) -> dict:
     ids = np.arange(lo, hi) + 1
     n = len(ids)
-    first, last, first_l, last_l = _names(w, rng, n, rng.random(n) < 0.85)
+    first, last, first_l, last_l = person_names(w, rng, n, rng.random(n) < 0.85)
     return {"nurse_id": ids, "first_name": first, "last_name": last,
             "department_id": rng.choice(15, size=n) + 1,
-            "shift": _choice(rng, SHIFTS_B, n, [0.4, 0.35, 0.25]),
-            "email": _staff_email(first_l, last_l, "rn", ids, w.pools.staff_domain),
-            "phone": _phones(w, rng, "nurse", ids),
-            "hire_date": w.date_text(_hire_days(w, rng, n))}
+            "shift": choice(rng, SHIFTS_B, n, [0.4, 0.35, 0.25]),
+            "email": staff_email(first_l, last_l, "rn", ids, w.pools.staff_domain),
+            "phone": phones(w, rng, "nurse", ids),
+            "hire_date": w.date_text(hire_days(w, rng, n))}
 
 
 # -- patients and visits ------------------------------------------------------------
@@ -184,20 +121,20 @@ def patient(w: World, lo: int, hi: int, rng) -> dict:
     p = w.pools
     gender = rng.choice(3, size=n, p=[0.505, 0.49, 0.005])
     female = np.where(gender == 2, rng.random(n) < 0.5, gender == 0)
-    first, last, first_l, last_l = _names(w, rng, n, female)
+    first, last, first_l, last_l = person_names(w, rng, n, female)
     born = w.birth_days(index)
     email = (first_l + b"." + last_l + text.digits(ids) + b"@"
              + text.pick(w.pool_bytes["email_domains"], rng.choice(len(p.email_domains), size=n)))
     email = text.where(rng.random(n) < 0.85, email, text.null(n))
     has_blood = rng.random(n) < 0.9
-    blood = text.where(has_blood, _choice(rng, BLOOD_B, n, BLOOD_SHARES / BLOOD_SHARES.sum()), text.null(n))
+    blood = text.where(has_blood, choice(rng, BLOOD_B, n, BLOOD_SHARES / BLOOD_SHARES.sum()), text.null(n))
     earliest = np.maximum(born + 1, w.today - 12 * 365)
     registered = earliest + np.floor(rng.random(n) * (w.today - earliest)).astype(np.int64)
     minute = rng.integers(8 * 60, 18 * 60, size=n)
     return {"patient_id": ids, "first_name": first, "last_name": last,
             "date_of_birth": w.date_text(born), "gender": text.pick(GENDERS_B, gender), "blood_type": blood,
-            "phone": _phones(w, rng, "patient", ids), "email": email,
-            "address": _addresses(w, rng, n),
+            "phone": phones(w, rng, "patient", ids), "email": email,
+            "address": addresses(w, rng, n),
             "city": text.pick(w.pool_bytes["cities"], rng.choice(len(p.cities), size=n)),
             "registered_by": rng.choice(w.counts["receptionist"], size=n) + 1,
             "registered_at": w.datetime_text(registered, minute)}
@@ -214,7 +151,7 @@ def appointment(w: World, lo: int, hi: int, rng) -> dict:
             "doctor_id": core["doctor"] + 1, "receptionist_id": receptionist_ids,
             "starts_at": w.datetime_text(core["day"], core["minute"]),
             "status": text.pick(STATUS_B, core["status"]),
-            "reason": _choice(rng, REASONS_B, n),
+            "reason": choice(rng, REASONS_B, n),
             "created_at": w.datetime_text(booked, rng.integers(7 * 60, 19 * 60, size=n))}
 
 
@@ -245,10 +182,10 @@ def billing(w: World, lo: int, hi: int, rng) -> dict:
     open_code = np.where(u < 0.55, 0, np.where(u < 0.9, 1, 2))
     settled_code = np.where(u < 0.85, 1, np.where(u < 0.89, 2, np.where(u < 0.98, 3, 4)))
     payment = np.where(due >= w.today, open_code, settled_code)
-    method = _choice(rng, PAYMENT_METHODS_B, n, [0.15, 0.45, 0.35, 0.05])
+    method = choice(rng, PAYMENT_METHODS_B, n, [0.15, 0.45, 0.35, 0.05])
     method = text.where((payment == 1) | (payment == 2), method, text.null(n))
     return {"bill_id": index + 1, "patient_id": patient_ids,
-            "appointment_id": text.where(visit, index + 1, text.null(n)), "total_amount": _money(cents),
+            "appointment_id": text.where(visit, index + 1, text.null(n)), "total_amount": money(cents),
             "bill_date": w.date_text(day), "due_date": w.date_text(due),
             "payment_status": text.pick(PAYMENT_STATUSES_B, payment), "payment_method": method}
 
@@ -262,7 +199,7 @@ def medical_record(w: World, lo: int, hi: int, rng) -> dict:
     pick = rng.integers(0, 5, size=n)
     diagnosis = (department_ids - 1) * DIAGNOSES.shape[1] + pick
     has_notes = rng.random(n) < 0.6
-    notes = text.where(has_notes, _choice(rng, NOTES_B, n), text.null(n))
+    notes = text.where(has_notes, choice(rng, NOTES_B, n), text.null(n))
     return {"record_id": index + 1, "patient_id": core["patient"] + 1,
             "doctor_id": core["doctor"] + 1, "appointment_id": visit + 1,
             "visit_date": w.date_text(core["day"]), "diagnosis": text.pick(DIAGNOSES_B[0], diagnosis),
@@ -278,7 +215,7 @@ def prescription(w: World, lo: int, hi: int, rng) -> dict:
     # Written at the end of the 30-minute visit.
     minute = core["minute"] + rng.integers(15, 30, size=n)
     has_notes = rng.random(n) < 0.5
-    notes = text.where(has_notes, _choice(rng, PRESCRIPTION_NOTES_B, n), text.null(n))
+    notes = text.where(has_notes, choice(rng, PRESCRIPTION_NOTES_B, n), text.null(n))
     return {"prescription_id": index + 1, "record_id": record + 1,
             "prescribed_at": w.datetime_text(core["day"], minute), "notes": notes}
 
@@ -286,7 +223,7 @@ def prescription(w: World, lo: int, hi: int, rng) -> dict:
 def prescription_medication(w: World, lo: int, hi: int, rng) -> dict:
     rows = np.arange(lo, hi)
     n = len(rows)
-    q = _prescription_of_rows(w, lo, hi)
+    q = prescription_of_rows(w, lo, hi)
     slot = rows - w.meds_start(q)
     unique_q, inverse = np.unique(q, return_inverse=True)
     core = w.appointment_core(w.record_appointment(w.prescription_record(unique_q)))
@@ -301,7 +238,7 @@ def prescription_medication(w: World, lo: int, hi: int, rng) -> dict:
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in w.stocked])])
     flat = np.concatenate(w.stocked)
     medication_ids = flat[offsets[department_ids - 1] + position]
-    form = _medication_forms(w)[medication_ids - 1]
+    form = medication_forms(w)[medication_ids - 1]
     dose = np.floor(rng.random(n) * DOSE_COUNTS[form]).astype(np.int64)
     frequency = rng.choice(len(vocabulary.FREQUENCIES), size=n, p=[0.3, 0.25, 0.15, 0.05, 0.08, 0.07, 0.03, 0.07])
     per_day = np.array([f[1] for f in vocabulary.FREQUENCIES])[frequency]
@@ -312,41 +249,6 @@ def prescription_medication(w: World, lo: int, hi: int, rng) -> dict:
             "dosage": text.pick(DOSE_TABLE_B, form * DOSE_TABLE.shape[1] + dose),
             "frequency": text.pick(FREQUENCIES_B, frequency),
             "duration_days": duration, "quantity": np.maximum(units, 1)}
-
-
-FORMS = tuple(vocabulary.DOSAGE_FOR_FORM)
-DOSE_COUNTS = np.array([len(vocabulary.DOSAGE_FOR_FORM[f]) for f in FORMS], dtype=np.int64)
-DOSE_TABLE = np.array([[vocabulary.DOSAGE_FOR_FORM[f][k % len(vocabulary.DOSAGE_FOR_FORM[f])] for k in range(3)]
-                       for f in FORMS], dtype=object)
-DOSE_TABLE_B = text.encoded(DOSE_TABLE.ravel())
-# Bottles, tubes and inhalers are dispensed as one unit, whatever the course length.
-DISPENSED_WHOLE = np.array([f in ("Syrup", "Ointment", "Inhaler", "Drops") for f in FORMS])
-
-
-def _medication_forms(w: World) -> np.ndarray:
-    return np.array([FORMS.index(m[1]) for m in w.pools.medications], dtype=np.int64)
-
-
-def _prescription_of_rows(w: World, lo: int, hi: int) -> np.ndarray:
-    """The prescription index each prescription_medication row in [lo, hi) belongs to."""
-    total = w.counts["prescription"]
-
-    def first_at_or_after(row: int) -> int:
-        # Smallest q whose rows start after `row`, by bisection on the monotone start.
-        a, b = 0, total
-        while a < b:
-            mid = (a + b) // 2
-            if int(w.meds_start(np.array([mid]))[0]) <= row:
-                a = mid + 1
-            else:
-                b = mid
-        return a
-
-    q_lo = max(0, first_at_or_after(lo) - 1)
-    q_hi = first_at_or_after(hi - 1)
-    candidates = np.arange(q_lo, q_hi + 1)
-    starts = w.meds_start(candidates)
-    return candidates[np.searchsorted(starts, np.arange(lo, hi), side="right") - 1]
 
 
 GENERATORS = {

@@ -18,7 +18,8 @@ from ..databases import create_database, drop_database
 from ..identifiers import check_database_name
 from ..errors import HmsError
 from . import contents
-from .create import create_backup, dump_digests
+from .create import create_backup
+from .dump import dump_digests
 from .replay import load_into
 from .manifest import Backup, BackupError, open_backup
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import configparser
 import os
-import pwd
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -20,6 +17,7 @@ from .. import errcodes
 from ..connection import ConnectionInfo, session
 from ..errors import ConnectionFailed, ServerError
 from ..optionfiles import read_option_file, write_option_file
+from .config import configured_port, free_port, write_config
 
 ADMIN_USER = "root"
 START_TIMEOUT = 90.0
@@ -116,8 +114,8 @@ class EmbeddedServer:
         server_bin, dialect = found
         self.home.mkdir(parents=True, exist_ok=True)
         fresh = not (self.datadir / "mysql").is_dir()
-        chosen_port = port or self._configured_port() or _free_port(prefer_low=self.profile == "bulk")
-        self._write_config(dialect, chosen_port)
+        chosen_port = port or configured_port(self.config_file) or free_port(prefer_low=self.profile == "bulk")
+        write_config(self, dialect, chosen_port)
         if fresh:
             self._initialise(server_bin, dialect)
         for attempt in range(5):
@@ -129,8 +127,8 @@ class EmbeddedServer:
                 # user asked for is theirs to fix.
                 if port is not None or "Address already in use" not in exc.what or attempt == 4:
                     raise
-                chosen_port = _free_port(prefer_low=False)
-                self._write_config(dialect, chosen_port)
+                chosen_port = free_port(prefer_low=False)
+                write_config(self, dialect, chosen_port)
         if fresh or not self.client_file.is_file():
             self._secure(chosen_port)
         else:
@@ -159,49 +157,6 @@ class EmbeddedServer:
         return True
 
     # -- internals -----------------------------------------------------------
-    def _write_config(self, dialect: dialects.Dialect, port: int) -> None:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        bulk = self.profile == "bulk"
-        if bulk:
-            # Room for the 32M-row dataset's hot indexes, leaving the rest to the OS,
-            # the generator and the console.
-            pool = max(256 << 20, min(int(memory * 0.4), 16 << 30))
-        else:
-            pool = 128 << 20
-        options = {
-            "user": pwd.getpwuid(os.geteuid()).pw_name,
-            "datadir": str(self.datadir),
-            "socket": str(self.socket_path),
-            "pid-file": str(self.pid_file),
-            "log-error": str(self.log_file),
-            "port": str(port),
-            "bind-address": "127.0.0.1",
-            "skip-name-resolve": "",
-            "local_infile": "1",
-            "character-set-server": "utf8mb4",
-            "max_allowed_packet": str(256 << 20),
-            "max_connections": "300",
-            "innodb_buffer_pool_size": str(pool),
-            "innodb_flush_log_at_trx_commit": "2",
-            "innodb_file_per_table": "1",
-            "innodb_io_capacity": "2000",
-            "tmpdir": str(self.home / "tmp"),
-        }
-        if not bulk:
-            options["innodb_flush_method"] = "O_DIRECT_NO_FSYNC" if not dialect.is_mariadb else "O_DIRECT"
-        options.update(dialect.server_options(memory, bulk))
-        (self.home / "tmp").mkdir(parents=True, exist_ok=True)
-        body = "\n".join(f"{k} = {v}" if v else k for k, v in options.items())
-        self.config_file.write_text(f"# Written by `hms server start`; edit freely.\n[mysqld]\n{body}\n")
-
-    def _configured_port(self) -> int | None:
-        if not self.config_file.is_file():
-            return None
-        parser = configparser.ConfigParser(allow_no_value=True, interpolation=None, strict=False)
-        parser.read_string(self.config_file.read_text().split("\n", 1)[1])
-        value = parser["mysqld"].get("port")
-        return int(value) if value else None
-
     def _initialise(self, server_bin: Path, dialect: dialects.Dialect) -> None:
         command = dialect.initialise_command(server_bin, self.config_file)
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -312,18 +267,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _free_port(prefer_low: bool = True) -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on: 3307 and up, or any."""
-    for candidate in range(3307, 3400) if prefer_low else ():
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-            return candidate
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
