@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from contextlib import contextmanager
 from datetime import datetime
 
 import click
 
 from hms.backup import create_backup, list_backups, restore_backup, verify_backup
 from hms.config import Settings, check_database_name
-from hms.login import admin_login
 from hms.errors import ConfigError
+from hms.login import admin_login
 
-
-@contextmanager
-def _progress(settings: Settings, description: str, total: int | None = None):
-    """Yield a callback advancing a tqdm bar of bytes (made on first use), or None when --quiet."""
-    if settings.quiet:
-        yield None
-        return
-    from tqdm import tqdm
-
-    bars: list = []
-
-    def advance(n: int) -> None:
-        if not bars:
-            bars.append(tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
-                             desc=description, leave=False, dynamic_ncols=True))
-        bars[0].update(n)
-
-    try:
-        yield advance
-    finally:
-        for bar in bars:
-            bar.close()
+from .options import echo_json, json_option, progress_bar
 
 
 @click.group()
@@ -68,16 +45,16 @@ def create(settings: Settings, as_json: bool) -> None:
         hms backup create
         HMS_BACKUP_DIR=/srv/backups hms --database hms backup create --json
     """
-    with _progress(settings, f"dumping {settings.database}") as progress:
+    with progress_bar(settings, f"dumping {settings.database}") as progress:
         made = create_backup(admin_login(settings), settings.backup_dir, progress=progress)
     if as_json:
-        click.echo(json.dumps(made.as_dict(), indent=2))
+        echo_json(made.as_dict())
     else:
         click.echo(str(made.path))
 
 
 @backup.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def list_(settings: Settings, as_json: bool) -> None:
     """List the backups in HMS_BACKUP_DIR, newest first, checking each checksum.
@@ -88,7 +65,7 @@ def list_(settings: Settings, as_json: bool) -> None:
     """
     found = list_backups(settings.backup_dir)
     if as_json:
-        click.echo(json.dumps([b.as_dict() for b in found], indent=2))
+        echo_json([b.as_dict() for b in found])
         return
     if not found:
         click.echo(f"no backups in {settings.backup_dir}")
@@ -118,7 +95,7 @@ def verify(settings: Settings, path: str, no_source: bool) -> None:
     Example:
         hms backup verify backups/hms_20250101T020000.000Z.sql.gz
     """
-    with _progress(settings, "restoring into scratch") as progress:
+    with progress_bar(settings, "restoring into scratch") as progress:
         result = verify_backup(admin_login(settings), path, compare_source=not no_source,
                                progress=progress)
     if result.problems:
@@ -159,7 +136,7 @@ def restore(settings: Settings, path: str, into: str, replace: bool) -> None:
     from pathlib import Path
 
     total = Path(path).stat().st_size if Path(path).is_file() else None
-    with _progress(settings, f"restoring into {into}", total) as progress:
+    with progress_bar(settings, f"restoring into {into}", total) as progress:
         result = restore_backup(admin_login(settings), path, into, replace=replace,
                                 backup_dir=settings.backup_dir, progress=progress)
     if result.safety_backup is not None:

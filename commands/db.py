@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from hms.config import Settings
-from hms.login import admin_login
 from hms.install import install
+from hms.login import admin_login
 from hms.migrations import Migrator, Step, verify_database
+
+from .options import echo_json, json_option
 
 
 @click.group()
@@ -58,7 +58,7 @@ def migrate(settings: Settings, dry_run: bool, reapply: bool) -> None:
 
 
 @db.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def status(settings: Settings, as_json: bool) -> None:
     """List each SQL file: applied, pending, changed, failed or missing, with its checksum.
@@ -69,7 +69,7 @@ def status(settings: Settings, as_json: bool) -> None:
     """
     states = Migrator(admin_login(settings)).status()
     if as_json:
-        click.echo(json.dumps([s.as_dict() for s in states], indent=2))
+        echo_json([s.as_dict() for s in states])
         return
     width = max((len(s.file) for s in states), default=4)
     for s in states:

@@ -7,8 +7,8 @@ import sys
 import click
 
 from hms.config import Settings
-from hms.login import admin_login
 from hms.formats import FORMATS, write_rows
+from hms.login import admin_login
 from hms.queries import get_query, list_queries, stream
 
 

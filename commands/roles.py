@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from hms.config import Settings
-from hms.accounts import cli_actor, open_manager
+
+from .options import account_manager, echo_json, json_option
 
 
 @click.group()
@@ -21,7 +20,7 @@ def roles() -> None:
 
 
 @roles.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def list_roles(settings: Settings, as_json: bool) -> None:
     """List each role: its MySQL role, privileges (SHOW GRANTS) and member accounts.
@@ -30,10 +29,10 @@ def list_roles(settings: Settings, as_json: bool) -> None:
     Example:
         hms roles list --json
     """
-    with open_manager(settings, cli_actor(), "cli") as manager:
+    with account_manager(settings) as manager:
         summaries = manager.roles()
     if as_json:
-        click.echo(json.dumps([s.as_dict() for s in summaries], indent=2))
+        echo_json([s.as_dict() for s in summaries])
         return
     for summary in summaries:
         role = summary.role

@@ -7,6 +7,8 @@ import click
 from hms.config import Settings
 from hms.server import EmbeddedServer
 
+from .options import json_option
+
 
 @click.group()
 def server() -> None:
@@ -48,7 +50,7 @@ def stop(settings: Settings) -> None:
 
 
 @server.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def status(settings: Settings, as_json: bool) -> None:
     """Say whether the embedded server runs, its version, and the URL that reaches it.

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
 import click
 
 from hms.config import Settings
-from hms.passwords import POLICY
 from hms.roles import ROLE_NAMES
-from hms.accounts import cli_actor, open_manager
 
-host_option = click.option("--host", default="%", show_default=True, metavar="H",
-                           help="Host part of the account: %, localhost, an IP or a host name.")
-password_stdin_option = click.option(
-    "--password-stdin", is_flag=True,
-    help=f"Read the password from the first line of stdin instead of generating one. Policy: {POLICY}.")
-
-
-def _read_password() -> str:
-    line = sys.stdin.readline()
-    if not line:
-        raise click.ClickException("no password on stdin. Pipe it in, e.g. `printf '%s\\n' \"$PW\" | hms ...`")
-    return line.rstrip("\r\n")
+from .options import (
+    account_manager,
+    echo_json,
+    host_option,
+    json_option,
+    password_stdin_option,
+    read_password_stdin,
+)
 
 
 @click.group()
@@ -41,7 +32,7 @@ def users() -> None:
 
 
 @users.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def list_users(settings: Settings, as_json: bool) -> None:
     """List hms-managed accounts: name, host, roles, locked.
@@ -50,10 +41,10 @@ def list_users(settings: Settings, as_json: bool) -> None:
     Example:
         hms users list --json
     """
-    with open_manager(settings, cli_actor(), "cli") as manager:
+    with account_manager(settings) as manager:
         accounts = manager.list()
     if as_json:
-        click.echo(json.dumps([a.as_dict() for a in accounts], indent=2))
+        echo_json([a.as_dict() for a in accounts])
         return
     if not accounts:
         click.echo("no hms-managed accounts (create one with `hms users create NAME --role ROLE`)")
@@ -66,7 +57,7 @@ def list_users(settings: Settings, as_json: bool) -> None:
 @users.command("show")
 @click.argument("name")
 @host_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def show(settings: Settings, name: str, host: str, as_json: bool) -> None:
     """Show one account: roles, default roles, locked, and its grants as the server reports them.
@@ -75,10 +66,10 @@ def show(settings: Settings, name: str, host: str, as_json: bool) -> None:
     Example:
         hms users show alice --json
     """
-    with open_manager(settings, cli_actor(), "cli") as manager:
+    with account_manager(settings) as manager:
         account = manager.show(name, host)
     if as_json:
-        click.echo(json.dumps(account.as_dict(with_grants=True), indent=2))
+        echo_json(account.as_dict(with_grants=True))
         return
     click.echo(f"account:       '{account.name}'@'{account.host}'")
     click.echo(f"roles:         {', '.join(account.roles) or '-'}")
@@ -105,8 +96,8 @@ def create(settings: Settings, name: str, role: str, host: str, password_stdin: 
         hms users create alice --role analyst
         printf '%s\\n' "$PW" | hms users create bob --role qa --host localhost --password-stdin
     """
-    password = _read_password() if password_stdin else None
-    with open_manager(settings, cli_actor(), "cli") as manager:
+    password = read_password_stdin() if password_stdin else None
+    with account_manager(settings) as manager:
         generated = manager.create(name, role, host=host, password=password)
     click.echo(f"created '{name}'@'{host}' with role {role}")
     if generated:
@@ -125,7 +116,7 @@ def set_role(settings: Settings, name: str, role: str, host: str) -> None:
     Example:
         hms users set-role alice developer
     """
-    with open_manager(settings, cli_actor(), "cli") as manager:
+    with account_manager(settings) as manager:
         manager.set_role(name, role, host=host)
     click.echo(f"'{name}'@'{host}' now holds role {role}")
 
@@ -142,8 +133,8 @@ def set_password(settings: Settings, name: str, host: str, password_stdin: bool)
     Example:
         hms users set-password alice
     """
-    password = _read_password() if password_stdin else None
-    with open_manager(settings, cli_actor(), "cli") as manager:
+    password = read_password_stdin() if password_stdin else None
+    with account_manager(settings) as manager:
         generated = manager.set_password(name, host=host, password=password)
     click.echo(f"password of '{name}'@'{host}' changed")
     if generated:
@@ -156,7 +147,7 @@ def _simple(action: str, done: str, help_text: str):
     @host_option
     @click.pass_obj
     def command(settings: Settings, name: str, host: str) -> None:
-        with open_manager(settings, cli_actor(), "cli") as manager:
+        with account_manager(settings) as manager:
             getattr(manager, action)(name, host=host)
         click.echo(f"'{name}'@'{host}' {done}")
     return command

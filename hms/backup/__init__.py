@@ -2,9 +2,11 @@
 
 One service for the CLI (`hms backup ...`) and the console's DB Tools page:
 - create.py: a consistent dump, gzip-compressed, checked, then renamed into place;
+- dump.py / stream.py: the dump tool's process, and the stream that digests and compresses it;
 - manifest.py: names, manifests, checksums and the list;
 - contents.py: row counts, content checksums and object digests to compare;
-- load.py / restore.py: loading a trusted file into a database the tool creates, and verify.
+- replay.py / restore.py: replaying a trusted file through the client into a database the
+  tool creates, and verify.
 """
 
 from .create import create_backup
