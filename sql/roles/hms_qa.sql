@@ -10,49 +10,16 @@ PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
 
-SET @hms_grant = CONCAT('GRANT EXECUTE ON FUNCTION `', REPLACE(DATABASE(), '`', '``'), '`.calculate_age TO hms_qa');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
+-- EXECUTE on the read-only routines, listed once in sql/routines/grant_read_only_routines.sql.
+CALL grant_read_only_routines('hms_qa');
 
-SET @hms_grant = CONCAT('GRANT EXECUTE ON FUNCTION `', REPLACE(DATABASE(), '`', '``'), '`.calculate_discounted_bill TO hms_qa');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.get_doctor_appointments TO hms_qa');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-
+-- EXECUTE on the two routines that write (booking, and a medication with its stock).
 SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.book_appointment TO hms_qa');
 PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
 
 SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.add_medication_with_stock TO hms_qa');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-
--- Read paths (issue 6): the complete patient record, patient search, a doctor's day
--- schedule and the booking conflict check. All read-only and SQL SECURITY INVOKER.
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.get_patient_record TO hms_qa');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.search_patients TO hms_qa');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.get_doctor_day_schedule TO hms_qa');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-
-SET @hms_grant = CONCAT('GRANT EXECUTE ON FUNCTION `', REPLACE(DATABASE(), '`', '``'), '`.doctor_slot_is_free TO hms_qa');
 PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;

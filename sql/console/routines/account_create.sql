@@ -16,13 +16,8 @@ BEGIN
     DECLARE v_created BOOLEAN DEFAULT FALSE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
-        SET @hms_account_sql = NULL;
         IF v_created THEN
-            SET @hms_account_sql = CONCAT('DROP USER IF EXISTS ', QUOTE(p_user), '@', QUOTE(p_host));
-            PREPARE hms_account_stmt FROM @hms_account_sql;
-            EXECUTE hms_account_stmt;
-            DEALLOCATE PREPARE hms_account_stmt;
-            SET @hms_account_sql = NULL;
+            CALL run_account_statement(CONCAT('DROP USER IF EXISTS ', QUOTE(p_user), '@', QUOTE(p_host)));
         END IF;
         RESIGNAL;
     END;
@@ -31,27 +26,16 @@ BEGIN
     CALL role_guard(p_role);
     CALL password_guard(p_password);
 
-    SET @hms_account_sql = CONCAT('CREATE USER ', QUOTE(p_user), '@', QUOTE(p_host),
-                                  ' IDENTIFIED BY ', QUOTE(p_password));
-    PREPARE hms_account_stmt FROM @hms_account_sql;
-    -- The statement text holds the password: clear the session variable at once.
-    SET @hms_account_sql = NULL;
-    EXECUTE hms_account_stmt;
-    DEALLOCATE PREPARE hms_account_stmt;
+    -- The text holds the password: run_account_statement clears its session variable at once.
+    CALL run_account_statement(CONCAT('CREATE USER ', QUOTE(p_user), '@', QUOTE(p_host),
+                                      ' IDENTIFIED BY ', QUOTE(p_password)));
     SET v_created = TRUE;
 
-    SET @hms_account_sql = CONCAT('GRANT `', p_role, '` TO ', QUOTE(p_user), '@', QUOTE(p_host));
-    PREPARE hms_account_stmt FROM @hms_account_sql;
-    EXECUTE hms_account_stmt;
-    DEALLOCATE PREPARE hms_account_stmt;
+    CALL run_account_statement(CONCAT('GRANT `', p_role, '` TO ', QUOTE(p_user), '@', QUOTE(p_host)));
 
     -- MariaDB says SET DEFAULT ROLE r FOR u, MySQL 8 says TO u (see hms/dialect.py).
-    SET @hms_account_sql = CONCAT('SET DEFAULT ROLE `', p_role, '`',
-                                  IF(VERSION() LIKE '%MariaDB%', ' FOR ', ' TO '),
-                                  QUOTE(p_user), '@', QUOTE(p_host));
-    PREPARE hms_account_stmt FROM @hms_account_sql;
-    EXECUTE hms_account_stmt;
-    DEALLOCATE PREPARE hms_account_stmt;
-    SET @hms_account_sql = NULL;
+    CALL run_account_statement(CONCAT('SET DEFAULT ROLE `', p_role, '`',
+                                      IF(VERSION() LIKE '%MariaDB%', ' FOR ', ' TO '),
+                                      QUOTE(p_user), '@', QUOTE(p_host)));
 END$$
 DELIMITER ;

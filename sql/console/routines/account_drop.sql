@@ -8,10 +8,6 @@ SQL SECURITY DEFINER
 COMMENT 'Drop an hms-managed account'
 BEGIN
     CALL account_guard(p_user, p_host, 'managed');
-    SET @hms_account_sql = CONCAT('DROP USER ', QUOTE(p_user), '@', QUOTE(p_host));
-    PREPARE hms_account_stmt FROM @hms_account_sql;
-    EXECUTE hms_account_stmt;
-    DEALLOCATE PREPARE hms_account_stmt;
-    SET @hms_account_sql = NULL;
+    CALL run_account_statement(CONCAT('DROP USER ', QUOTE(p_user), '@', QUOTE(p_host)));
 END$$
 DELIMITER ;

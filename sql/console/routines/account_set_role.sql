@@ -17,13 +17,8 @@ BEGIN
     DECLARE v_granted BOOLEAN DEFAULT FALSE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
-        SET @hms_account_sql = NULL;
         IF v_granted AND v_had_new = 0 THEN
-            SET @hms_account_sql = CONCAT('REVOKE `', p_role, '` FROM ', QUOTE(p_user), '@', QUOTE(p_host));
-            PREPARE hms_account_stmt FROM @hms_account_sql;
-            EXECUTE hms_account_stmt;
-            DEALLOCATE PREPARE hms_account_stmt;
-            SET @hms_account_sql = NULL;
+            CALL run_account_statement(CONCAT('REVOKE `', p_role, '` FROM ', QUOTE(p_user), '@', QUOTE(p_host)));
         END IF;
         RESIGNAL;
     END;
@@ -39,18 +34,12 @@ BEGIN
          WHERE TO_USER = p_user AND TO_HOST = p_host AND FROM_USER = p_role AND FROM_HOST = '%';
     END IF;
     IF v_had_new = 0 THEN
-        SET @hms_account_sql = CONCAT('GRANT `', p_role, '` TO ', QUOTE(p_user), '@', QUOTE(p_host));
-        PREPARE hms_account_stmt FROM @hms_account_sql;
-        EXECUTE hms_account_stmt;
-        DEALLOCATE PREPARE hms_account_stmt;
+        CALL run_account_statement(CONCAT('GRANT `', p_role, '` TO ', QUOTE(p_user), '@', QUOTE(p_host)));
         SET v_granted = TRUE;
     END IF;
 
-    SET @hms_account_sql = CONCAT('SET DEFAULT ROLE `', p_role, '`', IF(v_mariadb, ' FOR ', ' TO '),
-                                  QUOTE(p_user), '@', QUOTE(p_host));
-    PREPARE hms_account_stmt FROM @hms_account_sql;
-    EXECUTE hms_account_stmt;
-    DEALLOCATE PREPARE hms_account_stmt;
+    CALL run_account_statement(CONCAT('SET DEFAULT ROLE `', p_role, '`', IF(v_mariadb, ' FOR ', ' TO '),
+                                      QUOTE(p_user), '@', QUOTE(p_host)));
 
     WHILE v_i <= 6 DO
         SET v_role = ELT(v_i, 'hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa');
@@ -63,14 +52,10 @@ BEGIN
                  WHERE TO_USER = p_user AND TO_HOST = p_host AND FROM_USER = v_role AND FROM_HOST = '%';
             END IF;
             IF v_held > 0 THEN
-                SET @hms_account_sql = CONCAT('REVOKE `', v_role, '` FROM ', QUOTE(p_user), '@', QUOTE(p_host));
-                PREPARE hms_account_stmt FROM @hms_account_sql;
-                EXECUTE hms_account_stmt;
-                DEALLOCATE PREPARE hms_account_stmt;
+                CALL run_account_statement(CONCAT('REVOKE `', v_role, '` FROM ', QUOTE(p_user), '@', QUOTE(p_host)));
             END IF;
         END IF;
         SET v_i = v_i + 1;
     END WHILE;
-    SET @hms_account_sql = NULL;
 END$$
 DELIMITER ;

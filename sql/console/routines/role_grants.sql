@@ -8,10 +8,6 @@ SQL SECURITY DEFINER
 COMMENT 'SHOW GRANTS for one of the six hms roles'
 BEGIN
     CALL role_guard(p_role);
-    SET @hms_account_sql = CONCAT('SHOW GRANTS FOR `', p_role, '`');
-    PREPARE hms_account_stmt FROM @hms_account_sql;
-    EXECUTE hms_account_stmt;
-    DEALLOCATE PREPARE hms_account_stmt;
-    SET @hms_account_sql = NULL;
+    CALL run_account_statement(CONCAT('SHOW GRANTS FOR `', p_role, '`'));
 END$$
 DELIMITER ;
