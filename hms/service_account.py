@@ -13,6 +13,7 @@ in git, a log or a command line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -32,12 +33,18 @@ SERVICE_HOST = "%"
 PASSWORD_ENV = "HMS_SERVICE_PASSWORD"
 PASSWORD_FILE = "service.cnf"
 
-# What the service account may do, in the console schema only.
-GRANTS = (
-    "GRANT EXECUTE ON {schema}.* TO %s@%s",
+# What the service account may do, in the console schema only: EXECUTE on each public
+# account procedure (not on the guards or the statement helper, which only the definer
+# procedures call), and its two tables. Granted per procedure, so they are re-granted
+# after every migrate (re-creating a procedure drops the grants on it).
+PUBLIC_PROCEDURES = ("account_create", "account_drop", "account_grants", "account_list", "account_lock",
+                     "account_set_password", "account_set_role", "account_unlock", "role_grants")
+GRANTS = tuple(f"GRANT EXECUTE ON PROCEDURE {{schema}}.`{name}` TO %s@%s" for name in PUBLIC_PROCEDURES) + (
     "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.`console_admin` TO %s@%s",
     "GRANT SELECT, INSERT ON {schema}.`audit_log` TO %s@%s",
 )
+# What earlier versions granted instead; revoked so an upgraded server holds no more than GRANTS.
+OLD_SCHEMA_GRANT = "REVOKE EXECUTE ON {schema}.* FROM %s@%s"
 
 
 def password_file(home: Path) -> Path:
@@ -82,6 +89,8 @@ def ensure(admin: ConnectionInfo, home: Path, env: dict[str, str] | None = None)
             cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s",
                         (SERVICE_USER, SERVICE_HOST, password))
             cur.execute("ALTER USER %s@%s IDENTIFIED BY %s", (SERVICE_USER, SERVICE_HOST, password))
+            with contextlib.suppress(pymysql.err.OperationalError):  # 1141: it never held it
+                cur.execute(OLD_SCHEMA_GRANT.format(schema=quote_identifier(schema)), (SERVICE_USER, SERVICE_HOST))
             for grant in GRANTS:
                 cur.execute(grant.format(schema=quote_identifier(schema)), (SERVICE_USER, SERVICE_HOST))
     except pymysql.err.MySQLError as exc:

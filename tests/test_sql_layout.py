@@ -10,11 +10,11 @@ import pymysql
 import pytest
 
 from hms import errcodes
-from hms.accounts import AccountService
-from hms.db import connect
-from hms.migrate import companion_database
+from hms.accounts import AccountManager
+from hms.connection import connect
+from hms.databases import console_schema
 from hms.passwords import generate
-from hms.sqlfiles import SQL_ROOT, split_statements
+from hms.migrations import SQL_ROOT, split_statements
 
 from .accounts_fixtures import made_accounts, new_name, service_home, service_login  # noqa: F401
 from .conftest import query
@@ -65,7 +65,7 @@ def per_procedure_login(migrated, server_info, made_accounts):
     """An account granted what the service account is meant to hold: EXECUTE on the public
     procedures one by one, and the console's two tables."""
     name, password = f"t_svc_{secrets.token_hex(4)}", generate()
-    schema = f"`{companion_database(migrated.database)}`"
+    schema = f"`{console_schema(migrated.database)}`"
     admin = connect(server_info, database=None)
     try:
         with admin.cursor() as cur:
@@ -83,9 +83,9 @@ def per_procedure_login(migrated, server_info, made_accounts):
 def test_per_procedure_grants_run_every_operation_but_not_the_helper_or_guards(
         per_procedure_login, migrated, new_name, db):
     conn = connect(per_procedure_login, database=None)
-    schema = companion_database(migrated.database)
+    schema = console_schema(migrated.database)
     try:
-        service = AccountService(conn, migrated.database, actor="pytest", source="tests")
+        service = AccountManager(conn, migrated.database, actor="pytest", source="tests")
         name = new_name("t_lay")
         service.create(name, "analyst")
         assert query(conn, "SELECT @hms_account_sql")[0][0] is None  # the password is not left behind
@@ -112,7 +112,7 @@ def test_the_helper_runs_with_the_callers_privileges_only(service_login, migrate
     """Even an account that may EXECUTE it (as the schema-wide grant of earlier versions allowed)
     gets nothing from the helper: it is SQL SECURITY INVOKER."""
     conn = connect(service_login, database=None)
-    schema = companion_database(migrated.database)
+    schema = console_schema(migrated.database)
     try:
         with pytest.raises(pymysql.err.MySQLError) as excinfo:
             with conn.cursor() as cur:
