@@ -13,15 +13,14 @@ in git, a log or a command line.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
 import pymysql
 
-from . import passwords
+from . import errcodes, passwords
 from .config import Settings
-from .connection import ConnectionInfo, database_error, session
+from .connection import ConnectionInfo, database_error, error_code, session
 from .databases import console_schema
 from .errors import ConfigError
 from .identifiers import quote_identifier
@@ -89,8 +88,11 @@ def ensure(admin: ConnectionInfo, home: Path, env: dict[str, str] | None = None)
             cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s",
                         (SERVICE_USER, SERVICE_HOST, password))
             cur.execute("ALTER USER %s@%s IDENTIFIED BY %s", (SERVICE_USER, SERVICE_HOST, password))
-            with contextlib.suppress(pymysql.err.OperationalError):  # 1141: it never held it
+            try:
                 cur.execute(OLD_SCHEMA_GRANT.format(schema=quote_identifier(schema)), (SERVICE_USER, SERVICE_HOST))
+            except pymysql.err.MySQLError as exc:
+                if error_code(exc) != errcodes.NONEXISTING_GRANT:  # else it never held it: fine
+                    raise
             for grant in GRANTS:
                 cur.execute(grant.format(schema=quote_identifier(schema)), (SERVICE_USER, SERVICE_HOST))
     except pymysql.err.MySQLError as exc:
