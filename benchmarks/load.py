@@ -18,66 +18,46 @@ Prints a table and writes benchmarks/results/load-<scale>.json.
 
 from __future__ import annotations
 
-import argparse
-import json
 import multiprocessing
 import os
-import platform
-import threading
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
+import threading
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+import harness  # first: puts this checkout's code on sys.path
+from harness import Column, clock, connect, drop_database
+from hms import dialect as dialects
+from hms.migrations import Migrator
+from hms.optionfiles import defaults_file
+from naive import run_naive as naive_load
+from seed import bulk_load, parallel, scale
+from seed.generate import Plan, write_chunk
+from seed.run import parse_options, run
+from seed.tables import COLUMNS
+from seed.world import world
 
-from hms import dialect as dialects  # noqa: E402
-from hms.config import Settings  # noqa: E402
-from hms.connection import connect  # noqa: E402
-from hms.login import admin_login  # noqa: E402
-from hms.optionfiles import defaults_file  # noqa: E402
-from hms.migrations import Migrator, console_schema  # noqa: E402
-from seed import bulk_load, parallel, scale  # noqa: E402
-from seed.generate import Plan, write_chunk  # noqa: E402
-from seed.run import parse_options, run  # noqa: E402
-from seed.tables import COLUMNS  # noqa: E402
-from seed.world import world  # noqa: E402
-from naive import run_naive as naive_load  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
 STOCK_TRIGGER = "trg_prescription_medication_stock"
 
 
 def fresh(info, name):
     """A freshly migrated scratch database."""
     target = info.with_database(name)
-    drop(info, name)
+    drop_database(info, name)
     Migrator(target).migrate()
     return target
-
-
-def drop(info, name):
-    """Drop a scratch database and the companion schema `hms db migrate` made with it."""
-    conn = connect(info, database=None)
-    with conn.cursor() as cur:
-        for each in (name, console_schema(name)):
-            cur.execute(f"DROP DATABASE IF EXISTS `{each}`")
-    conn.close()
 
 
 def run_ours(info, args, as_of):
     target = fresh(info, "hms_bench_ours")
     options = parse_options(str(args.scale), str(args.seed), str(args.workers), as_of_text=as_of.isoformat())
-    started = time.monotonic()
+    started = clock()
     result = run(target, options, quiet=not args.progress)
-    seconds = time.monotonic() - started
+    seconds = clock() - started
     if not args.keep:
-        drop(info, target.database)
+        drop_database(info, target.database)
     return {"seconds": seconds, "index_seconds": result.index_seconds, "rows": result.rows_loaded,
             "kept_database": target.database if args.keep else None}
 
@@ -85,10 +65,10 @@ def run_ours(info, args, as_of):
 def generate_files(plan, workers, directory):
     """Generation alone: every chunk written to `directory` by a pool of workers."""
     world(plan.seed, plan.scale, plan.as_of).warm()
-    started = time.monotonic()
+    started = clock()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         paths = pool.starmap(write_chunk, [(plan, chunk, directory) for chunk in plan.chunks()])
-    return time.monotonic() - started, paths
+    return clock() - started, paths
 
 
 def run_load_data_alone(info, plan, paths, workers):
@@ -101,15 +81,15 @@ def run_load_data_alone(info, plan, paths, workers):
         admin.close()
     by_chunk = dict(zip(plan.chunks(), paths))
     with bulk_load.LoaderAccount(target) as loader_info:
-        started = time.monotonic()
+        started = clock()
         parallel.load_concurrently(loader_info, plan, parallel.interleaved(plan.chunks()),
                                    lambda chunk: parallel.Ready(by_chunk[chunk]), sessions=workers,
                                    ahead=len(paths), on_loaded=lambda chunk: None, remove_files=False)
-        loaded = time.monotonic() - started
-    index_started = time.monotonic()
+        loaded = clock() - started
+    index_started = clock()
     bulk_load.create_secondary_indexes(target, workers)
-    index_seconds = time.monotonic() - index_started
-    drop(info, target.database)
+    index_seconds = clock() - index_started
+    drop_database(info, target.database)
     return {"seconds": loaded + index_seconds, "load_seconds": loaded, "index_seconds": index_seconds,
             "sessions": workers}
 
@@ -150,24 +130,24 @@ def run_import_tool(info, plan, paths, workers, directory):
         plain = [str(files[t]) for t in files if t not in generated_column]
         with defaults_file(target) as cnf:
             base = [tool, f"--defaults-extra-file={cnf}", "--local", "--ignore-foreign-keys", "--silent"]
-            started = time.monotonic()
+            started = clock()
             jobs = [subprocess.Popen(base + [f"--use-threads={workers}", target.database] + plain)]
             for table in generated_column:
                 jobs.append(subprocess.Popen(base + [f"--columns={','.join(COLUMNS[table])}", target.database,
                                                      str(files[table])]))
             codes = [job.wait() for job in jobs]
-            loaded = time.monotonic() - started
+            loaded = clock() - started
         if any(codes):
             raise SystemExit(f"{tool} failed with exit codes {codes}")
-        index_started = time.monotonic()
+        index_started = clock()
         bulk_load.create_secondary_indexes(target, workers)
-        index_seconds = time.monotonic() - index_started
+        index_seconds = clock() - index_started
         counts = {t: _count(admin, t) for t in scale.TABLES}
         if counts != plan.counts:
             raise SystemExit(f"{tool} loaded {counts}, expected {plan.counts}")
     finally:
         admin.close()
-    drop(info, target.database)
+    drop_database(info, target.database)
     return {"tool": Path(tool).name, "seconds": loaded + index_seconds, "load_seconds": loaded,
             "index_seconds": index_seconds}
 
@@ -184,7 +164,7 @@ def run_naive(info, naive_scale):
     try:
         return naive_load(target, naive_scale)
     finally:
-        drop(info, target.database)
+        drop_database(info, target.database)
 
 
 class LoadAverage:
@@ -215,14 +195,8 @@ class LoadAverage:
                 "max": max(self.samples)}
 
 
-def machine():
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=0.1)
+    parser = harness.arguments(__doc__, scale=0.1, database=False)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--naive-scale", type=float, default=0.001)
@@ -230,16 +204,15 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true",
                         help="keep (a)'s database hms_bench_ours, e.g. to time `hms seed verify` on it")
     args = parser.parse_args()
-    info = admin_login(Settings.from_env())
+    info = harness.login()
     as_of = date.today()
     plan = Plan(args.seed, args.scale, as_of)
     total = sum(plan.counts.values())
-    conn = connect(info, database=None)
-    version = conn.get_server_info()
-    conn.close()
-
+    facts = harness.machine(info)
+    facts["cpus"] = facts["cores"]            # the name load-*.json has always used
+    version = facts["server"]
     results = {"scale": args.scale, "rows": total, "workers": args.workers, "server": version,
-               "machine": machine(), "date": as_of.isoformat(), "load_average": {}}
+               "date": as_of.isoformat(), "load_average": {}}
 
     def step(key, label, function, *arguments):
         with LoadAverage() as sampled:
@@ -275,9 +248,8 @@ def main() -> None:
     naive = results["naive"]
     rows.append((f"(d) naive Faker + executemany (scale {naive['scale']:g}, {naive['rows']:,} rows)",
                  naive["seconds"], rate(naive["rows"], naive["seconds"])))
-    print(f"\n{'method':<62} {'seconds':>9} {'rows/s':>12}")
-    for name, seconds, per_second in rows:
-        print(f"{name:<62} {seconds:>9.1f} {per_second:>12,.0f}")
+    print()
+    harness.table([Column("method", 62, left=True), Column("seconds", 9, ".1f"), Column("rows/s", 12, ",.0f")], rows)
     ratios = {"a_over_b_time": results["ours"]["seconds"] / results["load_data"]["seconds"],
               "c_over_a_time": (results["import_tool"]["seconds"] / results["ours"]["seconds"]
                                 if results["import_tool"] else None),
@@ -289,10 +261,7 @@ def main() -> None:
         print(f"(c)/(a) time: {ratios['c_over_a_time']:.2f}x (target >= 1.0: ours at least as fast)")
     print(f"(a)/(d) rows/s: {ratios['a_over_d_rate']:.0f}x (target > 100)")
     print(f"generation alone: {ratios['generation_rows_per_second'] / 1e6:.2f}M rows/s (target >= 1M)")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"load-{args.scale:g}.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    harness.write_results("load", results, facts, tag=f"{args.scale:g}")   # load-<scale>.json, the latest
 
 
 def _timed_generation(plan, workers, spool, paths):

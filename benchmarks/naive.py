@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from faker import Faker
 
-from hms.connection import connect
+from harness import connect  # also puts this checkout on sys.path when imported first
 from seed import pools, scale, vocabulary
 
 BATCH = 1_000

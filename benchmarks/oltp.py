@@ -20,10 +20,9 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import harness  # first: puts this checkout's code on sys.path
 import pymysql
-
-from benchdb import ROOT, common_arguments, connect, loaded_database, machine, percentile, write_results
-from hms.connection import ConnectionInfo
+from harness import Column, ConnectionInfo, percentile, session
 
 TARGET_P99_MS = {"patient record": 10.0, "name search": 10.0, "day schedule": None, "booking": 5.0}
 BENCH_REASON = "oltp-bench"
@@ -94,20 +93,16 @@ def worker(info: ConnectionInfo, name: str, inputs: dict, start_at: float, secon
     inputs = dict(inputs, booked=[])
     op = WORKLOADS[name]
     latencies, outcomes = [], {}
-    conn = connect(info)
-    try:
-        with conn.cursor() as cur:
-            time.sleep(max(0.0, start_at - time.time()))
-            deadline = start_at + seconds
-            cpu_started = time.process_time()
-            while time.time() < deadline:
-                started = time.perf_counter()
-                outcome = op(cur, rng, inputs)
-                latencies.append(time.perf_counter() - started)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            cpu = time.process_time() - cpu_started
-    finally:
-        conn.close()
+    with session(info) as conn, conn.cursor() as cur:
+        time.sleep(max(0.0, start_at - time.time()))
+        deadline = start_at + seconds
+        cpu_started = time.process_time()
+        while time.time() < deadline:
+            started = time.perf_counter()
+            outcome = op(cur, rng, inputs)
+            latencies.append(time.perf_counter() - started)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        cpu = time.process_time() - cpu_started
     out.put((latencies, outcomes, inputs["booked"], cpu))
 
 
@@ -158,22 +153,18 @@ def storm_worker(info: ConnectionInfo, slots: list, patients: list, attempts: in
     rng = random.Random(seed)
     counts = {"booked": 0, "taken": 0, "lost race": 0, "cancelled": 0}
     booked = []
-    conn = connect(info)
-    try:
-        with conn.cursor() as cur:
-            time.sleep(max(0.0, start_at - time.time()))
-            for _ in range(attempts):
-                doctor, slot = rng.choice(slots)
-                outcome, appointment = try_booking(cur, rng.choice(patients), doctor, slot, STORM_REASON)
-                counts[outcome] += 1
-                if appointment:
-                    booked.append(appointment)
-                    if rng.random() < 0.7:        # free the slot again, so the race goes on
-                        cur.execute("UPDATE appointment SET status = 'Cancelled' WHERE appointment_id = %s",
-                                    (appointment,))
-                        counts["cancelled"] += 1
-    finally:
-        conn.close()
+    with session(info) as conn, conn.cursor() as cur:
+        time.sleep(max(0.0, start_at - time.time()))
+        for _ in range(attempts):
+            doctor, slot = rng.choice(slots)
+            outcome, appointment = try_booking(cur, rng.choice(patients), doctor, slot, STORM_REASON)
+            counts[outcome] += 1
+            if appointment:
+                booked.append(appointment)
+                if rng.random() < 0.7:        # free the slot again, so the race goes on
+                    cur.execute("UPDATE appointment SET status = 'Cancelled' WHERE appointment_id = %s",
+                                (appointment,))
+                    counts["cancelled"] += 1
     out.put((counts, booked))
 
 
@@ -194,20 +185,16 @@ def booking_storm(info: ConnectionInfo, inputs: dict, clients: int, slot_count: 
         p.join()
     totals = {k: sum(r[0][k] for r in results) for k in results[0][0]}
     booked = [a for r in results for a in r[1]]
-    conn = connect(info)
-    try:
-        with conn.cursor() as cur:
-            active = {}
-            for d, slot in slots:
-                cur.execute("SELECT COUNT(*) FROM appointment WHERE doctor_id = %s AND starts_at = %s "
-                            "AND status <> 'Cancelled'", (d, slot))
-                active[slot.isoformat(sep=" ")] = cur.fetchone()[0]
-            # The whole table: any doctor holding two active appointments at one time.
-            cur.execute("SELECT COUNT(*) FROM (SELECT doctor_id, starts_at FROM appointment "
-                        "WHERE status <> 'Cancelled' GROUP BY doctor_id, starts_at HAVING COUNT(*) > 1) AS d")
-            doubles_anywhere = cur.fetchone()[0]
-    finally:
-        conn.close()
+    with session(info) as conn, conn.cursor() as cur:
+        active = {}
+        for d, slot in slots:
+            cur.execute("SELECT COUNT(*) FROM appointment WHERE doctor_id = %s AND starts_at = %s "
+                        "AND status <> 'Cancelled'", (d, slot))
+            active[slot.isoformat(sep=" ")] = cur.fetchone()[0]
+        # The whole table: any doctor holding two active appointments at one time.
+        cur.execute("SELECT COUNT(*) FROM (SELECT doctor_id, starts_at FROM appointment "
+                    "WHERE status <> 'Cancelled' GROUP BY doctor_id, starts_at HAVING COUNT(*) > 1) AS d")
+        doubles_anywhere = cur.fetchone()[0]
     return {"clients": clients, "slots": slot_count, "attempts": clients * attempts, **totals,
             "active_per_slot": active, "double_bookings_in_storm": sum(max(0, n - 1) for n in active.values()),
             "double_bookings_anywhere": doubles_anywhere,
@@ -217,27 +204,23 @@ def booking_storm(info: ConnectionInfo, inputs: dict, clients: int, slot_count: 
 
 def sample_inputs(info: ConnectionInfo, rng: random.Random) -> dict:
     """Real ids, name prefixes and doctor days to look up, drawn from the loaded data."""
-    conn = connect(info)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT MIN(patient_id), MAX(patient_id) FROM patient")
-            low, high = cur.fetchone()
-            patients = []
-            for _ in range(2000):
-                cur.execute("SELECT patient_id, last_name FROM patient WHERE patient_id >= %s ORDER BY patient_id "
-                            "LIMIT 1", (rng.randint(low, high),))
-                patients.append(cur.fetchone())
-            cur.execute("SELECT doctor_id FROM doctor")
-            doctors = [r[0] for r in cur.fetchall()]
-            cur.execute("SELECT MIN(starts_at), MAX(starts_at), MAX(appointment_id) FROM appointment")
-            first, last, max_appointment = cur.fetchone()
-            doctor_days = []
-            for _ in range(1000):
-                cur.execute("SELECT doctor_id, DATE(starts_at) FROM appointment WHERE appointment_id >= %s "
-                            "ORDER BY appointment_id LIMIT 1", (rng.randint(1, max_appointment),))
-                doctor_days.append(cur.fetchone())
-    finally:
-        conn.close()
+    with session(info) as conn, conn.cursor() as cur:
+        cur.execute("SELECT MIN(patient_id), MAX(patient_id) FROM patient")
+        low, high = cur.fetchone()
+        patients = []
+        for _ in range(2000):
+            cur.execute("SELECT patient_id, last_name FROM patient WHERE patient_id >= %s ORDER BY patient_id "
+                        "LIMIT 1", (rng.randint(low, high),))
+            patients.append(cur.fetchone())
+        cur.execute("SELECT doctor_id FROM doctor")
+        doctors = [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT MIN(starts_at), MAX(starts_at), MAX(appointment_id) FROM appointment")
+        first, last, max_appointment = cur.fetchone()
+        doctor_days = []
+        for _ in range(1000):
+            cur.execute("SELECT doctor_id, DATE(starts_at) FROM appointment WHERE appointment_id >= %s "
+                        "ORDER BY appointment_id LIMIT 1", (rng.randint(1, max_appointment),))
+            doctor_days.append(cur.fetchone())
     # Booking goes past the dataset's last appointment, so most attempts find a free slot.
     first_free_day = max(date.today(), last.date()) + timedelta(days=1)
     return {"patients": [p for p, _ in patients], "prefixes": [name[:3] for _, name in patients],
@@ -246,33 +229,30 @@ def sample_inputs(info: ConnectionInfo, rng: random.Random) -> dict:
 
 def delete_booked(info: ConnectionInfo, ids: list[int]) -> None:
     """Delete the appointments the benchmark made, leaving the dataset as it was."""
-    conn = connect(info)
-    try:
-        with conn.cursor() as cur:
-            for i in range(0, len(ids), 1000):
-                chunk = ids[i:i + 1000]
-                cur.execute(f"DELETE FROM appointment WHERE appointment_id IN ({', '.join(['%s'] * len(chunk))}) "
-                            "AND reason IN (%s, %s)", (*chunk, BENCH_REASON, STORM_REASON))
-    finally:
-        conn.close()
+    with session(info) as conn, conn.cursor() as cur:
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i:i + 1000]
+            cur.execute(f"DELETE FROM appointment WHERE appointment_id IN ({', '.join(['%s'] * len(chunk))}) "
+                        "AND reason IN (%s, %s)", (*chunk, BENCH_REASON, STORM_REASON))
+
+
+PHASE_COLUMNS = [Column("workload", 15, left=True), Column("clients", 7), Column("ops", 8, ","),
+                 Column("ops/s", 8, ".0f"), Column("p50 ms", 8, ".2f"), Column("p95 ms", 8, ".2f"),
+                 Column("p99 ms", 8, ".2f"), Column("target p99", 10), Column("cli cpu", 8, ".3f"),
+                 Column("all cpu", 8, ".3f"), Column("cores", 6, ".2f"), Column("outcomes", left=True, gap=2)]
 
 
 def report(phases: list[dict], storm: dict) -> None:
     print()
-    header = f"{'workload':<15} {'clients':>7} {'ops':>8} {'ops/s':>8} {'p50 ms':>8} {'p95 ms':>8} " \
-             f"{'p99 ms':>8} {'target p99':>10} {'cli cpu':>8} {'all cpu':>8} {'cores':>6}  outcomes"
-    print(header)
-    print("-" * len(header))
+    rows = []
     for p in phases:
         target = TARGET_P99_MS[p["workload"]]
         verdict = "" if target is None else (f"<= {target:g} " + ("ok" if p["p99_ms"] <= target else "MISSED"))
-        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(p["outcomes"].items()))
         cpu = p["cpu"]
-        machine_cpu = "-" if cpu["machine_busy_ms_per_call"] is None else \
-            f"{cpu['machine_busy_ms_per_call']:8.3f} {cpu['machine_busy_cores']:6.2f}"
-        print(f"{p['workload']:<15} {p['clients']:>7} {p['ops']:>8,} {p['throughput']:>8.0f} {p['p50_ms']:>8.2f} "
-              f"{p['p95_ms']:>8.2f} {p['p99_ms']:>8.2f} {verdict:>10} {cpu['client_cpu_ms_per_call']:>8.3f} "
-              f"{machine_cpu:>15}  {outcomes}")
+        rows.append([p["workload"], p["clients"], p["ops"], p["throughput"], p["p50_ms"], p["p95_ms"],
+                     p["p99_ms"], verdict, cpu["client_cpu_ms_per_call"], cpu["machine_busy_ms_per_call"],
+                     cpu["machine_busy_cores"], ", ".join(f"{k} {v}" for k, v in sorted(p["outcomes"].items()))])
+    harness.table(PHASE_COLUMNS, rows)
     print("cli cpu / all cpu: CPU ms per call spent in the client processes / by the whole machine "
           "(clients + server); cores: how many cores were busy on average over the phase")
     print()
@@ -286,17 +266,16 @@ def report(phases: list[dict], storm: dict) -> None:
 
 
 def main() -> None:
-    parser = common_arguments(__doc__.split("\n\n")[0])
+    parser = harness.arguments(__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per workload per phase")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients in the second phase")
     parser.add_argument("--storm-clients", type=int, default=16)
     parser.add_argument("--storm-slots", type=int, default=4)
     parser.add_argument("--storm-attempts", type=int, default=100, help="attempts per storm client")
     args = parser.parse_args()
-    info = loaded_database(args.scale, args.database)
-    facts = machine(info)
-    print(f"lookup benchmark on '{info.database}' at scale {args.scale:g}: {facts['cores']} cores, "
-          f"{facts['memory_gib']} GiB, {facts['server']}, load average {facts['load_average'][0]:.1f}")
+    info = harness.loaded_database(args.scale, args.database)
+    facts = harness.machine(info)
+    print(f"lookup benchmark on '{info.database}' at scale {args.scale:g}: {harness.describe(facts)}")
     inputs = sample_inputs(info, random.Random(42))
     phases, booked = [], []
     try:
@@ -312,10 +291,8 @@ def main() -> None:
     finally:
         delete_booked(info, booked)
     report(phases, storm)
-    facts["load_average_after"] = os.getloadavg()
-    path = write_results("oltp", {"scale": args.scale, "seconds": args.seconds, "database": info.database,
-                                  "machine": facts, "phases": phases, "storm": storm})
-    print(f"results written to {path.relative_to(ROOT)}")
+    harness.write_results("oltp", {"scale": args.scale, "seconds": args.seconds, "database": info.database,
+                                   "phases": phases, "storm": storm}, facts)
     if storm["double_bookings_in_storm"] or storm["double_bookings_anywhere"] or not storm["bookings_accounted_for"]:
         raise SystemExit("Error: a doctor was double-booked. See the storm figures above.")
 

@@ -17,107 +17,18 @@ bottleneck instead. Without index / original index are timed with the C client.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from dataclasses import dataclass, field
 
+import harness  # first: puts this checkout's code on sys.path
 import pymysql
 import pymysql.cursors
-
-from benchdb import (ROOT, clock, common_arguments, connect, loaded_database, machine,
-                     median_seconds, write_results)
+from harness import ROOT, Column, ConnectionInfo, clock, connect, median, session
 from hms import dialect as dialects
-from hms.connection import ConnectionInfo
-from hms.optionfiles import defaults_file
-from hms.queries import get_query
 from hms.migrations import split_statements
-
-INDEX_DIR = ROOT / "sql" / "indexes"
-
-
-@dataclass(frozen=True)
-class Index:
-    """An index of sql/indexes the study drops and re-creates from its own file."""
-
-    table: str
-    name: str
-    file: str
-
-    def create_sql(self) -> str:
-        (statement,) = split_statements((INDEX_DIR / self.file).read_text(), self.file)
-        return statement.sql
-
-
-ORIGINAL_INDEXES = {
-    "V105": Index("appointment", "idx_appointment_patient_doctor", "V105__idx_appointment_patient_doctor.sql"),
-    "V106": Index("billing", "idx_billing_patient_amount", "V106__idx_billing_patient_amount.sql"),
-    "V107": Index("billing", "idx_billing_total_amount", "V107__idx_billing_total_amount.sql"),
-}
-OUR_INDEXES = {
-    "V109": Index("appointment", "idx_appointment_patient_cover", "V109__idx_appointment_patient_cover.sql"),
-}
-STUDY_INDEXES = {**ORIGINAL_INDEXES, **OUR_INDEXES}
-
-
-@dataclass(frozen=True)
-class Study:
-    """One query of the original study: its original form and index, our best design, its limit."""
-
-    key: str
-    title: str
-    original_sql: str
-    original_index: str
-    best_sql: str
-    best_design: str
-    limit_table: str
-    limit_key: str
-    aggregates: bool
-    original_figures: tuple[str, str]
-    why: str = ""
-
-
-# The original study's queries as an analyst writes them (MariaDB refuses a GROUP BY
-# on the key alone when other patient columns are selected, so all five are grouped).
-TOTAL_BILLED_ORIGINAL = """
-SELECT p.patient_id, p.first_name, p.last_name, p.email, p.phone, SUM(b.total_amount) AS total_billed
-  FROM billing AS b
-  JOIN patient AS p ON p.patient_id = b.patient_id
- GROUP BY p.patient_id, p.first_name, p.last_name, p.email, p.phone"""
-
-APPOINTMENTS_ORIGINAL = """
-SELECT CONCAT(p.first_name, ' ', p.last_name) AS patient_name,
-       CONCAT(d.first_name, ' ', d.last_name) AS doctor_name,
-       a.starts_at, a.status
-  FROM appointment AS a
-  JOIN patient AS p ON p.patient_id = a.patient_id
-  JOIN doctor AS d ON d.doctor_id = a.doctor_id"""
-
-DISCOUNT_ORIGINAL = """
-SELECT bill_id, patient_id, total_amount, calculate_discounted_bill(total_amount, 10) AS discounted
-  FROM billing"""
-
-# calculate_discounted_bill's own arithmetic, inlined: the same DECIMAL result with no
-# stored-function call per row (each call is a small interpreted program).
-DISCOUNT_BEST = """
-SELECT bill_id, patient_id, total_amount, ROUND(total_amount * (100 - 10) / 100, 2) AS discounted
-  FROM billing"""
-
-STUDIES = [
-    Study("total_billed", "total billed per patient, with name, e-mail and phone",
-          TOTAL_BILLED_ORIGINAL, "V106", get_query("total_billing_per_patient").sql,
-          "patient_billing_summary kept by triggers (V301), joined to patient by PRIMARY KEY",
-          "patient", "patient_id", True, ("3 min 6.2 s", "2 min 33.1 s")),
-    Study("all_appointments", "every appointment with patient and doctor names, date/time, status",
-          APPOINTMENTS_ORIGINAL, "V105", get_query("appointments_summary").sql,
-          "the covering index appointment(patient_id, starts_at, doctor_id, status) (V109) read in order, "
-          "patient and doctor by PRIMARY KEY (patient lookups in key order)",
-          "appointment", "appointment_id", False, ("18 min 9.6 s", "8 min 55.2 s")),
-    Study("discounted_bills", "every bill with calculate_discounted_bill(total_amount, 10)",
-          DISCOUNT_ORIGINAL, "V107", DISCOUNT_BEST,
-          "the function's arithmetic inlined: no stored-function call per row; no index can help",
-          "billing", "bill_id", False, ("4 min 42.7 s", "3 min 37.5 s")),
-]
-
+from hms.optionfiles import defaults_file
+from query_studies import STUDIES, STUDY_INDEXES, Study
+from query_studies import DISCOUNT_BEST, DISCOUNT_ORIGINAL  # noqa: F401  (tests/test_queries.py reads them here)
 
 @dataclass
 class Timing:
@@ -129,7 +40,7 @@ class Timing:
 
     @property
     def median(self) -> float:
-        return median_seconds(self.samples)
+        return median(self.samples)
 
 
 class Streamer:
@@ -178,13 +89,9 @@ class Streamer:
 
 def explain(info: ConnectionInfo, sql: str) -> list[dict]:
     """The EXPLAIN rows of `sql`: table, access type, key, estimated rows, extra."""
-    conn = connect(info, cursorclass=pymysql.cursors.DictCursor)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("EXPLAIN " + sql)
-            return [{k: row.get(k) for k in ("table", "type", "key", "rows", "Extra")} for row in cur.fetchall()]
-    finally:
-        conn.close()
+    with session(info, cursorclass=pymysql.cursors.DictCursor) as conn, conn.cursor() as cur:
+        cur.execute("EXPLAIN " + sql)
+        return [{k: row.get(k) for k in ("table", "type", "key", "rows", "Extra")} for row in cur.fetchall()]
 
 
 def plan_text(plan: list[dict]) -> str:
@@ -194,22 +101,18 @@ def plan_text(plan: list[dict]) -> str:
 
 def set_indexes(info: ConnectionInfo, wanted: set[str]) -> None:
     """Make exactly the study indexes in `wanted` (by version) exist; leave every other index alone."""
-    conn = connect(info, read_timeout=7200)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT DISTINCT TABLE_NAME, INDEX_NAME FROM information_schema.STATISTICS "
-                        "WHERE TABLE_SCHEMA = DATABASE()")
-            present = set(cur.fetchall())
-            for version, index in STUDY_INDEXES.items():
-                exists = (index.table, index.name) in present
-                if version in wanted and not exists:
-                    cur.execute(index.create_sql())
-                elif version not in wanted and exists:
-                    cur.execute(f"DROP INDEX `{index.name}` ON `{index.table}`")
-            cur.execute("ANALYZE TABLE appointment, billing, patient")
-            cur.fetchall()
-    finally:
-        conn.close()
+    with session(info, read_timeout=7200) as conn, conn.cursor() as cur:
+        cur.execute("SELECT DISTINCT TABLE_NAME, INDEX_NAME FROM information_schema.STATISTICS "
+                    "WHERE TABLE_SCHEMA = DATABASE()")
+        present = set(cur.fetchall())
+        for version, index in STUDY_INDEXES.items():
+            exists = (index.table, index.name) in present
+            if version in wanted and not exists:
+                cur.execute(index.create_sql())
+            elif version not in wanted and exists:
+                cur.execute(f"DROP INDEX `{index.name}` ON `{index.table}`")
+        cur.execute("ANALYZE TABLE appointment, billing, patient")
+        cur.fetchall()
 
 
 def limit_sql(study: Study, rows: int, width: float, columns: int) -> str:
@@ -232,33 +135,28 @@ def run_study(info: ConnectionInfo, streamer: Streamer, study: Study, runs: int,
     states = [("no index", set(), study.original_sql),
               ("original index", {study.original_index}, study.original_sql),
               ("best design", set(STUDY_INDEXES), study.best_sql)]
-    for label, indexes, sql in states:
-        set_indexes(info, indexes)
+
+    def measure(label: str, sql: str, pymysql_too: bool) -> None:
         print(f"  {study.key}: {label} ...", flush=True)
         timing = streamer.with_cli(sql, runs)
         result[label] = {"seconds": timing.samples, "median": timing.median, "rows": timing.rows,
                          "bytes": timing.bytes, "plan": explain(info, sql), "sql": sql.strip()}
-        if label == "best design" and use_pymysql:
+        if pymysql_too and use_pymysql:
             result[label]["pymysql"] = streamer.with_pymysql(sql, runs).samples
+
+    for label, indexes, sql in states:
+        set_indexes(info, indexes)
+        measure(label, sql, label == "best design")
     best = result["best design"]
-    sql = limit_sql(study, best["rows"], best["bytes"] / max(1, best["rows"]), _column_count(info, study.best_sql))
-    print(f"  {study.key}: physical limit ...", flush=True)
-    timing = streamer.with_cli(sql, runs)
-    result["physical limit"] = {"seconds": timing.samples, "median": timing.median, "rows": timing.rows,
-                                "bytes": timing.bytes, "plan": explain(info, sql), "sql": sql}
-    if use_pymysql:
-        result["physical limit"]["pymysql"] = streamer.with_pymysql(sql, runs).samples
+    measure("physical limit", limit_sql(study, best["rows"], best["bytes"] / max(1, best["rows"]),
+                                        _column_count(info, study.best_sql)), True)
     return result
 
 
 def _column_count(info: ConnectionInfo, sql: str) -> int:
-    conn = connect(info)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"SELECT * FROM ({sql}) AS q LIMIT 0")
-            return len(cur.description)
-    finally:
-        conn.close()
+    with session(info) as conn, conn.cursor() as cur:
+        cur.execute(f"SELECT * FROM ({sql}) AS q LIMIT 0")
+        return len(cur.description)
 
 
 SUMMARY_TRIGGERS = ("trg_billing_summary_insert", "trg_billing_summary_update", "trg_billing_summary_delete")
@@ -310,30 +208,30 @@ def fmt(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
 
+STATES = ("no index", "original index", "best design", "physical limit")
+STUDY_COLUMNS = [Column("query", 17, left=True), Column("state", 15, left=True),
+                 Column("median (C client)", 18), Column("PyMySQL", 10), Column("rows", 10, ","),
+                 Column("vs no index", 11, ".1f", "x", gap=2), Column("vs limit", 8, ".2f", "x")]
+
+
 def report(results: list[dict]) -> None:
     print()
-    header = f"{'query':<17} {'state':<15} {'median (C client)':>18} {'PyMySQL':>10} {'rows':>10}  " \
-             f"{'vs no index':>11} {'vs limit':>8}"
-    print(header)
-    print("-" * len(header))
+    rows = []
     for r in results:
-        base = r["no index"]["median"]
-        limit = r["physical limit"]["median"]
-        for label in ("no index", "original index", "best design", "physical limit"):
+        base, limit = r["no index"]["median"], r["physical limit"]["median"]
+        for label in STATES:
             s = r[label]
-            py = s.get("pymysql")
-            py_text = fmt(median_seconds(py)) if py else ""
-            print(f"{r['query']:<17} {label:<15} {fmt(s['median']):>18} {py_text:>10} {s['rows']:>10,}  "
-                  f"{base / s['median']:>10.1f}x {s['median'] / limit:>7.2f}x")
-        print(f"{'':<17} original study: without {r['original_figures']['without']}, "
-              f"with {r['original_figures']['with']}")
-        for label in ("no index", "original index", "best design", "physical limit"):
-            print(f"{'':<17} plan, {label}: {plan_text(r[label]['plan'])}")
-        print()
+            rows.append([r["query"], label, fmt(s["median"]), fmt(median(s["pymysql"])) if s.get("pymysql") else "",
+                         s["rows"], base / s["median"], s["median"] / limit])
+        rows.append(f"{'':<17} original study: without {r['original_figures']['without']}, "
+                    f"with {r['original_figures']['with']}")
+        rows += [f"{'':<17} plan, {label}: {plan_text(r[label]['plan'])}" for label in STATES]
+        rows.append("")
+    harness.table(STUDY_COLUMNS, rows)
 
 
 def main() -> None:
-    parser = common_arguments(__doc__.split("\n\n")[0])
+    parser = harness.arguments(__doc__)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per state; the median is reported")
     parser.add_argument("--no-pymysql", action="store_true", help="time the C client only")
     parser.add_argument("--only", choices=[s.key for s in STUDIES] + ["none"], action="append",
@@ -342,17 +240,13 @@ def main() -> None:
                         help="also time N single-row bill inserts and deletes with and without the "
                              "summary triggers (0: skip)")
     args = parser.parse_args()
-    info = loaded_database(args.scale, args.database)
-    conn = connect(info)
-    try:
+    info = harness.loaded_database(args.scale, args.database)
+    with session(info) as conn:
         client = dialects.for_connection(conn).client_binary()
-    finally:
-        conn.close()
     if client is None:
         raise SystemExit("Error: no mariadb or mysql client was found. Install the server's client package.")
-    facts = machine(info)
-    print(f"indexing study on '{info.database}' at scale {args.scale:g}: {facts['cores']} cores, "
-          f"{facts['memory_gib']} GiB, {facts['server']}, load average {facts['load_average'][0]:.1f}")
+    facts = harness.machine(info)
+    print(f"indexing study on '{info.database}' at scale {args.scale:g}: {harness.describe(facts)}")
     streamer = Streamer(info, client)
     results = []
     try:
@@ -368,11 +262,8 @@ def main() -> None:
         for label, t in write_cost.items():
             print(f"bill writes {label}: {t['bills']:,} inserts {t['insert_seconds'] / t['bills'] * 1000:.3f} ms each, "
                   f"{t['bills']:,} deletes {t['delete_seconds'] / t['bills'] * 1000:.3f} ms each")
-    facts["load_average_after"] = os.getloadavg()
-    path = write_results("queries", {"scale": args.scale, "runs": args.runs, "database": info.database,
-                                     "machine": facts, "results": results,
-                                     "bill_write_cost": write_cost})
-    print(f"results written to {path.relative_to(ROOT)}")
+    harness.write_results("queries", {"scale": args.scale, "runs": args.runs, "database": info.database,
+                                      "results": results, "bill_write_cost": write_cost}, facts)
 
 
 if __name__ == "__main__":
