@@ -61,7 +61,8 @@ def server_info(tmp_path_factory) -> ConnectionInfo:
         yield info_from_url(url).with_database(None)
         return
     if _docker_answers():
-        from testcontainers.mysql import MySqlContainer
+        # testcontainers.mysql is a deprecated alias that warns on import (an error under filterwarnings).
+        from testcontainers.community.mysql import MySqlContainer
 
         password = secrets.token_urlsafe(16)
         container = MySqlContainer("mysql:8.4", dialect="pymysql", username="root",
