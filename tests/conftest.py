@@ -1,4 +1,7 @@
-"""Fixtures: a real MySQL-compatible server for the whole session, and databases on it.
+"""Fixtures every area uses: a real MySQL-compatible server for the whole session, the
+migrated test database and connections to it, throwaway databases and accounts, the
+service account and a console admin. Each area's own fixtures are in its conftest.py;
+helpers that are not fixtures are in tests/support/.
 
 The server comes from HMS_TEST_DATABASE_URL when set, else from testcontainers
 (MySQL 8.4 with --local-infile=1) when a Docker engine answers, else from a
@@ -7,18 +10,22 @@ throwaway embedded server (mariadbd/mysqld from PATH) in a temporary directory.
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import os
 import secrets
-from datetime import date, datetime, timedelta
 
 import pymysql
 import pytest
 
+from hms import console_admins
 from hms import dialect as dialects
 from hms.connection import ConnectionInfo, connect, info_from_url
+from hms.databases import console_schema
 from hms.migrations import Migrator
+from hms.passwords import generate
 from hms.server import EmbeddedServer
+from hms.service_account import ensure
+from tests.support import Clinic, unique_numbers
 
 TEST_DATABASE = "hms_test"
 
@@ -54,7 +61,8 @@ def server_info(tmp_path_factory) -> ConnectionInfo:
         yield info_from_url(url).with_database(None)
         return
     if _docker_answers():
-        from testcontainers.mysql import MySqlContainer
+        # testcontainers.mysql is a deprecated alias that warns on import (an error under filterwarnings).
+        from testcontainers.community.mysql import MySqlContainer
 
         password = secrets.token_urlsafe(16)
         container = MySqlContainer("mysql:8.4", dialect="pymysql", username="root",
@@ -100,13 +108,10 @@ def db(migrated):
     conn.close()
 
 
-_names = itertools.count(1)
-
-
 @pytest.fixture
 def fresh_database(server_info):
     """An empty, uniquely named database name (created by whoever uses it), dropped afterwards."""
-    name = f"hms_t{os.getpid()}_{next(_names)}"
+    name = f"hms_t{os.getpid()}_{next(unique_numbers)}"
     yield server_info.with_database(name)
     conn = connect(server_info, database=None)
     with conn.cursor() as cur:
@@ -133,97 +138,9 @@ def _revoke_role_grants_on(conn, database: str) -> None:
                     cur.execute(revoke)
 
 
-def query(conn, sql: str, args=None) -> list[tuple]:
-    """Run one statement and return all its rows."""
-    with conn.cursor() as cur:
-        cur.execute(sql, args)
-        return list(cur.fetchall())
-
-
-def server_error(excinfo) -> tuple[int, str]:
-    """(code, message) of a pytest.raises ExceptionInfo holding a PyMySQL error."""
-    return excinfo.value.args[0], excinfo.value.args[1]
-
-
-class Clinic:
-    """Inserts small, valid rows into the test database and returns their ids."""
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.n = next(_names) * 1000
-
-    def _id(self, sql: str, args) -> int:
-        with self.conn.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.lastrowid
-
-    def _tag(self) -> str:
-        self.n += 1
-        return f"{os.getpid()}-{self.n}-{secrets.token_hex(3)}"
-
-    def department(self) -> int:
-        return self._id("INSERT INTO department (name, location) VALUES (%s, 'Block A')",
-                        (f"Dept {self._tag()}",))
-
-    def doctor(self, department_id: int | None = None) -> int:
-        department_id = department_id or self.department()
-        tag = self._tag()
-        return self._id("INSERT INTO doctor (first_name, last_name, specialization, department_id, email, "
-                        "license_number, hire_date) VALUES ('Ada', 'Lovelace', 'General Medicine', %s, %s, %s, "
-                        "'2015-01-01')", (department_id, f"dr{tag}@example.org", f"L{tag}"[:20]))
-
-    def receptionist(self) -> int:
-        return self._id("INSERT INTO receptionist (first_name, last_name, email, hire_date) "
-                        "VALUES ('Rita', 'Desk', %s, '2019-03-01')", (f"rc{self._tag()}@example.org",))
-
-    def patient(self, date_of_birth: date = date(1980, 5, 17)) -> int:
-        return self._id("INSERT INTO patient (first_name, last_name, date_of_birth, gender, phone, address, city) "
-                        "VALUES ('Pat', 'Ient', %s, 'Female', %s, '1 Main St', 'Springfield')",
-                        (date_of_birth, f"+1-555-{self._tag()}"[:20]))
-
-    def medication(self, unit_price: str = "2.50") -> int:
-        return self._id("INSERT INTO medication (name, form, strength, manufacturer, unit_price) "
-                        "VALUES (%s, 'Tablet', '500 mg', 'Acme', %s)", (f"Med {self._tag()}", unit_price))
-
-    def stock(self, department_id: int, medication_id: int, quantity: int) -> None:
-        self._id("INSERT INTO department_medication (department_id, medication_id, stock_quantity) "
-                 "VALUES (%s, %s, %s)", (department_id, medication_id, quantity))
-
-    def appointment(self, doctor_id: int, patient_id: int, starts_at: datetime,
-                    status: str = "Scheduled") -> int:
-        return self._id("INSERT INTO appointment (patient_id, doctor_id, starts_at, status) VALUES (%s, %s, %s, %s)",
-                        (patient_id, doctor_id, starts_at, status))
-
-    def record(self, doctor_id: int, patient_id: int) -> int:
-        return self._id("INSERT INTO medical_record (patient_id, doctor_id, visit_date, diagnosis, icd10_code, "
-                        "treatment) VALUES (%s, %s, '2024-02-02', 'Essential hypertension', 'I10', 'Rest')",
-                        (patient_id, doctor_id))
-
-    def prescription(self, record_id: int) -> int:
-        return self._id("INSERT INTO prescription (record_id, prescribed_at) VALUES (%s, '2024-02-02 10:00')",
-                        (record_id,))
-
-    def prescribing_setup(self, stock: int) -> dict:
-        """A department stocking one medication, with a doctor there and an open prescription."""
-        department = self.department()
-        medication = self.medication()
-        self.stock(department, medication, stock)
-        doctor = self.doctor(department)
-        patient = self.patient()
-        record = self.record(doctor, patient)
-        return {"department": department, "medication": medication, "doctor": doctor,
-                "patient": patient, "record": record, "prescription": self.prescription(record)}
-
-
 @pytest.fixture
 def clinic(db) -> Clinic:
     return Clinic(db)
-
-
-def future_slot(days: int = 30, hour: int = 10, minute: int = 0) -> datetime:
-    """A slot on a boundary, `days` from today."""
-    day = date.today() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute)
 
 
 @pytest.fixture
@@ -247,3 +164,52 @@ def account(server_info, migrated, dialect):
         for name, host in made:
             cur.execute("DROP USER IF EXISTS %s@%s", (name, host))
     admin.close()
+
+
+# -- the service account, accounts it makes, and console admins --------------------
+
+@pytest.fixture(scope="session")
+def service_home(tmp_path_factory):
+    """An HMS_HOME holding only the service account's 0600 password file."""
+    return tmp_path_factory.mktemp("hms-service-home")
+
+
+@pytest.fixture(scope="session")
+def service_login(migrated, service_home) -> ConnectionInfo:
+    """The service account's login, created the way `hms db migrate` creates it."""
+    return ensure(migrated, service_home, env={})
+
+
+@pytest.fixture
+def made_accounts(server_info):
+    """A list tests append (name, host) to; every account in it is dropped afterwards."""
+    made: list[tuple[str, str]] = []
+    yield made
+    conn = connect(server_info, database=None)
+    with conn.cursor() as cur:
+        for name, host in made:
+            cur.execute("DROP USER IF EXISTS %s@%s", (name, host))
+    conn.close()
+
+
+@pytest.fixture
+def new_name(made_accounts):
+    """Factory: a fresh account name, registered for clean-up under host %."""
+    def make(prefix: str = "t_acc", host: str = "%") -> str:
+        name = f"{prefix}_{secrets.token_hex(4)}"
+        made_accounts.append((name, host))
+        return name
+    return make
+
+
+@pytest.fixture
+def console_admin(service_login, migrated):
+    """A console admin (name, password), deleted afterwards unless the test already did."""
+    name, password = f"adm_{secrets.token_hex(4)}", generate()
+    schema = console_schema(migrated.database)
+    conn = connect(service_login, database=None)
+    console_admins.create(conn, schema, name, password)
+    yield name, password
+    with contextlib.suppress(console_admins.AdminError):
+        console_admins.delete(conn, schema, name)
+    conn.close()
