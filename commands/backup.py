@@ -7,11 +7,23 @@ from datetime import datetime
 import click
 
 from hms.backup import create_backup, list_backups, restore_backup, verify_backup
+from hms.backup.signing import KEY_NAME
 from hms.config import Settings, check_database_name
 from hms.errors import ConfigError
 from hms.login import admin_login
 
 from .options import echo_json, json_option, progress_bar
+
+
+def _key_file(settings: Settings):
+    """$HMS_HOME/backup.key, the key that signs manifests, also when --url names another server."""
+    return settings.home / KEY_NAME
+
+
+TRUST_UNSIGNED = click.option(
+    "--trust-unsigned", is_flag=True,
+    help="Accept a backup whose manifest is not signed by this installation's key (one made elsewhere). "
+         "Check where it came from first: it still runs only as the restricted restore account.")
 
 
 @click.group()
@@ -46,7 +58,8 @@ def create(settings: Settings, as_json: bool) -> None:
         HMS_BACKUP_DIR=/srv/backups hms --database hms backup create --json
     """
     with progress_bar(settings, f"dumping {settings.database}") as progress:
-        made = create_backup(admin_login(settings), settings.backup_dir, progress=progress)
+        made = create_backup(admin_login(settings), settings.backup_dir, progress=progress,
+                             key_file=_key_file(settings))
     if as_json:
         echo_json(made.as_dict())
     else:
@@ -63,7 +76,7 @@ def list_(settings: Settings, as_json: bool) -> None:
     Example:
         hms backup list --json
     """
-    found = list_backups(settings.backup_dir)
+    found = list_backups(settings.backup_dir, key_file=_key_file(settings))
     if as_json:
         echo_json([b.as_dict() for b in found])
         return
@@ -74,7 +87,7 @@ def list_(settings: Settings, as_json: bool) -> None:
     for b in found:
         m = b.manifest
         when = datetime.fromisoformat(m.created_at).strftime("%Y-%m-%d %H:%M:%S UTC")
-        state = "ok" if b.intact else "CHECKSUM MISMATCH"
+        state = ("ok" if b.signed else "UNSIGNED") if b.intact else "CHECKSUM MISMATCH"
         rows = sum(m.tables.values())
         click.echo(f"{b.name:<{width}}  {_size(m.bytes):>9}  {when}  {rows:>11,} rows  {state}")
 
@@ -83,8 +96,9 @@ def list_(settings: Settings, as_json: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--no-source", is_flag=True,
               help="Compare with the manifest only, not with the live database it came from.")
+@TRUST_UNSIGNED
 @click.pass_obj
-def verify(settings: Settings, path: str, no_source: bool) -> None:
+def verify(settings: Settings, path: str, no_source: bool, trust_unsigned: bool) -> None:
     """Prove a backup restores: checksum, restore into a scratch database, compare.
 
     The restored copy is compared with the manifest (rows and content checksum per
@@ -97,7 +111,10 @@ def verify(settings: Settings, path: str, no_source: bool) -> None:
     """
     with progress_bar(settings, "restoring into scratch") as progress:
         result = verify_backup(admin_login(settings), path, compare_source=not no_source,
-                               progress=progress)
+                               progress=progress, key_file=_key_file(settings), trust_unsigned=trust_unsigned)
+    for name in result.definer_objects:
+        click.echo(f"note: {name} runs with its definer's rights and is not defined by sql/ "
+                   "(restore refuses it without --allow-definer-objects)", err=True)
     if result.problems:
         for line in result.problems:
             click.echo(line)
@@ -115,12 +132,19 @@ def verify(settings: Settings, path: str, no_source: bool) -> None:
 @click.option("--into", "into", required=True, metavar="NAME", help="The database to create and restore into.")
 @click.option("--replace", is_flag=True,
               help="Overwrite NAME if it exists and is not empty (a safety backup is taken first).")
+@TRUST_UNSIGNED
+@click.option("--allow-definer-objects", is_flag=True,
+              help="Keep routines, views, triggers and events that run with definer rights although sql/ "
+                   "does not define them (they run with NAME's privileges only).")
 @click.pass_obj
-def restore(settings: Settings, path: str, into: str, replace: bool) -> None:
+def restore(settings: Settings, path: str, into: str, replace: bool, trust_unsigned: bool,
+            allow_definer_objects: bool) -> None:
     """Restore a backup made by hms into a new database NAME.
 
-    Only files listed by `hms backup list` whose checksum matches are restored. A
-    restore that fails drops what it made and says which statement failed.
+    Only backups whose manifest is signed by this installation's key ($HMS_HOME/backup.key)
+    and whose checksum matches are restored. The dump runs as NAME's restore account,
+    which holds privileges on NAME only; events come back disabled. A restore that
+    fails drops what it made and says which statement failed.
 
     Roles are server-wide but grant on the database they were migrated into: run
     `hms --database NAME db migrate --reapply` to extend them to NAME.
@@ -138,7 +162,8 @@ def restore(settings: Settings, path: str, into: str, replace: bool) -> None:
     total = Path(path).stat().st_size if Path(path).is_file() else None
     with progress_bar(settings, f"restoring into {into}", total) as progress:
         result = restore_backup(admin_login(settings), path, into, replace=replace,
-                                backup_dir=settings.backup_dir, progress=progress)
+                                backup_dir=settings.backup_dir, progress=progress, key_file=_key_file(settings),
+                                trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects)
     if result.safety_backup is not None:
         click.echo(f"safety backup of the previous '{into}': {result.safety_backup.path}")
     rows = sum(result.backup.manifest.tables.values())

@@ -11,6 +11,8 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from hms.backup import create_backup, find_backup, list_backups, restore_backup, verify_backup
+from hms.backup.manifest import open_verified
+from hms.backup.signing import KEY_NAME
 from hms.identifiers import check_database_name
 from hms.login import admin_login
 from hms.errors import HmsError
@@ -41,6 +43,11 @@ def _backup_dir():
     return current_app.config.get("HMS_BACKUP_DIR") or current_app.config["HMS_SETTINGS"].backup_dir
 
 
+def _key_file():
+    """The key that signs manifests: HMS_BACKUP_KEY_FILE, else $HMS_HOME/backup.key."""
+    return current_app.config.get("HMS_BACKUP_KEY_FILE") or current_app.config["HMS_SETTINGS"].home / KEY_NAME
+
+
 def _backup_login():
     """The login that dumps and restores: HMS_BACKUP_LOGIN, else the tools' administrative login.
 
@@ -64,7 +71,7 @@ def _jobs() -> Jobs:
 def _listed(name: str | None, action: str):
     """Return the path of the listed backup `name`; refuse (audited, 404) anything else."""
     try:
-        return find_backup(_backup_dir(), name or "")
+        return find_backup(_backup_dir(), name or "", key_file=_key_file())
     except HmsError as exc:
         audit(action, (name or "")[:200], "refused", exc.message)
         abort(404, exc.message)
@@ -75,7 +82,7 @@ def index():
     jobs = _jobs()
     running = jobs.running()
     response = current_app.make_response(render_template(
-        "dbtools/index.html", backups=list_backups(_backup_dir()), running=running, jobs=jobs.recent(),
+        "dbtools/index.html", backups=list_backups(_backup_dir(), key_file=_key_file()), running=running, jobs=jobs.recent(),
         backup_form=BackupForm(), verify_form=VerifyForm(), database=current_app.config["HMS_DATABASE"]))
     if running:
         response.headers["Refresh"] = "2"  # progress without scripts (the CSP allows none inline)
@@ -87,10 +94,10 @@ def backup():
     if not BackupForm().validate_on_submit():
         abort(400, "The form was incomplete.")
     database = current_app.config["HMS_DATABASE"]
-    login, directory = _backup_login().with_database(database), _backup_dir()
+    login, directory, key_file = _backup_login().with_database(database), _backup_dir(), _key_file()
 
     def work(job: Job) -> str:
-        made = create_backup(login, directory, progress=job.advance)
+        made = create_backup(login, directory, progress=job.advance, key_file=key_file)
         job.target = made.name
         return f"backed up {database} to {made.name} ({made.manifest.bytes:,} bytes)"
 
@@ -103,10 +110,10 @@ def verify():
     form = VerifyForm()
     if not form.validate_on_submit():
         abort(400, "The form was incomplete.")
-    path, login = _listed(form.name.data, "backup verify"), _backup_login()
+    path, login, key_file = _listed(form.name.data, "backup verify"), _backup_login(), _key_file()
 
     def work(job: Job) -> str:
-        result = verify_backup(login, path, progress=job.advance)
+        result = verify_backup(login, path, progress=job.advance, key_file=key_file)
         job.problems = result.problems
         if result.problems:
             return f"{path.name} differs in {len(result.problems)} place(s)"
@@ -140,10 +147,11 @@ def restore():
         audit("backup restore", into, "refused", "the confirmation did not match the database name")
         flash("Nothing was restored: type the new database name twice, exactly.", "error")
         return render_template("dbtools/restore.html", form=form, backup=path.name), 400
-    login = _backup_login()
+    login, key_file = _backup_login(), _key_file()
 
     def work(job: Job) -> str:
-        restore_backup(login, path, into, progress=job.advance)  # never --replace from the browser
+        # never --replace, --trust-unsigned or --allow-definer-objects from the browser
+        restore_backup(login, path, into, progress=job.advance, key_file=key_file)
         return f"restored {path.name} into new database {into}"
 
     _start(Job("restore", f"{path.name} -> {into}", context.actor(), context.source(), total=path.stat().st_size), work,
@@ -154,8 +162,13 @@ def restore():
 @bp.get("/download/<name>")
 def download(name: str):
     path = _listed(name, "backup download")
+    try:
+        handle = open_verified(path, key_file=_key_file())  # no links; the bytes sent are the bytes checked
+    except HmsError as exc:
+        audit("backup download", path.name, "refused", exc.message)
+        abort(409, exc.message)
     audit("backup download", path.name, "success")
-    return send_file(path, as_attachment=True, download_name=path.name, mimetype="application/gzip")
+    return send_file(handle, as_attachment=True, download_name=path.name, mimetype="application/gzip")
 
 
 def _start(job: Job, work, started: str) -> None:

@@ -39,7 +39,7 @@ class Settings:
         return cls(
             url=url,
             database=database,
-            home=Path(env.get("HMS_HOME") or DEFAULT_HOME).expanduser().absolute(),
+            home=home_from_env(env),
             backup_dir=Path(env.get("HMS_BACKUP_DIR") or DEFAULT_BACKUP_DIR).expanduser().absolute(),
             secret_key=env.get("HMS_SECRET_KEY") or None,
             quiet=quiet,
@@ -49,6 +49,12 @@ class Settings:
     def embedded(self) -> bool:
         """True when no URL is configured and the embedded server in `home` is used."""
         return self.url is None
+
+
+def home_from_env(env: dict[str, str] | None = None) -> Path:
+    """Return HMS_HOME (default ./.hms) as an absolute path."""
+    env = os.environ if env is None else env
+    return Path(env.get("HMS_HOME") or DEFAULT_HOME).expanduser().absolute()
 
 
 def _database_from_url(url: str) -> str | None:

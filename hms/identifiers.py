@@ -3,6 +3,8 @@
 Identifiers cannot be bound parameters. Every schema, table or index name the tools
 paste into SQL either comes from a fixed list in code or goes through
 `quote_identifier`; database names a user chooses pass `check_database_name` first.
+Names read back from the server (a table someone created as `a-b`) cannot be held to
+the strict pattern: `quote_name` quotes any of them exactly, doubling inner backquotes.
 """
 
 from __future__ import annotations
@@ -32,3 +34,14 @@ def quote_identifier(name: str) -> str:
         raise ConfigError(f"'{name}' is not a safe SQL identifier",
                           "Use 1-64 letters, digits or underscores")
     return f"`{name}`"
+
+
+def quote_name(name: str) -> str:
+    """Return a name read from the server (any characters) backquoted for SQL.
+
+    Only for names the server itself listed (information_schema), never for user input:
+    inner backquotes are doubled, so the name cannot end the quoting early.
+    """
+    if not isinstance(name, str) or not name or len(name) > 64 or "\x00" in name:
+        raise ConfigError(f"'{name}' is not a name the server could hold", "Check the object's name")
+    return "`" + name.replace("`", "``") + "`"

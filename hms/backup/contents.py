@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ..identifiers import quote_identifier
+from ..identifiers import quote_identifier, quote_name
 from ..migrations import snapshot
 
 TABLE_NAMES = """
@@ -34,11 +34,11 @@ def checksum_sql(schema: str, table: str, columns: list[str]) -> str:
     joined with '#', plus a NULL map so NULL and '' differ. It is order-free, so two
     copies of a table agree whatever order their rows were written in.
     """
-    cols = [quote_identifier(c) for c in columns]
+    cols = [quote_name(c) for c in columns]
     nulls = "CONCAT(" + ", ".join(f"ISNULL({c})" for c in cols) + ")"
     row = "CONCAT_WS('#', " + ", ".join(cols + [nulls]) + ")"
     return (f"SELECT COUNT(*), COALESCE(BIT_XOR(CRC32({row})), 0) "
-            f"FROM {quote_identifier(schema)}.{quote_identifier(table)}")
+            f"FROM {quote_identifier(schema)}.{quote_name(table)}")
 
 
 def row_counts(conn, schema: str) -> dict[str, int]:
@@ -46,7 +46,7 @@ def row_counts(conn, schema: str) -> dict[str, int]:
     counts = {}
     with conn.cursor() as cur:
         for table in table_names(conn, schema):
-            cur.execute(f"SELECT COUNT(*) FROM {quote_identifier(schema)}.{quote_identifier(table)}")
+            cur.execute(f"SELECT COUNT(*) FROM {quote_identifier(schema)}.{quote_name(table)}")
             counts[table] = int(cur.fetchone()[0])
     return counts
 

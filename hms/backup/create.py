@@ -24,10 +24,11 @@ import pymysql
 from .. import dialect as dialects
 from .. import errcodes
 from ..connection import ConnectionInfo, error_code, server_message, session
-from . import contents
+from . import contents, signing
+from .signing import PRIVATE_DIR
 from .dump import run_dump
 from .manifest import (PARTIAL_PREFIX, Backup, BackupError, Manifest, manifest_path, new_name,
-                       write_json_atomically)
+                       open_private, write_json_atomically)
 from .stream import DumpStream, HashingWriter
 
 LOCK_WAIT_SECONDS = 30
@@ -38,17 +39,20 @@ STALE_PARTIAL_SECONDS = 6 * 3600
 
 def create_backup(info: ConnectionInfo, directory: Path, *,
                   progress: Callable[[int], None] | None = None,
-                  on_started: Callable[[subprocess.Popen], None] | None = None) -> Backup:
+                  on_started: Callable[[subprocess.Popen], None] | None = None,
+                  key_file: Path | None = None) -> Backup:
     """Return the new Backup of database `info.database`, written to `directory`.
 
     `progress` gets the number of uncompressed bytes as they are written;
-    `on_started` gets the dump tool's process (tests use it to kill a dump).
+    `on_started` gets the dump tool's process (tests use it to kill a dump). The manifest
+    is signed with the key in `key_file` (default $HMS_HOME/backup.key, made on first use).
     """
     database = info.database
     if not database:
         raise BackupError("no database was named", "Pass --database or set HMS_DATABASE")
     directory = Path(directory)
     _prepare_directory(directory)
+    key = signing.load_key(key_file, create=True)
     started, started_at = time.monotonic(), datetime.now(timezone.utc)
     with session(info, database=None, read_timeout=None) as conn:
         dialect = dialects.for_connection(conn)
@@ -76,20 +80,20 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
                         seconds=round(time.monotonic() - started, 3))
     try:
         os.replace(partial, final)
-        write_json_atomically(manifest_path(final), manifest.as_dict())
+        write_json_atomically(manifest_path(final), signing.sign(manifest.as_dict(), key))
         _fsync_directory(directory)
     except OSError as exc:
         for path in (partial, final, manifest_path(final)):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         raise _write_error(exc, directory) from None
-    return Backup(path=final, manifest=manifest, intact=True)
+    return Backup(path=final, manifest=manifest, intact=True, signed=True)
 
 
 def _dump(conn, info, dialect, dump_bin, partial: Path, progress, on_started):
     """Run the dump into `partial`; return (row counts of the same snapshot, sink, stream)."""
     try:
-        handle = open(partial, "xb")
+        handle = open_private(partial)
     except OSError as exc:
         raise _write_error(exc, partial.parent) from None
     with handle:
@@ -159,11 +163,18 @@ def _check_database(conn, database: str) -> None:
 
 
 def _prepare_directory(directory: Path) -> None:
+    """Create the backup directory, or take an existing one back to the owner only (0700)."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupError(f"the backup directory {directory} cannot be created ({exc.strerror})",
                           "Set HMS_BACKUP_DIR to a writable directory") from None
+    try:
+        if directory.stat().st_mode & 0o777 != PRIVATE_DIR:
+            directory.chmod(PRIVATE_DIR)  # backups hold every patient row: nobody else may list them
+    except OSError as exc:
+        raise BackupError(f"the backup directory {directory} cannot be made private ({exc.strerror})",
+                          "Set HMS_BACKUP_DIR to a directory this user owns") from None
     if not os.access(directory, os.W_OK | os.X_OK):
         raise BackupError(f"the backup directory {directory} is not writable",
                           "Set HMS_BACKUP_DIR to a writable directory")

@@ -8,7 +8,9 @@ trusted by restore and verify.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -16,7 +18,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import HmsError
+from . import signing
+from .errors import BackupError
+from .signing import PRIVATE_FILE
 
 FORMAT = "hms-backup/1"
 SUFFIX = ".sql.gz"
@@ -26,10 +30,6 @@ PARTIAL_PREFIX = ".partial-"
 NAME = re.compile(r"^(?P<database>[A-Za-z_][A-Za-z0-9_]{0,63})_(?P<stamp>\d{8}T\d{6}\.\d{3}Z)\.sql\.gz$")
 STAMP_FORMAT = "%Y%m%dT%H%M%S"
 CHUNK = 1 << 20
-
-
-class BackupError(HmsError):
-    """A backup could not be made, read, verified or restored."""
 
 
 @dataclass
@@ -64,6 +64,7 @@ class Backup:
     path: Path
     manifest: Manifest
     intact: bool | None = None  # None: not checked
+    signed: bool = False  # its manifest carries this installation's MAC
 
     @property
     def name(self) -> str:
@@ -77,6 +78,7 @@ class Backup:
                 "name": self.name}
         if self.intact is not None:
             data["checksum_ok"] = self.intact
+        data["signed"] = self.signed
         return data
 
 
@@ -102,10 +104,24 @@ def file_digest(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def open_private(path: Path, exclusive: bool = True):
+    """Return `path` opened for binary writing, created 0600 whatever the umask."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+    except OSError:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "wb")
+
+
 def write_json_atomically(path: Path, data: dict) -> None:
-    """Write `data` to `path` through a temporary file, fsynced, then renamed."""
+    """Write `data` to `path` (0600) through a temporary file, fsynced, then renamed."""
     tmp = path.with_name(PARTIAL_PREFIX + path.name)
-    with open(tmp, "w", encoding="utf-8") as handle:
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    with io.TextIOWrapper(open_private(tmp), encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, sort_keys=True)
         handle.write("\n")
         handle.flush()
@@ -115,6 +131,11 @@ def write_json_atomically(path: Path, data: dict) -> None:
 
 def read_manifest(path: Path) -> Manifest:
     """Return the manifest of backup file `path`; BackupError when it is missing or foreign."""
+    return _manifest_of(path, _manifest_data(path))
+
+
+def _manifest_data(path: Path) -> dict:
+    """Return the manifest JSON of backup file `path`, checked to be an hms manifest."""
     mpath = manifest_path(path) if path.name.endswith(SUFFIX) else None
     if mpath is None or not mpath.is_file():
         raise BackupError(f"{path.name} is not a backup made by hms (no manifest beside it)",
@@ -127,15 +148,23 @@ def read_manifest(path: Path) -> Manifest:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(f"{mpath.name} is not an hms backup manifest",
                           "Restore only files listed by `hms backup list`")
+    return data
+
+
+def _manifest_of(path: Path, data: dict) -> Manifest:
     try:
         return Manifest.from_dict(data)
     except TypeError:
-        raise BackupError(f"the manifest {mpath.name} is incomplete",
+        raise BackupError(f"the manifest {manifest_path(path).name} is incomplete",
                           "Restore only files listed by `hms backup list`") from None
 
 
-def open_backup(path: Path | str) -> Backup:
-    """Return the Backup at `path` after checking its size and sha256; BackupError otherwise."""
+def open_backup(path: Path | str, *, key_file: Path | None = None, trust_unsigned: bool = False) -> Backup:
+    """Return the Backup at `path` after checking its size, sha256 and MAC; BackupError otherwise.
+
+    A manifest without this installation's MAC (see signing.py) is refused unless
+    `trust_unsigned`: its sha256 proves nothing, anyone can compute one.
+    """
     path = Path(path)
     if not path.exists():
         raise BackupError(f"{path} does not exist", "Pick a file from `hms backup list`")
@@ -143,7 +172,14 @@ def open_backup(path: Path | str) -> Backup:
         raise BackupError(f"{path} is not a file", "Pick a file from `hms backup list`")
     if not os.access(path, os.R_OK):
         raise BackupError(f"{path} cannot be read", "Check the file's permissions")
-    manifest = read_manifest(path)
+    data = _manifest_data(path)
+    manifest = _manifest_of(path, data)
+    signed = signing.is_signed(data, signing.load_key(key_file))
+    if not signed and not trust_unsigned:
+        raise BackupError(f"{path.name} is unsigned: its manifest has no valid signature of this "
+                          "installation's backup key (made elsewhere, or edited)",
+                          "Restore backups made here; for one from elsewhere whose origin you have checked, "
+                          "add --trust-unsigned (command line only)")
     size, sha = file_digest(path)
     if size != manifest.bytes:
         raise BackupError(f"{path.name} is {size} bytes, its manifest says {manifest.bytes} "
@@ -152,23 +188,30 @@ def open_backup(path: Path | str) -> Backup:
     if sha != manifest.sha256:
         raise BackupError(f"{path.name} does not match its manifest's sha256 (corrupted or changed)",
                           "Use another backup; this one cannot be trusted")
-    return Backup(path=path, manifest=manifest, intact=True)
+    return Backup(path=path, manifest=manifest, intact=True, signed=signed)
 
 
-def list_backups(directory: Path, check: bool = True) -> list[Backup]:
-    """Return the backups in `directory`, newest first; `check` recomputes each checksum."""
+def list_backups(directory: Path, check: bool = True, *, key_file: Path | None = None) -> list[Backup]:
+    """Return the backups in `directory`, newest first; `check` recomputes each checksum.
+
+    Each says whether its manifest is signed with this installation's key.
+    """
     if not directory.is_dir():
         return []
+    key = signing.load_key(key_file)
     found = []
     for path in directory.iterdir():
-        if not NAME.match(path.name) or not path.is_file():
+        if not NAME.match(path.name) or path.is_symlink() or not path.is_file():
+            continue  # a link could point anywhere (client.cnf): only real files are backups
+        if manifest_path(path).is_symlink():
             continue
         try:
-            manifest = read_manifest(path)
+            data = _manifest_data(path)
+            manifest = _manifest_of(path, data)
         except BackupError:
             continue  # not ours, or not finished: never offered for restore
         intact = _intact(path, manifest) if check else None
-        found.append(Backup(path=path, manifest=manifest, intact=intact))
+        found.append(Backup(path=path, manifest=manifest, intact=intact, signed=signing.is_signed(data, key)))
     found.sort(key=lambda b: (b.manifest.created_at, b.name), reverse=True)
     return found
 
@@ -191,15 +234,51 @@ def _intact(path: Path, manifest: Manifest) -> bool:
         return False
 
 
-def find_backup(directory: Path, name: str) -> Path:
-    """Return the path of the listed backup called `name`; BackupError for anything else.
+def find_backup(directory: Path, name: str, *, key_file: Path | None = None) -> Path:
+    """Return the path of the listed, signed backup called `name`; BackupError for anything else.
 
     The console passes names from the browser here: only a bare name matching the
-    backup pattern, present in the directory with a manifest, is accepted.
+    backup pattern, present in the directory with a manifest signed by this
+    installation's key, is accepted (the console never restores an unsigned backup).
     """
     if not isinstance(name, str) or not NAME.match(name):
         raise BackupError("that is not the name of a backup", "Pick a backup from the list")
-    for backup in list_backups(directory, check=False):
+    for backup in list_backups(directory, check=False, key_file=key_file):
         if backup.name == name:
+            if not backup.signed:
+                raise BackupError(f"{name} is unsigned (made elsewhere, or its manifest was edited)",
+                                  "The console restores only backups made here; see `hms backup restore "
+                                  "--trust-unsigned` on the command line")
             return backup.path
     raise BackupError(f"there is no backup called {name}", "Pick a backup from the list")
+
+
+def open_verified(path: Path, *, key_file: Path | None = None):
+    """Return backup `path` opened for reading after checking it against its manifest.
+
+    Links are refused (O_NOFOLLOW) and the checksum is computed on the very file handle
+    returned, so what is served is what was checked. BackupError otherwise.
+    """
+    data = _manifest_data(path)
+    manifest = _manifest_of(path, data)
+    if not signing.is_signed(data, signing.load_key(key_file)):
+        raise BackupError(f"{path.name} is unsigned", "Download only backups made here")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise BackupError(f"{path.name} cannot be opened ({exc.strerror}; links are refused)",
+                          "Pick a backup from the list") from None
+    handle = os.fdopen(fd, "rb")
+    try:
+        digest, size = hashlib.sha256(), 0
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+        if size != manifest.bytes or digest.hexdigest() != manifest.sha256:
+            raise BackupError(f"{path.name} does not match its manifest (changed since it was made)",
+                              "Use another backup; this one cannot be trusted")
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return handle

@@ -76,7 +76,9 @@ def load_into(info: ConnectionInfo, dialect: dialects.Dialect, path: Path, datab
                           "Install the server's client package (mariadb-client or mysql-client)")
     with defaults_file(info) as cnf:
         command = [client, f"--defaults-extra-file={cnf}", "--batch", "--binary-mode",
-                   "--default-character-set=utf8mb4", f"--database={database}"]
+                   "--default-character-set=utf8mb4",
+                   # A dump must never read the restoring machine's files (LOAD DATA LOCAL).
+                   "--local-infile=0", f"--database={database}"]
         try:
             proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE)

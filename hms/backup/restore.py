@@ -22,6 +22,7 @@ from .create import create_backup
 from .dump import dump_digests
 from .replay import load_into
 from .manifest import Backup, BackupError, open_backup
+from .restore_account import restore_account, settle
 
 SCRATCH_PREFIX = "hms_bkverify_"
 
@@ -49,6 +50,7 @@ class VerifyResult:
     backup: Backup
     problems: list[str] = field(default_factory=list)
     source_compared: bool = False
+    definer_objects: list[str] = field(default_factory=list)  # that sql/ does not define
 
     @property
     def ok(self) -> bool:
@@ -57,14 +59,18 @@ class VerifyResult:
 
 def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace: bool = False,
                    backup_dir: Path | None = None,
-                   progress: Callable[[int], None] | None = None) -> RestoreResult:
+                   progress: Callable[[int], None] | None = None, key_file: Path | None = None,
+                   trust_unsigned: bool = False, allow_definer_objects: bool = False) -> RestoreResult:
     """Restore backup `path` into database `into`, creating it; return what was done.
 
     An existing non-empty `into` is refused unless `replace`, and then first saved to
     a safety backup in `backup_dir`. On failure nothing the restore made is left.
+    The dump is replayed as `into`'s restore account (restore_account.py), never as
+    `info`; definer-rights objects that sql/ does not define are refused unless
+    `allow_definer_objects`; an unsigned backup is refused unless `trust_unsigned`.
     """
     check_database_name(into)
-    backup = open_backup(path)
+    backup = open_backup(path, key_file=key_file, trust_unsigned=trust_unsigned)
     with session(info, database=None) as conn:
         dialect = dialects.for_connection(conn)
         exists, objects = _target_state(conn, into)
@@ -76,12 +82,17 @@ def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace
                                   "(a safety backup is taken first)")
             if backup_dir is None:
                 raise BackupError("no directory for the safety backup", "Set HMS_BACKUP_DIR")
-            safety = create_backup(info.with_database(into), backup_dir)
+            safety = create_backup(info.with_database(into), backup_dir, key_file=key_file)
         if exists:
             _drop(conn, into, f"emptying database '{into}'")
         _create_database(conn, dialect, into)
         try:
-            load_into(info, dialect, backup.path, into, progress)
+            foreign = _load_restricted(conn, info, dialect, backup.path, into, progress)
+            if foreign and not allow_definer_objects:
+                raise BackupError(f"{backup.name} holds definer-rights objects that sql/ does not define: "
+                                  + ", ".join(foreign) + "; nothing was kept",
+                                  "Check what they do; if you trust them, restore with --allow-definer-objects "
+                                  "(they run with the database's privileges only)")
         except BaseException as exc:
             _drop(conn, into, f"dropping the half-restored '{into}'")
             if safety is not None and isinstance(exc, HmsError):
@@ -93,12 +104,14 @@ def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace
 
 
 def verify_backup(info: ConnectionInfo, path: Path | str, *, compare_source: bool = True,
-                  progress: Callable[[int], None] | None = None) -> VerifyResult:
+                  progress: Callable[[int], None] | None = None, key_file: Path | None = None,
+                  trust_unsigned: bool = False) -> VerifyResult:
     """Return every difference between a restore of `path`, its manifest and its live source.
 
-    The backup is restored into a scratch database that is always dropped.
+    The backup is restored, as a scratch restore account, into a scratch database that
+    is always dropped (and the account with it).
     """
-    backup = open_backup(path)
+    backup = open_backup(path, key_file=key_file, trust_unsigned=trust_unsigned)
     manifest = backup.manifest
     result = VerifyResult(backup=backup)
     scratch = SCRATCH_PREFIX + secrets.token_hex(5)
@@ -106,7 +119,8 @@ def verify_backup(info: ConnectionInfo, path: Path | str, *, compare_source: boo
         dialect = dialects.for_connection(conn)
         _create_database(conn, dialect, scratch)
         try:
-            load_into(info, dialect, backup.path, scratch, progress)
+            result.definer_objects = _load_restricted(conn, info, dialect, backup.path, scratch, progress,
+                                                      scratch=True)
             restored = contents.describe(conn, scratch)
             restored["digests"] = dump_digests(info, dialect, scratch)
             recorded = {"tables": manifest.tables, "digests": manifest.digests, "objects": manifest.objects}
@@ -127,12 +141,23 @@ def _put_back(info: ConnectionInfo, conn, dialect, safety: Backup, into: str) ->
     """Reload the safety backup into `into` after a failed --replace; return what to tell the user."""
     try:
         _create_database(conn, dialect, into)
-        load_into(info, dialect, safety.path, into)
+        _load_restricted(conn, info, dialect, safety.path, into)  # its own previous objects: allowed back
     except BackupError:
         _drop(conn, into, f"dropping '{into}'")
         return (f"Putting the previous contents back failed too; they are in {safety.path}: "
                 f"restore them with `hms backup restore {safety.path} --into {into}`")
     return f"'{into}' was put back as it was, from the safety backup {safety.path.name}"
+
+
+def _load_restricted(conn, info: ConnectionInfo, dialect, path: Path, database: str, progress=None, *,
+                     scratch: bool = False) -> list[str]:
+    """Replay `path` into `database` as its restore account; return the definer-rights objects sql/ lacks."""
+    try:
+        with restore_account(conn, info, database, scratch=scratch) as login:
+            load_into(login, dialect, path, database, progress)
+            return settle(conn, login, database)
+    except pymysql.err.MySQLError as exc:
+        raise _refused(exc, f"preparing the restore account for '{database}'") from None
 
 
 @contextlib.contextmanager

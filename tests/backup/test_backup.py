@@ -26,7 +26,7 @@ from cli import cli
 from hms import dialect as dialects
 from hms.backup import (BackupError, create_backup, list_backups, open_backup, restore_backup,
                         verify_backup)
-from hms.backup import contents
+from hms.backup import contents, signing
 from hms.backup.manifest import manifest_path
 from hms.backup.stream import strip_definers
 from hms.connection import ConnectionInfo, connect
@@ -41,7 +41,8 @@ def run_cli(info: ConnectionInfo, backup_dir: Path, *args: str):
 
 
 def rewrite(backup_path: Path, edit) -> None:
-    """Rewrite a backup's SQL with `edit` and re-sign its manifest (simulates a bad but 'trusted' file)."""
+    """Rewrite a backup's SQL with `edit` and re-sign its manifest with this installation's key
+    (simulates a bad file that is nevertheless trusted)."""
     with gzip.open(backup_path, "rb") as handle:
         text = handle.read()
     with gzip.open(backup_path, "wb") as handle:
@@ -52,7 +53,7 @@ def rewrite(backup_path: Path, edit) -> None:
     mpath = manifest_path(backup_path)
     manifest = json.loads(mpath.read_text())
     manifest.update(bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
-    mpath.write_text(json.dumps(manifest))
+    mpath.write_text(json.dumps(signing.sign(manifest, signing.load_key())))
 
 
 # -- round trip ---------------------------------------------------------------
