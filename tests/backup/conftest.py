@@ -11,6 +11,8 @@ import pytest
 from console import create_app
 from tests.support.browser import served
 from tests.support.console_client import Auth
+from hms.backup.restore_account import account_name
+from hms.connection import connect
 from tests.support.databases import drop_database, make_database
 
 
@@ -24,10 +26,18 @@ def source(server_info):
 
 @pytest.fixture
 def target(server_info):
-    """A name for a database a test restores into; dropped afterwards."""
+    """A database name to restore into; it, and its restore account, are dropped afterwards."""
     name = f"hms_bkdst_{secrets.token_hex(4)}"
     yield name
     drop_database(server_info, name)
+    conn = connect(server_info, database=None)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT User, Host FROM mysql.user WHERE User = %s", (account_name(name),))
+            for user, host in cur.fetchall():
+                cur.execute("DROP USER %s@%s", (user, host))
+    finally:
+        conn.close()
 
 
 def _console_config(service_login, migrated, backup_dir) -> dict:

@@ -32,12 +32,8 @@ from hms.backup.stream import strip_definers
 from hms.connection import ConnectionInfo, connect
 
 from tests.support import ROOT, Clinic, query
+from tests.support.backups import run_cli
 from tests.support.databases import database_exists, describe, drop_database, make_database
-
-
-def run_cli(info: ConnectionInfo, backup_dir: Path, *args: str):
-    env = {"HMS_DATABASE_URL": info.url(hide_password=False), "HMS_BACKUP_DIR": str(backup_dir)}
-    return CliRunner().invoke(cli, ["--quiet", *args], env=env, catch_exceptions=False)
 
 
 def rewrite(backup_path: Path, edit) -> None:

@@ -5,7 +5,6 @@ traversal and bad names refused; every action in the audit log."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -13,25 +12,8 @@ from hms.backup import list_backups
 
 from tests.support import query
 from tests.support.console_client import audit_rows
+from tests.support.backups import back_up, finished_job
 from tests.support.databases import database_exists, describe
-
-
-def finished_job(app, timeout: float = 120):
-    """Wait for the running DB Tools job to end; return the newest job."""
-    jobs = app.extensions["hms_backup_jobs"]
-    deadline = time.monotonic() + timeout
-    while jobs.running() is not None:
-        assert time.monotonic() < deadline, "the job did not finish"
-        time.sleep(0.05)
-    return jobs.recent()[0]
-
-
-def back_up(app, auth) -> str:
-    response = auth.post("/db-tools/backup", {}, "/db-tools/")
-    assert response.status_code == 302
-    job = finished_job(app)
-    assert job.state == "success", job.message
-    return job.target
 
 
 def test_db_tools_needs_a_login(app):

@@ -20,26 +20,9 @@ from hms.backup.manifest import manifest_path
 from hms.backup.restore_account import account_name
 from hms.connection import connect
 
-from .accounts_fixtures import console_admin, service_home, service_login  # noqa: F401
-from .conftest import query
-from .test_backup import database_exists, drop_database, run_cli
-from .test_backup_console import app, auth, back_up  # noqa: F401
-
-
-@pytest.fixture
-def target(server_info):
-    """A database name to restore into; it, and its restore account, are dropped afterwards."""
-    name = f"hms_trust_{secrets.token_hex(4)}"
-    yield name
-    drop_database(server_info, name)
-    conn = connect(server_info, database=None)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT User, Host FROM mysql.user WHERE User = %s", (account_name(name),))
-            for user, host in cur.fetchall():
-                cur.execute("DROP USER %s@%s", (user, host))
-    finally:
-        conn.close()
+from tests.support import query
+from tests.support.backups import back_up, run_cli
+from tests.support.databases import database_exists
 
 
 def hand_made(directory: Path, database: str, sql: bytes) -> Path:
@@ -138,7 +121,7 @@ def test_a_hand_made_backup_with_a_real_sha256_is_refused(server_info, migrated,
     assert not database_exists(server_info, target)
 
 
-def test_the_console_refuses_an_unsigned_backup_entirely(app, auth, target, server_info):  # noqa: F811
+def test_the_console_refuses_an_unsigned_backup_entirely(app, auth, target, server_info):
     directory = app.config["HMS_BACKUP_DIR"]
     path = hand_made(directory, app.config["HMS_DATABASE"], b"CREATE TABLE t (a INT);\n")
     page = auth.client.get("/db-tools/").get_data(as_text=True)
@@ -182,7 +165,7 @@ def test_backups_and_manifests_are_private_whatever_the_umask(migrated, tmp_path
 
 # -- Low: links, changed files, odd names -------------------------------------------------
 
-def test_download_refuses_a_link_and_a_file_changed_since_it_was_listed(app, auth, tmp_path):  # noqa: F811
+def test_download_refuses_a_link_and_a_file_changed_since_it_was_listed(app, auth, tmp_path):
     name = back_up(app, auth)
     directory = app.config["HMS_BACKUP_DIR"]
     secret = tmp_path.parent / f"client-{secrets.token_hex(3)}.cnf"
