@@ -7,10 +7,14 @@ throwaway embedded server (mariadbd/mysqld from PATH) in a temporary directory.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import secrets
+import shutil
+import tempfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pymysql
 import pytest
@@ -46,6 +50,20 @@ def _docker_answers() -> bool:
     return False
 
 
+@contextlib.contextmanager
+def embedded_home(name: str):
+    """A fresh directory for an EmbeddedServer home, removed afterwards.
+
+    Not under pytest's tmp_path: /tmp/pytest-of-root is 0700, and a server started by
+    root runs as the `mysql` system user, which must be able to reach its home.
+    """
+    path = Path(tempfile.mkdtemp(prefix=f"hms-{name}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def server_info(tmp_path_factory) -> ConnectionInfo:
     """The administrative login of the session's server, with no default database."""
@@ -63,12 +81,13 @@ def server_info(tmp_path_factory) -> ConnectionInfo:
             yield ConnectionInfo(user="root", password=password, host=container.get_container_host_ip(),
                                  port=int(container.get_exposed_port(3306)))
         return
-    server = EmbeddedServer(tmp_path_factory.mktemp("hms-server"), profile="test")
-    server.start()
-    try:
-        yield server.connection_info()
-    finally:
-        server.stop()
+    with embedded_home("server") as home:
+        server = EmbeddedServer(home, profile="test")
+        server.start()
+        try:
+            yield server.connection_info()
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from hms import dialect as dialects
 from hms.errors import ServerError
 from hms.server import EmbeddedServer
 
-from .conftest import query
+from .conftest import embedded_home, query
 
 pytestmark = pytest.mark.skipif(dialects.find_server_binary() is None,
                                 reason="the embedded server needs mariadbd or mysqld on this machine")
@@ -29,10 +29,10 @@ def hms(home: Path, *args) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    path = tmp_path_factory.mktemp("embedded")
-    yield path
-    EmbeddedServer(path).stop()
+def home():
+    with embedded_home("embedded") as path:
+        yield path
+        EmbeddedServer(path).stop()
 
 
 def test_start_creates_a_private_secured_server(home):
