@@ -18,7 +18,7 @@ def _login(migrated, name, password):
                            connect_timeout=10, read_timeout=30, autocommit=True)
 
 
-def _operations(service, name):
+def _operations(service, name):  # noqa: F811
     return {"lock": lambda: service.lock(name),
             "drop": lambda: service.drop(name),
             "set-role": lambda: service.set_role(name, "qa")}
