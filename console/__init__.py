@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 
 from flask import Flask, render_template, request
 from flask_login import LoginManager, current_user
@@ -52,8 +53,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         HMS_SERVICE_LOGIN=None,       # a ConnectionInfo; None = from HMS_HOME / HMS_SERVICE_PASSWORD
         HMS_DEVELOPMENT=development,
         HMS_HTTPS=os.environ.get("HMS_CONSOLE_HTTPS") == "1",
-        LOGIN_FAILURES_ALLOWED=5,
-        LOGIN_FAILURE_WINDOW_SECONDS=15 * 60,
+        LOGIN_FAILURES_ALLOWED=5,        # per (name, address), free; then growing delays
+        LOGIN_DELAY_SECONDS=30,          # the first delay, doubled per further failure
+        LOGIN_DELAY_MAX_SECONDS=15 * 60,
+        SESSION_IDLE_SECONDS=30 * 60,    # a session ends after this long without a request
+        SESSION_MAX_SECONDS=12 * 3600,   # and this long after login, whatever happens
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),  # the cookie signature's own max age
         PAGE_SIZE=20,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -23,7 +23,9 @@ ROLE_CHOICES = [SelectChoice(role.name, f"{role.title} ({role.name})") for role 
 class NewAccountForm(FlaskForm):
     name = StringField("Account name", validators=[DataRequired(), Length(max=200)])
     host = StringField("Host", default="%", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+    # No role preselected: a slip must not make an admin. The form asks until one is chosen.
+    role = SelectField("Role", choices=[SelectChoice("", "Choose a role…"), *ROLE_CHOICES], default="",
+                       validate_choice=False, validators=[DataRequired(message="choose a role")])
     password = PasswordField("Password (leave empty to generate one)", validators=[Optional(), Length(max=200)])
 
 

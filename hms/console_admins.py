@@ -8,7 +8,9 @@ is made by `hms console create-admin`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass
 
 import pymysql
@@ -38,7 +40,7 @@ class Admin:
 
     @property
     def login_id(self) -> str:
-        """Flask-Login's id: changes when the admin is deleted or the password changes."""
+        """Flask-Login's id: changes when the admin is deleted, the password changes or sessions are revoked."""
         return f"{self.admin_id}.{self.session_key}"
 
 
@@ -66,9 +68,16 @@ def create(conn, schema: str, username: str, password: str, replace: bool = Fals
             if not replace:
                 raise AdminError(f"console admin '{username}' already exists",
                                  "Pick another name, or pass --reset to give it a new password") from None
-            cur.execute(f"UPDATE {quote_identifier(schema)}.console_admin SET password_hash = %s WHERE username = %s",
-                        (digest, username))
+            cur.execute(f"UPDATE {quote_identifier(schema)}.console_admin SET password_hash = %s, "
+                        "session_epoch = %s WHERE username = %s", (digest, secrets.token_hex(16), username))
             return False
+
+
+def revoke_sessions(conn, schema: str, admin_id: int) -> None:
+    """End every session of the admin, on every browser and every copy of its cookie."""
+    with conn.cursor() as cur:
+        cur.execute(f"UPDATE {quote_identifier(schema)}.console_admin SET session_epoch = %s WHERE admin_id = %s",
+                    (secrets.token_hex(16), admin_id))
 
 
 def delete(conn, schema: str, username: str) -> None:
@@ -122,7 +131,7 @@ def by_login_id(conn, schema: str, login_id: str) -> Admin | None:
     if row is None:
         return None
     admin = _admin(row)
-    return admin if admin.session_key == key else None
+    return admin if hmac.compare_digest(admin.session_key, key) else None
 
 
 def count(conn, schema: str) -> int:
@@ -134,11 +143,11 @@ def count(conn, schema: str) -> int:
 
 def _row(conn, schema: str, where: str, value):
     with conn.cursor() as cur:
-        cur.execute(f"SELECT admin_id, username, password_hash FROM {quote_identifier(schema)}.console_admin WHERE {where}",
-                    (value,))
+        cur.execute(f"SELECT admin_id, username, password_hash, session_epoch "
+                    f"FROM {quote_identifier(schema)}.console_admin WHERE {where}", (value,))
         return cur.fetchone()
 
 
 def _admin(row) -> Admin:
-    key = hashlib.sha256(row[2].encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{row[2]}\0{row[3]}".encode()).hexdigest()[:32]
     return Admin(admin_id=row[0], username=row[1], session_key=key)

@@ -13,6 +13,10 @@ from pathlib import Path
 
 from . import errcodes
 
+# The unprivileged system user a root-started embedded server runs as: Debian's and
+# Ubuntu's mariadb-server and mysql-server packages both create `mysql`.
+SERVER_SYSTEM_USER = "mysql"
+
 # Where distributions put server binaries that are not on a normal user's PATH.
 EXTRA_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin", "/opt/mysql/bin")
 
@@ -64,15 +68,15 @@ class Dialect:
         return {"innodb_redo_log_capacity": str(redo * 2), "disable_log_bin": "",
                 "mysqlx": "OFF"}
 
-    def initialise_command(self, server_bin: Path, defaults_file: Path) -> list[str]:
-        """The command that creates a new data directory for this family."""
+    def initialise_command(self, server_bin: Path, defaults_file: Path, user: str) -> list[str]:
+        """The command that creates a new data directory for this family, owned by `user`."""
         if self.is_mariadb:
             install_db = _which("mariadb-install-db", "mysql_install_db")
             if install_db is None:
-                return [str(server_bin), f"--defaults-file={defaults_file}", "--bootstrap"]
-            return [install_db, f"--defaults-file={defaults_file}",
+                return [str(server_bin), f"--defaults-file={defaults_file}", "--bootstrap", f"--user={user}"]
+            return [install_db, f"--defaults-file={defaults_file}", f"--user={user}",
                     "--auth-root-authentication-method=normal", "--skip-test-db"]
-        return [str(server_bin), f"--defaults-file={defaults_file}", "--initialize-insecure"]
+        return [str(server_bin), f"--defaults-file={defaults_file}", "--initialize-insecure", f"--user={user}"]
 
     # -- client tools --------------------------------------------------------
     def client_binary(self) -> str | None:

@@ -2,14 +2,19 @@
 
 The policy (stated once, here, and shown to users): 12 to 128 printable ASCII
 characters with no spaces at either end, containing a lower-case letter, an
-upper-case letter, a digit and a symbol, and not containing the account name.
+upper-case letter, a digit and a symbol, not containing the account name, and not in
+the shipped list of common passwords (common_passwords.txt, written by
+scripts/make_common_passwords.py: well-known words with digits and symbols added,
+which meet the rules above yet are among an attacker's first guesses).
 Generated passwords are 20 characters from `secrets`, always meeting the policy.
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
 import string
+from importlib import resources
 
 from .errors import HmsError
 
@@ -19,7 +24,8 @@ GENERATED_LENGTH = 20
 # Symbols that survive shells, option files and URLs without surprises.
 SYMBOLS = "!#%*+-.:=?@^_~"
 POLICY = (f"{MIN_LENGTH}-{MAX_LENGTH} printable ASCII characters with a lower-case letter, "
-          "an upper-case letter, a digit and a symbol, not containing the account name")
+          "an upper-case letter, a digit and a symbol, not containing the account name, "
+          "and not a common password")
 
 
 class WeakPassword(HmsError):
@@ -51,7 +57,17 @@ def problems(password: str, account: str | None = None) -> list[str]:
             found.append(f"lacks {label}")
     if account and len(account) >= 3 and account.lower() in password.lower():
         found.append("contains the account name")
+    if password.lower() in common_passwords():
+        found.append("is a common password (a well-known word with digits and a symbol added, "
+                     "among the first an attacker tries)")
     return found
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-cased."""
+    text = resources.files(__package__).joinpath("common_passwords.txt").read_text()
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
 def check(password: str, account: str | None = None) -> str:

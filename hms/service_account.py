@@ -2,7 +2,7 @@
 
 `hms_service`@`%` holds no CREATE USER and nothing on the mysql schema or the hms
 database. It may only EXECUTE the definer procedures in the console schema (which
-check every target themselves) and read/write the console's own two tables. So a
+check every target themselves) and read/write the console's own tables. So a
 fully compromised console still cannot touch root or any account outside the six
 hms roles.
 
@@ -34,13 +34,14 @@ PASSWORD_FILE = "service.cnf"
 
 # What the service account may do, in the console schema only: EXECUTE on each public
 # account procedure (not on the guards or the statement helper, which only the definer
-# procedures call), and its two tables. Granted per procedure, so they are re-granted
+# procedures call), and its tables. Granted per procedure, so they are re-granted
 # after every migrate (re-creating a procedure drops the grants on it).
 PUBLIC_PROCEDURES = ("account_create", "account_drop", "account_grants", "account_list", "account_lock",
                      "account_set_password", "account_set_role", "account_unlock", "role_grants")
 GRANTS = tuple(f"GRANT EXECUTE ON PROCEDURE {{schema}}.`{name}` TO %s@%s" for name in PUBLIC_PROCEDURES) + (
     "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.`console_admin` TO %s@%s",
     "GRANT SELECT, INSERT ON {schema}.`audit_log` TO %s@%s",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.`login_throttle` TO %s@%s",
 )
 # What earlier versions granted instead; revoked so an upgraded server holds no more than GRANTS.
 OLD_SCHEMA_GRANT = "REVOKE EXECUTE ON {schema}.* FROM %s@%s"

@@ -19,13 +19,14 @@ import pytest
 
 from hms import console_admins
 from hms import dialect as dialects
+from hms.accounts import AccountManager
 from hms.connection import ConnectionInfo, connect, info_from_url
 from hms.databases import console_schema
 from hms.migrations import Migrator
 from hms.passwords import generate
 from hms.server import EmbeddedServer
 from hms.service_account import ensure
-from tests.support import Clinic, unique_numbers
+from tests.support import Clinic, embedded_home, unique_numbers
 
 TEST_DATABASE = "hms_test"
 
@@ -71,12 +72,13 @@ def server_info(tmp_path_factory) -> ConnectionInfo:
             yield ConnectionInfo(user="root", password=password, host=container.get_container_host_ip(),
                                  port=int(container.get_exposed_port(3306)))
         return
-    server = EmbeddedServer(tmp_path_factory.mktemp("hms-server"), profile="test")
-    server.start()
-    try:
-        yield server.connection_info()
-    finally:
-        server.stop()
+    with embedded_home("server") as home:
+        server = EmbeddedServer(home, profile="test")
+        server.start()
+        try:
+            yield server.connection_info()
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -212,4 +214,12 @@ def console_admin(service_login, migrated):
     yield name, password
     with contextlib.suppress(console_admins.AdminError):
         console_admins.delete(conn, schema, name)
+    conn.close()
+
+
+@pytest.fixture
+def service(service_login, migrated):
+    """An AccountManager logged in as the service account, on the migrated test database."""
+    conn = connect(service_login, database=None)
+    yield AccountManager(conn, migrated.database, actor="pytest", source="tests")
     conn.close()

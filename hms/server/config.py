@@ -11,8 +11,8 @@ from pathlib import Path
 from .. import dialect as dialects
 
 
-def write_config(server, dialect: dialects.Dialect, port: int) -> None:
-    """Write an EmbeddedServer's my.cnf: its paths, port and sizes, for its profile (bulk or test)."""
+def write_config(server, dialect: dialects.Dialect, port: int, user: str | None = None) -> None:
+    """Write an EmbeddedServer's my.cnf: its account, paths, port and sizes, for its profile (bulk or test)."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     bulk = server.profile == "bulk"
     if bulk:
@@ -22,7 +22,7 @@ def write_config(server, dialect: dialects.Dialect, port: int) -> None:
     else:
         pool = 128 << 20
     options = {
-        "user": pwd.getpwuid(os.geteuid()).pw_name,
+        "user": user or pwd.getpwuid(os.geteuid()).pw_name,
         "datadir": str(server.datadir),
         "socket": str(server.socket_path),
         "pid-file": str(server.pid_file),
@@ -39,11 +39,13 @@ def write_config(server, dialect: dialects.Dialect, port: int) -> None:
         "innodb_file_per_table": "1",
         "innodb_io_capacity": "2000",
         "tmpdir": str(server.home / "tmp"),
+        # Server-side file access (LOAD_FILE, LOAD DATA INFILE, INTO OUTFILE) only here;
+        # `hms seed` uses LOAD DATA LOCAL, which reads the client's files and is unaffected.
+        "secure_file_priv": str(server.files_dir),
     }
     if not bulk:
         options["innodb_flush_method"] = "O_DIRECT_NO_FSYNC" if not dialect.is_mariadb else "O_DIRECT"
     options.update(dialect.server_options(memory, bulk))
-    (server.home / "tmp").mkdir(parents=True, exist_ok=True)
     body = "\n".join(f"{k} = {v}" if v else k for k, v in options.items())
     server.config_file.write_text(f"# Written by `hms server start`; edit freely.\n[mysqld]\n{body}\n")
 

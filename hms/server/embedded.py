@@ -18,6 +18,7 @@ from ..connection import ConnectionInfo, session
 from ..errors import ConnectionFailed, ServerError
 from ..optionfiles import read_option_file, write_option_file
 from .config import configured_port, free_port, write_config
+from .runas import prepare_home, server_account
 
 ADMIN_USER = "root"
 START_TIMEOUT = 90.0
@@ -60,8 +61,18 @@ class EmbeddedServer:
         return self.home / "client.cnf"
 
     @property
+    def run_dir(self) -> Path:
+        """Socket and pid file: written by the server account, which cannot write the home itself."""
+        return self.home / "run"
+
+    @property
+    def files_dir(self) -> Path:
+        """secure_file_priv: the only place LOAD_FILE, LOAD DATA INFILE and INTO OUTFILE may touch."""
+        return self.home / "files"
+
+    @property
     def pid_file(self) -> Path:
-        return self.home / "mysqld.pid"
+        return self.run_dir / "mysqld.pid"
 
     @property
     def log_file(self) -> Path:
@@ -69,7 +80,7 @@ class EmbeddedServer:
 
     @property
     def socket_path(self) -> Path:
-        path = self.home / "mysqld.sock"
+        path = self.run_dir / "mysqld.sock"
         if len(str(path)) > SOCKET_PATH_LIMIT:
             import hashlib
             digest = hashlib.sha1(str(self.home).encode()).hexdigest()[:12]
@@ -112,12 +123,13 @@ class EmbeddedServer:
             raise ServerError("no MariaDB or MySQL server binary (mariadbd or mysqld) was found",
                               dialects.INSTALL_HINT)
         server_bin, dialect = found
-        self.home.mkdir(parents=True, exist_ok=True)
+        account = server_account()
+        prepare_home(self.home, self.log_file, account)
         fresh = not (self.datadir / "mysql").is_dir()
         chosen_port = port or configured_port(self.config_file) or free_port(prefer_low=self.profile == "bulk")
-        write_config(self, dialect, chosen_port)
+        write_config(self, dialect, chosen_port, account.pw_name)
         if fresh:
-            self._initialise(server_bin, dialect)
+            self._initialise(server_bin, dialect, account.pw_name)
         for attempt in range(5):
             try:
                 self._launch(server_bin)
@@ -128,11 +140,11 @@ class EmbeddedServer:
                 if port is not None or "Address already in use" not in exc.what or attempt == 4:
                     raise
                 chosen_port = free_port(prefer_low=False)
-                write_config(self, dialect, chosen_port)
+                write_config(self, dialect, chosen_port, account.pw_name)
         if fresh or not self.client_file.is_file():
             self._secure(chosen_port)
         else:
-            self._update_client_port(chosen_port)
+            self._update_client_file(chosen_port)
         self._wait_until_answers(self.connection_info())
         return self.status()
 
@@ -157,8 +169,8 @@ class EmbeddedServer:
         return True
 
     # -- internals -----------------------------------------------------------
-    def _initialise(self, server_bin: Path, dialect: dialects.Dialect) -> None:
-        command = dialect.initialise_command(server_bin, self.config_file)
+    def _initialise(self, server_bin: Path, dialect: dialects.Dialect, user: str) -> None:
+        command = dialect.initialise_command(server_bin, self.config_file, user)
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
         if result.returncode != 0 or not (self.datadir / "mysql").is_dir():
             last = (result.stderr or result.stdout).strip().splitlines()[-3:]
@@ -217,9 +229,10 @@ class EmbeddedServer:
         write_option_file(self.client_file, "Administrative login of the embedded server. Keep private (0600).",
                           user=ADMIN_USER, password=password, socket=str(self.socket_path), port=port)
 
-    def _update_client_port(self, port: int) -> None:
+    def _update_client_file(self, port: int) -> None:
+        """Rewrite client.cnf when the port or socket moved (homes made before run/ existed)."""
         info = self.connection_info()
-        if info.port != port:
+        if info.port != port or info.unix_socket != str(self.socket_path):
             self._write_client_file(info.password, port)
 
     def _wait_until_answers(self, info: ConnectionInfo) -> None:
@@ -239,10 +252,13 @@ class EmbeddedServer:
             return None
 
     def _pid(self) -> int | None:
-        try:
-            return int(self.pid_file.read_text().strip())
-        except (FileNotFoundError, ValueError):
-            return None
+        # The home's top level held the pid file before the server dropped root.
+        for path in (self.pid_file, self.home / "mysqld.pid"):
+            try:
+                return int(path.read_text().strip())
+            except (FileNotFoundError, ValueError):
+                continue
+        return None
 
     def _log_tail(self, lines: int = 3) -> str:
         try:

@@ -6,16 +6,6 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from hms.accounts import AccountManager
-from hms.connection import connect
-
-
-@pytest.fixture
-def service(service_login, migrated):
-    """An AccountManager logged in as the service account, on the migrated test database."""
-    conn = connect(service_login, database=None)
-    yield AccountManager(conn, migrated.database, actor="pytest", source="tests")
-    conn.close()
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ from hms import errcodes
 from hms.accounts import AccountError, InvalidAccountName
 from hms.connection import connect
 from hms.databases import console_schema
-from hms.migrations import Migrator
+from hms.migrations import SQL_ROOT, Migrator
 from hms.passwords import WeakPassword, generate
 from hms.roles import UnknownRole
-from hms.migrations import SQL_ROOT
-
 from tests.support import query
 
 BAD_NAMES = ["x'@'%' OR 1=1 --", "<script>alert(1)</script>", "a" * 33, "alice\n", "", "1abc",

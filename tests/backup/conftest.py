@@ -9,10 +9,10 @@ import secrets
 import pytest
 
 from console import create_app
-from tests.support.browser import served
-from tests.support.console_client import Auth
 from hms.backup.restore_account import account_name
 from hms.connection import connect
+from tests.support.browser import served
+from tests.support.console_client import Auth
 from tests.support.databases import drop_database, make_database
 
 

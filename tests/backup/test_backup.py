@@ -24,16 +24,27 @@ from click.testing import CliRunner
 
 from cli import cli
 from hms import dialect as dialects
-from hms.backup import (BackupError, create_backup, list_backups, open_backup, restore_backup,
-                        verify_backup)
-from hms.backup import contents, signing
+from hms.backup import (
+    BackupError,
+    contents,
+    create_backup,
+    list_backups,
+    open_backup,
+    restore_backup,
+    signing,
+    verify_backup,
+)
 from hms.backup.manifest import manifest_path
 from hms.backup.stream import strip_definers
 from hms.connection import ConnectionInfo, connect
-
 from tests.support import ROOT, Clinic, query
 from tests.support.backups import run_cli
-from tests.support.databases import database_exists, describe, drop_database, make_database
+from tests.support.databases import (
+    database_exists,
+    describe,
+    drop_database,
+    make_database,
+)
 
 
 def rewrite(backup_path: Path, edit) -> None:

@@ -9,10 +9,9 @@ import threading
 import pytest
 
 from hms.backup import list_backups
-
 from tests.support import query
-from tests.support.console_client import audit_rows
 from tests.support.backups import back_up, finished_job
+from tests.support.console_client import audit_rows
 from tests.support.databases import database_exists, describe
 
 

@@ -15,11 +15,16 @@ from pathlib import Path
 import pymysql
 import pytest
 
-from hms.backup import BackupError, create_backup, list_backups, restore_backup, verify_backup
+from hms.backup import (
+    BackupError,
+    create_backup,
+    list_backups,
+    restore_backup,
+    verify_backup,
+)
 from hms.backup.manifest import manifest_path
 from hms.backup.restore_account import account_name
 from hms.connection import connect
-
 from tests.support import query
 from tests.support.backups import back_up, run_cli
 from tests.support.databases import database_exists

@@ -14,7 +14,6 @@ from click.testing import CliRunner
 
 from cli import cli
 from hms.connection import connect
-
 from tests.support import query
 
 

@@ -12,7 +12,6 @@ from console import create_app
 from hms import console_admins, errcodes
 from hms.connection import connect
 from hms.errors import ConfigError
-
 from tests.support import query
 from tests.support.console_client import audit_rows
 

@@ -6,10 +6,8 @@ import pytest
 
 from hms.connection import connect
 from hms.errors import MigrationError
-from hms.migrations import Migrator
-from hms.migrations import discover
+from hms.migrations import Migrator, discover
 from hms.migrations import verify_database as verify
-
 from tests.support import query
 
 

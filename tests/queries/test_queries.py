@@ -12,10 +12,18 @@ from decimal import Decimal
 
 from hms.connection import connect
 from hms.queries import get_query, list_queries, stream
-
 from tests.support import ROOT
-from tests.support.queries_clinic import (APPOINTMENTS, BILLS, DEPARTMENTS, DOCTORS, MEDICATIONS, NINE, PATIENTS,
-                                          ROOMS, STOCK)
+from tests.support.queries_clinic import (
+    APPOINTMENTS,
+    BILLS,
+    DEPARTMENTS,
+    DOCTORS,
+    MEDICATIONS,
+    NINE,
+    PATIENTS,
+    ROOMS,
+    STOCK,
+)
 
 
 def run(info, name: str, limit: int | None = None) -> tuple[list[str], list[tuple]]:

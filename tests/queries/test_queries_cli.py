@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from cli import cli
 from hms.connection import connect
 from hms.migrations import Migrator
-
 from tests.support.queries_clinic import APPOINTMENTS, NINE, PATIENTS
 
 

@@ -8,7 +8,6 @@ import pytest
 from hms import errcodes
 from hms.connection import connect
 from hms.queries import list_queries, stream
-
 from tests.support import future_slot, server_error
 
 

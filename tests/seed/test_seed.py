@@ -10,10 +10,9 @@ from hms.connection import connect
 from hms.errors import ConfigError, DatabaseError
 from hms.migrations import verify_database as verify_schema
 from seed import bulk_load, scale
+from seed.checks import verify as verify_seed
 from seed.generate import Plan
 from seed.run import check_disk, parse_options, run
-from seed.checks import verify as verify_seed
-
 from tests.support import query
 from tests.support.seeding import AS_OF, SCALE, seeded
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 
 from hms.server import EmbeddedServer
+from tests.support import embedded_home
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """An HMS_HOME for `hms server ...`; its server is stopped when the module ends."""
-    path = tmp_path_factory.mktemp("embedded")
-    yield path
-    EmbeddedServer(path).stop()
+def home():
+    """An HMS_HOME for `hms server ...` where the server's own account can reach it; its server
+    is stopped and the home removed when the module ends."""
+    with embedded_home("embedded") as path:
+        yield path
+        EmbeddedServer(path).stop()

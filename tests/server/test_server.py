@@ -14,7 +14,6 @@ import pytest
 from hms import dialect as dialects
 from hms.errors import ServerError
 from hms.server import EmbeddedServer
-
 from tests.support import query
 
 pytestmark = pytest.mark.skipif(dialects.find_server_binary() is None,

@@ -6,7 +6,6 @@ import threading
 from decimal import Decimal
 
 from hms.connection import connect
-
 from tests.support import query
 
 

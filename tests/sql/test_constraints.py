@@ -8,7 +8,6 @@ import pymysql
 import pytest
 
 from hms import errcodes
-
 from tests.support import future_slot, query, server_error
 
 

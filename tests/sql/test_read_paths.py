@@ -12,7 +12,6 @@ import pytest
 
 from hms import errcodes
 from hms.connection import connect
-
 from tests.support import future_slot, query, server_error
 
 

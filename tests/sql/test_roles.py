@@ -9,7 +9,6 @@ import pytest
 
 from hms import errcodes
 from hms.connection import connect
-
 from tests.support import future_slot
 
 DENIED = {errcodes.TABLEACCESS_DENIED, errcodes.COLUMNACCESS_DENIED, errcodes.PROCACCESS_DENIED,

@@ -13,8 +13,6 @@ from hms.accounts import AccountManager
 from hms.connection import connect
 from hms.databases import console_schema
 from hms.migrations import SQL_ROOT, split_statements
-
-
 from tests.support import query
 
 READ_ONLY_ROUTINES = {"calculate_age": "FUNCTION", "calculate_discounted_bill": "FUNCTION",

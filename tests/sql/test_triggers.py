@@ -9,7 +9,6 @@ import pytest
 
 from hms import errcodes
 from hms.connection import connect
-
 from tests.support import future_slot, query, server_error
 
 PRESCRIBE = ("INSERT INTO prescription_medication (prescription_id, medication_id, dosage, frequency, "

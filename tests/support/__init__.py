@@ -11,9 +11,12 @@ tests' scale and how they seed a database).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import secrets
+import shutil
+import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -110,3 +113,17 @@ class Clinic:
         record = self.record(doctor, patient)
         return {"department": department, "medication": medication, "doctor": doctor,
                 "patient": patient, "record": record, "prescription": self.prescription(record)}
+
+
+@contextlib.contextmanager
+def embedded_home(name: str):
+    """A fresh directory for an EmbeddedServer home, removed afterwards.
+
+    Not under pytest's tmp_path: /tmp/pytest-of-root is 0700, and a server started by
+    root runs as the `mysql` system user, which must be able to reach its home.
+    """
+    path = Path(tempfile.mkdtemp(prefix=f"hms-{name}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from . import query
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
-def token(client, path: str) -> str:
+def token(client, path: str = "/login") -> str:
     """The CSRF token of the form on `path`."""
     match = CSRF.search(client.get(path).get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
@@ -32,3 +33,28 @@ class Auth:
 def audit_rows(db, actor: str) -> list[tuple]:
     return query(db, "SELECT action, target, outcome, COALESCE(detail, ''), source FROM hms_test_console.audit_log "
                      "WHERE actor = %s ORDER BY audit_id", (actor,))
+
+
+def address() -> str:
+    """A random client address, so login throttling of one test does not touch another."""
+    return "10.%d.%d.%d" % tuple(secrets.randbelow(250) + 1 for _ in range(3))
+
+
+def browser(app, remote_addr: str | None = None):
+    """A test client of `app` coming from `remote_addr` (a random address by default)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = remote_addr or address()
+    return client
+
+
+def log_in(client, name: str, password: str, csrf: str | None = None):
+    """Post the login form."""
+    return client.post("/login", data={"username": name, "password": password,
+                                       "csrf_token": csrf or token(client)})
+
+
+def logged_in(client) -> bool:
+    """True when the client's session opens the dashboard."""
+    response = client.get("/")
+    assert response.status_code in (200, 302)
+    return response.status_code == 200

@@ -1,4 +1,5 @@
--- account_drop(user, host): DROP USER on an hms-managed account.
+-- account_drop(user, host): DROP USER on an hms-managed account, then end its open
+-- sessions (MariaDB and MySQL leave a dropped account's sessions running).
 DROP PROCEDURE IF EXISTS account_drop;
 
 DELIMITER $$
@@ -9,5 +10,6 @@ COMMENT 'Drop an hms-managed account'
 BEGIN
     CALL account_guard(p_user, p_host, 'managed');
     CALL run_account_statement(CONCAT('DROP USER ', QUOTE(p_user), '@', QUOTE(p_host)));
+    CALL account_kill_connections(p_user, p_host);
 END$$
 DELIMITER ;

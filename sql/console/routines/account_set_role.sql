@@ -1,6 +1,6 @@
 -- account_set_role(user, host, role): the account now holds exactly `role` among
 -- the hms roles, as its default role. The new role is granted before the old ones
--- are revoked, and taken back again when a later step fails.
+-- are revoked, and taken back again when a later step fails. Its open sessions are ended.
 DROP PROCEDURE IF EXISTS account_set_role;
 
 DELIMITER $$
@@ -57,5 +57,7 @@ BEGIN
         END IF;
         SET v_i = v_i + 1;
     END WHILE;
+    -- Open sessions keep the roles they had activated: end them.
+    CALL account_kill_connections(p_user, p_host);
 END$$
 DELIMITER ;
