@@ -161,7 +161,8 @@ def test_verify_reports_hand_made_changes(fresh_database):
     assert "trigger trg_prescription_medication_stock: in sql/, missing from the database" in problems
     assert "index idx_by_hand on nurse: in the database, not in sql/" in problems
     assert any(p.startswith("column patient.city: differs from sql/") for p in problems)
-    assert len(problems) == 3
+    assert "sql/triggers/trg_prescription_medication_stock.sql: absent" in problems
+    assert len(problems) == 4
 
 
 def test_verify_reports_role_drift(fresh_database, server_info):
@@ -178,7 +179,7 @@ def test_verify_reports_role_drift(fresh_database, server_info):
         conn.close()
 
 
-def test_reapply_repairs_a_hand_dropped_trigger(fresh_database):
+def test_migrate_repairs_a_hand_dropped_trigger(fresh_database):
     Migrator(fresh_database).migrate()
     conn = connect(fresh_database)
     try:
@@ -186,10 +187,11 @@ def test_reapply_repairs_a_hand_dropped_trigger(fresh_database):
             cur.execute("DROP TRIGGER trg_department_medication_stock_update")
     finally:
         conn.close()
-    assert Migrator(fresh_database).migrate().applied == []  # unchanged files are not re-run
+    result = Migrator(fresh_database).migrate()  # a file whose object is gone is re-run
+    assert [s.sql_file.relpath for s, _ in result.applied] == ["sql/triggers/trg_department_medication_stock_update.sql"]
+    assert verify(fresh_database) == []
     result = Migrator(fresh_database).migrate(reapply=True)
     assert "sql/triggers/trg_department_medication_stock_update.sql" in {s.sql_file.relpath for s, _ in result.applied}
-    assert verify(fresh_database) == []
 
 
 def test_verify_covers_the_console_schema(fresh_database):

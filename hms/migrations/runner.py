@@ -5,6 +5,18 @@ error. Repeatable files (routines, triggers, roles) are re-run when their checks
 changes, after the versioned ones; roles also after any routine was re-created,
 since dropping a routine can drop the grants on it. An advisory lock keeps two runs
 apart, and every attempt, failed ones included, is recorded with the server's message.
+
+"Applied" is what the server holds, not only what the history says: a routine or
+trigger file whose object is missing from the server (dropped by hand, or lost to a
+crash) is `absent` in `status()` and re-created by the next run.
+
+A failed routine or trigger file never deletes the live object. MySQL cannot roll DDL
+back and MySQL 8 has no CREATE OR REPLACE for routines or triggers, so the same scheme
+serves both families (see objects.py): the new CREATE is first compiled under a scratch
+name (a routine as hms_chk_<hex>, a trigger on an empty scratch copy of its table, so it
+never fires on live rows); the live definition is read with SHOW CREATE; the file runs;
+and if it still fails, the kept definition is re-created under its sql_mode. Between the
+file's DROP and CREATE a concurrent caller can still, for milliseconds, find no object.
 The console schema (<database>_console, from sql/console/) is migrated first, by a
 runner of its own.
 """
@@ -13,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -23,13 +35,15 @@ from .. import dialect as dialects
 from .. import grants
 from ..connection import ConnectionInfo, server_message, session
 from ..databases import CONSOLE_SQL_FOLDER, console_schema, create_database
-from ..errors import MigrationError
-from . import history
+from ..errors import MigrationError, SqlFileError
+from . import history, objects
 from . import files as sql_files
 from .files import SqlFile, discover
 from .history import FileState, HistoryRow
 
 LOCK_WAIT_SECONDS = 0
+# Groups whose files create routines or triggers, checked against the server.
+OBJECT_GROUPS = ("routines", "triggers")
 
 
 @dataclass(frozen=True)
@@ -94,10 +108,10 @@ class Migrator:
 
     def status(self) -> list[FileState]:
         """Each file's state (the console schema's first), then files gone from sql/."""
-        rows = self.history()
+        rows, present = self._server_state()
         console = self.console_migrator()
         files = self.files()
-        states = (console.status() if console else []) + [history.file_state(f, rows) for f in files]
+        states = (console.status() if console else []) + self._file_states(rows, present)
         known = {f.relpath for f in files}
         for row in rows:
             if row.file not in known and row.success:
@@ -107,7 +121,7 @@ class Migrator:
 
     def plan(self, reapply: bool = False) -> list[Step]:
         """The files the next run would apply, in order; raises on an edited versioned file."""
-        return self._plan(self.history(), reapply)
+        return self._plan(*self._server_state(), reapply=reapply)
 
     # -- writing -------------------------------------------------------------
     def migrate(self, dry_run: bool = False, reapply: bool = False) -> MigrationResult:
@@ -129,7 +143,8 @@ class Migrator:
             try:
                 conn.select_db(self.database)
                 history.create_table(conn)
-                steps = self._plan(history.read(conn, self.database), reapply)
+                steps = self._plan(history.read(conn, self.database), objects.existing(conn, self.database),
+                                   reapply=reapply)
                 for step in steps:  # a malformed file stops the run before anything is applied
                     step.sql_file.statements()
                 result = MigrationResult(console=console_applied)
@@ -141,8 +156,23 @@ class Migrator:
                 self._unlock(conn)
 
     # -- internals -------------------------------------------------------------
-    def _plan(self, rows: list[HistoryRow], reapply: bool = False) -> list[Step]:
-        states = [history.file_state(f, rows) for f in self.files()]
+    def _server_state(self) -> tuple[list[HistoryRow], set[tuple[str, str]]]:
+        """The history, and the routines and triggers the database holds."""
+        with session(self.info, database=None) as conn:
+            return history.read(conn, self.database), objects.existing(conn, self.database)
+
+    def _file_states(self, rows: list[HistoryRow], present: set[tuple[str, str]]) -> list[FileState]:
+        """Each file's state against the history; an applied file whose object is gone is absent."""
+        states = []
+        for sql_file in self.files():
+            state = history.file_state(sql_file, rows)
+            if state.state == "applied" and sql_file.group in OBJECT_GROUPS and _absent(sql_file, present):
+                state = replace(state, state="absent")
+            states.append(state)
+        return states
+
+    def _plan(self, rows: list[HistoryRow], present: set[tuple[str, str]], reapply: bool = False) -> list[Step]:
+        states = self._file_states(rows, present)
         edited = [s for s in states if s.kind == "versioned" and s.state == "changed"]
         if edited:
             first = edited[0]
@@ -162,7 +192,8 @@ class Migrator:
                 elif sql_file.group == "roles" and routine_changed:
                     steps.append(Step(sql_file, "routines were re-created"))
                 continue
-            reason = {"pending": "new", "changed": "changed", "failed": "retry after failure"}[state.state]
+            reason = {"pending": "new", "changed": "changed", "failed": "retry after failure",
+                      "absent": "missing from the server"}[state.state]
             steps.append(Step(sql_file, reason))
             if sql_file.group == "routines":
                 routine_changed = True
@@ -188,9 +219,17 @@ class Migrator:
     def _apply(self, conn, step: Step) -> int:
         sql_file = step.sql_file
         statements = sql_file.statements()
+        created = objects.created_objects(statements) if sql_file.group in OBJECT_GROUPS else []
         started = time.monotonic()
         current_line = 1
+        kept: list[objects.KeptDefinition] = []
+        touched = False
         try:
+            for obj in created:  # compiled under a scratch name before the live object is touched
+                current_line = obj.statement.line
+                objects.check(conn, obj)
+            kept = objects.keep(conn, created, self.database)
+            touched = True
             if sql_file.group == "roles":
                 grants.reset_role(conn, sql_file.object_name, self.database)
             with conn.cursor() as cur:
@@ -203,8 +242,31 @@ class Migrator:
             elapsed = int((time.monotonic() - started) * 1000)
             message = f"line {current_line}: {server_message(exc)}"
             history.record(conn, sql_file, elapsed, False, message)
-            raise MigrationError(f"{sql_file.relpath} failed at {message}",
+            raise MigrationError(f"{sql_file.relpath} failed at {message}{self._aftermath(conn, created, kept, touched)}",
                                  "Fix the file and run `hms db migrate` again") from None
         elapsed = int((time.monotonic() - started) * 1000)
         history.record(conn, sql_file, elapsed, True, None)
         return elapsed
+
+    def _aftermath(self, conn, created: list[objects.CreatedObject], kept: list[objects.KeptDefinition],
+                   touched: bool) -> str:
+        """Restore what a failed file dropped; return what to tell the user about its objects."""
+        if not created:
+            return ""
+        if not touched:
+            return "; the live definition was not touched"
+        lost = objects.restore(conn, kept)
+        if lost:
+            return f"; {', '.join(lost)} could not be restored and is missing from the server"
+        if kept:
+            return "; the previous definition was restored"
+        return ""
+
+
+def _absent(sql_file: SqlFile, present: set[tuple[str, str]]) -> bool:
+    """True when a routine or trigger the file creates is not on the server."""
+    try:
+        created = objects.created_objects(sql_file.statements())
+    except SqlFileError:
+        return False  # malformed: reported when the run tries it
+    return any(obj.key not in present for obj in created)
