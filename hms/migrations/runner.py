@@ -17,6 +17,9 @@ name (a routine as hms_chk_<hex>, a trigger on an empty scratch copy of its tabl
 never fires on live rows); the live definition is read with SHOW CREATE; the file runs;
 and if it still fails, the kept definition is re-created under its sql_mode. Between the
 file's DROP and CREATE a concurrent caller can still, for milliseconds, find no object.
+
+A versioned file that fails part-way is retryable: each statement is recorded as it
+succeeds and skipped on the retry while its text is unchanged (see apply.py).
 The console schema (<database>_console, from sql/console/) is migrated first, by a
 runner of its own.
 """
@@ -24,7 +27,6 @@ runner of its own.
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -32,18 +34,16 @@ from typing import Callable
 import pymysql
 
 from .. import dialect as dialects
-from .. import grants
-from ..connection import ConnectionInfo, server_message, session
+from ..connection import ConnectionInfo, session
 from ..databases import CONSOLE_SQL_FOLDER, console_schema, create_database
 from ..errors import MigrationError, SqlFileError
 from . import history, objects
+from .apply import OBJECT_GROUPS, apply_repeatable, apply_versioned
 from . import files as sql_files
 from .files import SqlFile, discover
 from .history import FileState, HistoryRow
 
 LOCK_WAIT_SECONDS = 0
-# Groups whose files create routines or triggers, checked against the server.
-OBJECT_GROUPS = ("routines", "triggers")
 
 
 @dataclass(frozen=True)
@@ -217,50 +217,9 @@ class Migrator:
             pass  # the lock dies with the session anyway
 
     def _apply(self, conn, step: Step) -> int:
-        sql_file = step.sql_file
-        statements = sql_file.statements()
-        created = objects.created_objects(statements) if sql_file.group in OBJECT_GROUPS else []
-        started = time.monotonic()
-        current_line = 1
-        kept: list[objects.KeptDefinition] = []
-        touched = False
-        try:
-            for obj in created:  # compiled under a scratch name before the live object is touched
-                current_line = obj.statement.line
-                objects.check(conn, obj)
-            kept = objects.keep(conn, created, self.database)
-            touched = True
-            if sql_file.group == "roles":
-                grants.reset_role(conn, sql_file.object_name, self.database)
-            with conn.cursor() as cur:
-                for statement in statements:
-                    current_line = statement.line
-                    cur.execute(statement.sql)
-                    while cur.nextset():
-                        pass
-        except pymysql.err.MySQLError as exc:
-            elapsed = int((time.monotonic() - started) * 1000)
-            message = f"line {current_line}: {server_message(exc)}"
-            history.record(conn, sql_file, elapsed, False, message)
-            raise MigrationError(f"{sql_file.relpath} failed at {message}{self._aftermath(conn, created, kept, touched)}",
-                                 "Fix the file and run `hms db migrate` again") from None
-        elapsed = int((time.monotonic() - started) * 1000)
-        history.record(conn, sql_file, elapsed, True, None)
-        return elapsed
-
-    def _aftermath(self, conn, created: list[objects.CreatedObject], kept: list[objects.KeptDefinition],
-                   touched: bool) -> str:
-        """Restore what a failed file dropped; return what to tell the user about its objects."""
-        if not created:
-            return ""
-        if not touched:
-            return "; the live definition was not touched"
-        lost = objects.restore(conn, kept)
-        if lost:
-            return f"; {', '.join(lost)} could not be restored and is missing from the server"
-        if kept:
-            return "; the previous definition was restored"
-        return ""
+        if step.sql_file.kind == "versioned":
+            return apply_versioned(conn, step.sql_file)
+        return apply_repeatable(conn, step.sql_file, self.database)
 
 
 def _absent(sql_file: SqlFile, present: set[tuple[str, str]]) -> bool:
