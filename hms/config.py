@@ -52,13 +52,7 @@ class Settings:
 
 
 def _database_from_url(url: str) -> str | None:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    """The URL's database name; a malformed URL (bad port, unclosed [) is a ConfigError here."""
+    from .connection import info_from_url
 
-    try:
-        return make_url(url).database or None
-    except ArgumentError:
-        raise ConfigError(
-            "the database URL is malformed",
-            "Use the form mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE",
-        ) from None
+    return info_from_url(url).database
