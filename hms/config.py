@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
 from .identifiers import check_database_name
 
 DEFAULT_DATABASE = "hms"

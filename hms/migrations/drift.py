@@ -32,10 +32,11 @@ def verify_database(info: ConnectionInfo, sql_root=None) -> list[str]:
             return [f"database {database}: does not exist (run `hms db migrate`)"]
         try:
             Migrator(info.with_database(scratch), sql_root=sql_root, include_roles=False).migrate()
-            problems += snapshot.differences(snapshot.snapshot(conn, database), snapshot.snapshot(conn, scratch))
+            problems += snapshot.differences(snapshot.snapshot(conn, database, trigger_modes=True),
+                                             snapshot.snapshot(conn, scratch, trigger_modes=True))
             if (migrator.sql_root / CONSOLE_SQL_FOLDER).is_dir():
-                live = snapshot.snapshot(conn, console_schema(database))
-                expected = snapshot.snapshot(conn, console_schema(scratch))
+                live = snapshot.snapshot(conn, console_schema(database), trigger_modes=True)
+                expected = snapshot.snapshot(conn, console_schema(scratch), trigger_modes=True)
                 problems += [f"{CONSOLE_SQL_FOLDER} schema: {line}"
                              for line in snapshot.differences(live, expected)]
             role_files = [f for f in migrator.files() if f.group == "roles"]
