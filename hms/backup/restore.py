@@ -4,7 +4,6 @@ the tool creates, and prove a backup restores to what it recorded."""
 from __future__ import annotations
 
 import contextlib
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -12,7 +11,7 @@ from typing import Callable
 import pymysql
 
 from .. import dialect as dialects
-from .. import errcodes
+from .. import errcodes, scratch as scratches
 from ..connection import ConnectionInfo, error_code, server_message, session
 from ..databases import create_database, drop_database
 from ..identifiers import check_database_name
@@ -96,14 +95,16 @@ def verify_backup(info: ConnectionInfo, path: Path | str, *, compare_source: boo
                   progress: Callable[[int], None] | None = None) -> VerifyResult:
     """Return every difference between a restore of `path`, its manifest and its live source.
 
-    The backup is restored into a scratch database that is always dropped.
+    The backup is restored into a scratch database that is always dropped; the scratch
+    databases of killed runs are dropped first (see hms/scratch.py).
     """
     backup = open_backup(path)
     manifest = backup.manifest
     result = VerifyResult(backup=backup)
-    scratch = SCRATCH_PREFIX + secrets.token_hex(5)
     with session(info, database=None, read_timeout=None) as conn:
         dialect = dialects.for_connection(conn)
+        scratches.remove_stale(conn, SCRATCH_PREFIX)
+        scratch = scratches.scratch_name(conn, SCRATCH_PREFIX)
         _create_database(conn, dialect, scratch)
         try:
             load_into(info, dialect, backup.path, scratch, progress)
