@@ -137,3 +137,26 @@ def test_a_procedure_dropped_by_hand_is_recreated_with_its_grants(migrated_copy)
     assert any(path.startswith("sql/roles/") for path in applied)  # grants on the routine come back
     assert book(conn) > 0
     assert set(states(info).values()) == {"applied"}
+
+
+def test_a_role_dropped_by_hand_is_absent_then_recreated_with_its_grants(sql_copy, fresh_database, server_info):
+    # A role of this test's own: dropping a shared hms_* role would take its grants on every database.
+    (sql_copy / "roles" / "hms_i11_probe.sql").write_text(
+        "CREATE ROLE IF NOT EXISTS hms_i11_probe;\n"
+        "SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.* TO hms_i11_probe');\n"
+        "PREPARE hms_grant_stmt FROM @hms_grant;\nEXECUTE hms_grant_stmt;\nDEALLOCATE PREPARE hms_grant_stmt;\n")
+    info = fresh_database
+    admin = connect(server_info, database=None)
+    try:
+        Migrator(info).migrate()
+        with admin.cursor() as cur:
+            cur.execute("DROP ROLE hms_i11_probe")
+        assert states(info)["sql/roles/hms_i11_probe.sql"] == "absent"
+        applied = [step.sql_file.relpath for step, _ in Migrator(info).migrate().applied]
+        assert applied == ["sql/roles/hms_i11_probe.sql"]
+        grants = [row[0] for row in query(admin, "SHOW GRANTS FOR hms_i11_probe")]
+        assert any(f"`{info.database}`" in line and "SELECT" in line for line in grants), grants
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("DROP ROLE IF EXISTS hms_i11_probe")
+        admin.close()

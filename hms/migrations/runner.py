@@ -6,8 +6,8 @@ changes, after the versioned ones; roles also after any routine was re-created,
 since dropping a routine can drop the grants on it. An advisory lock keeps two runs
 apart, and every attempt, failed ones included, is recorded with the server's message.
 
-"Applied" is what the server holds, not only what the history says: a routine or
-trigger file whose object is missing from the server (dropped by hand, or lost to a
+"Applied" is what the server holds, not only what the history says: a routine, trigger
+or role file whose object is missing from the server (dropped by hand, or lost to a
 crash) is `absent` in `status()` and re-created by the next run.
 
 A failed routine or trigger file never deletes the live object. MySQL cannot roll DDL
@@ -34,6 +34,7 @@ from typing import Callable
 import pymysql
 
 from .. import dialect as dialects
+from .. import grants
 from ..connection import ConnectionInfo, session
 from ..databases import CONSOLE_SQL_FOLDER, console_schema, create_database
 from ..errors import MigrationError, SqlFileError
@@ -143,8 +144,7 @@ class Migrator:
             try:
                 conn.select_db(self.database)
                 history.create_table(conn)
-                steps = self._plan(history.read(conn, self.database), objects.existing(conn, self.database),
-                                   reapply=reapply)
+                steps = self._plan(history.read(conn, self.database), self._present(conn), reapply=reapply)
                 for step in steps:  # a malformed file stops the run before anything is applied
                     step.sql_file.statements()
                 result = MigrationResult(console=console_applied)
@@ -157,16 +157,24 @@ class Migrator:
 
     # -- internals -------------------------------------------------------------
     def _server_state(self) -> tuple[list[HistoryRow], set[tuple[str, str]]]:
-        """The history, and the routines and triggers the database holds."""
+        """The history, and the routines, triggers and roles the server holds."""
         with session(self.info, database=None) as conn:
-            return history.read(conn, self.database), objects.existing(conn, self.database)
+            return history.read(conn, self.database), self._present(conn)
+
+    def _present(self, conn) -> set[tuple[str, str]]:
+        """(kind, lower-case name) of this database's routines and triggers and of the roles of sql/."""
+        present = objects.existing(conn, self.database)
+        for sql_file in self.files():
+            if sql_file.group == "roles" and _role_exists(conn, sql_file.object_name):
+                present.add(("ROLE", sql_file.object_name.lower()))
+        return present
 
     def _file_states(self, rows: list[HistoryRow], present: set[tuple[str, str]]) -> list[FileState]:
         """Each file's state against the history; an applied file whose object is gone is absent."""
         states = []
         for sql_file in self.files():
             state = history.file_state(sql_file, rows)
-            if state.state == "applied" and sql_file.group in OBJECT_GROUPS and _absent(sql_file, present):
+            if state.state == "applied" and _absent(sql_file, present):
                 state = replace(state, state="absent")
             states.append(state)
         return states
@@ -222,8 +230,20 @@ class Migrator:
         return apply_repeatable(conn, step.sql_file, self.database)
 
 
+def _role_exists(conn, role: str) -> bool:
+    """True when the server has the role (or when this account may not tell)."""
+    try:
+        return grants.show_grants(conn, role) is not None
+    except pymysql.err.MySQLError:
+        return True  # not allowed to look: trust the history
+
+
 def _absent(sql_file: SqlFile, present: set[tuple[str, str]]) -> bool:
-    """True when a routine or trigger the file creates is not on the server."""
+    """True when a routine, trigger or role the file creates is not on the server."""
+    if sql_file.group == "roles":
+        return ("ROLE", sql_file.object_name.lower()) not in present
+    if sql_file.group not in OBJECT_GROUPS:
+        return False
     try:
         created = objects.created_objects(sql_file.statements())
     except SqlFileError:
