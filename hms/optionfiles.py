@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .connection import ConnectionInfo
+from .processes import process_alive
 
 CLIENT_FILE_PREFIX = "hms-client-"
 CLIENT_FILE = re.compile(r"^hms-client-(?:(\d+)-)?[A-Za-z0-9_]+\.cnf$")
@@ -59,7 +60,7 @@ def remove_stale_client_files(directory: Path | None = None) -> list[Path]:
             stat = path.lstat()
             if not match or stat.st_uid != os.getuid():
                 continue
-            stale = (not _process_alive(int(match.group(1))) if match.group(1)
+            stale = (not process_alive(int(match.group(1))) if match.group(1)
                      else time.time() - stat.st_mtime > UNNAMED_STALE_SECONDS)
             if stale:
                 path.unlink()
@@ -67,16 +68,6 @@ def remove_stale_client_files(directory: Path | None = None) -> list[Path]:
         except FileNotFoundError:
             continue  # another process cleaned it first
     return removed
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, someone else's
-    return True
 
 
 def write_option_file(path: Path, comment: str, **options: str | int) -> None:

@@ -24,7 +24,7 @@ from hms.connection import ConnectionInfo, session
 from hms.errors import ConfigError, DatabaseError
 from hms.migrations import Migrator
 
-from . import bulk_load, parallel, scale
+from . import bulk_load, parallel, scale, spool as spools
 from .generate import Chunk, Plan, write_chunk
 from .world import world
 
@@ -206,13 +206,14 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
         chunk_rows: int | None = None, on_chunk: Callable[[Chunk], None] | None = None) -> SeedResult:
     """Generate and load the dataset into `info.database`; return what was done."""
     spool_parent = Path(spool_parent or tempfile.gettempdir())
+    spools.remove_stale(spool_parent)  # chunk files of killed runs, before the disk is measured
     plan, done = preflight(info, options, spool_parent)
     if chunk_rows:
         plan = Plan(plan.seed, plan.scale, plan.as_of, chunk_rows)
     todo = [c for c in plan.chunks() if (c.table, c.number) not in done]
     result = SeedResult(plan, chunks_skipped=len(plan.chunks()) - len(todo))
     started = time.monotonic()
-    spool = Path(tempfile.mkdtemp(prefix="hms-seed-", dir=spool_parent))
+    spool = spools.create(spool_parent)
     # Build the pools and calendars once here: forked workers inherit them instead
     # of each spending seconds on Faker. The pool is made before any connection or
     # progress thread exists, so forked workers inherit neither.
