@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
 from .identifiers import check_database_name
 
 DEFAULT_DATABASE = "hms"
@@ -58,13 +57,7 @@ def home_from_env(env: dict[str, str] | None = None) -> Path:
 
 
 def _database_from_url(url: str) -> str | None:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    """The URL's database name; a malformed URL (bad port, unclosed [) is a ConfigError here."""
+    from .connection import info_from_url
 
-    try:
-        return make_url(url).database or None
-    except ArgumentError:
-        raise ConfigError(
-            "the database URL is malformed",
-            "Use the form mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE",
-        ) from None
+    return info_from_url(url).database

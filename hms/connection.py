@@ -68,9 +68,14 @@ def info_from_url(url: str) -> ConnectionInfo:
 
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        port = parsed.port  # parsed lazily: ':abc' or '[::1' fail only here
+    except (ArgumentError, ValueError):
         raise ConfigError("the database URL is malformed",
-                          "Use the form mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE") from None
+                          "Check the host and the port, and use the form "
+                          "mysql+pymysql://USER:PASSWORD@HOST:PORT/DATABASE") from None
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError(f"the database URL's port {port} is out of range",
+                          "Use a port from 1 to 65535, e.g. 3306")
     if parsed.get_backend_name() not in ("mysql", "mariadb"):
         raise ConfigError(f"the database URL is for '{parsed.get_backend_name()}', not MySQL or MariaDB",
                           "Use a mysql+pymysql:// URL")
@@ -81,7 +86,7 @@ def info_from_url(url: str) -> ConnectionInfo:
     if isinstance(socket, tuple):
         socket = socket[-1]
     return ConnectionInfo(user=parsed.username, password=parsed.password or "",
-                          host=parsed.host or "127.0.0.1", port=parsed.port or 3306,
+                          host=parsed.host or "127.0.0.1", port=port or 3306,
                           unix_socket=socket or None, database=parsed.database or None)
 
 

@@ -17,9 +17,9 @@ import pymysql
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit_log, errcodes, passwords
-from .identifiers import quote_identifier
 from .connection import error_code
 from .errors import HmsError
+from .identifiers import quote_identifier
 
 USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,63}", re.ASCII)
 # A hash that no password matches, so a login for an unknown name costs as much as a real one.

@@ -2,6 +2,10 @@
 
 A password given to `mariadb`, `mariadb-dump` or `mariadb-backup` goes in an option
 file passed first as --defaults-extra-file, never on a command line `ps` shows.
+
+The temporary ones are named hms-client-<pid>-<random>.cnf after the process that wrote
+them: a process killed with -9 cannot delete its own, so every new one first deletes
+those of processes that are gone (and unnamed ones older than an hour, from before).
 """
 
 from __future__ import annotations
@@ -9,11 +13,18 @@ from __future__ import annotations
 import configparser
 import contextlib
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
 from .connection import ConnectionInfo
+from .processes import process_alive
+
+CLIENT_FILE_PREFIX = "hms-client-"
+CLIENT_FILE = re.compile(r"^hms-client-(?:(\d+)-)?[A-Za-z0-9_]+\.cnf$")
+UNNAMED_STALE_SECONDS = 3600
 
 
 @contextlib.contextmanager
@@ -27,7 +38,8 @@ def defaults_file(info: ConnectionInfo) -> Iterator[Path]:
         lines += ["host=localhost", f"socket={_option_value(info.unix_socket)}"]
     else:
         lines += [f"host={_option_value(info.host)}", f"port={int(info.port)}", "protocol=TCP"]
-    fd, name = tempfile.mkstemp(prefix="hms-client-", suffix=".cnf")
+    remove_stale_client_files()
+    fd, name = tempfile.mkstemp(prefix=f"{CLIENT_FILE_PREFIX}{os.getpid()}-", suffix=".cnf")
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -36,6 +48,26 @@ def defaults_file(info: ConnectionInfo) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)
+
+
+def remove_stale_client_files(directory: Path | None = None) -> list[Path]:
+    """Delete our temporary option files whose process is gone; return what was deleted."""
+    directory = Path(directory or tempfile.gettempdir())
+    removed = []
+    for path in directory.glob(f"{CLIENT_FILE_PREFIX}*.cnf"):
+        match = CLIENT_FILE.fullmatch(path.name)
+        try:
+            stat = path.lstat()
+            if not match or stat.st_uid != os.getuid():
+                continue
+            stale = (not process_alive(int(match.group(1))) if match.group(1)
+                     else time.time() - stat.st_mtime > UNNAMED_STALE_SECONDS)
+            if stale:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            continue  # another process cleaned it first
+    return removed
 
 
 def write_option_file(path: Path, comment: str, **options: str | int) -> None:

@@ -17,7 +17,7 @@ import pymysql
 import pymysql.cursors
 
 from . import errcodes
-from .connection import ConnectionInfo, session, error_code
+from .connection import ConnectionInfo, error_code, session
 from .errors import QueryError
 from .migrations import SQL_ROOT, split_statements
 

@@ -9,6 +9,7 @@ sql/triggers/trg_prescription_medication_stock.sql). It is dropped afterwards.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import threading
@@ -21,6 +22,7 @@ from hms import errcodes
 from hms.connection import ConnectionInfo, connect, session, error_code, server_message
 from hms.errors import DatabaseError
 from hms.migrations import SQL_ROOT, discover
+from hms.migrations.statements import split_statements
 
 from .generate import Chunk, Plan
 from .tables import COLUMNS
@@ -138,7 +140,12 @@ def create_secondary_indexes(info: ConnectionInfo, sessions: int = 1, on_table=N
 
 
 class LoaderAccount:
-    """hms_loader with a fresh random password, SELECT and INSERT on one database only."""
+    """hms_loader with a fresh random password, SELECT and INSERT on one database only.
+
+    For the same span, seed_loader_bypass() accepts the load's secret (derived from that
+    password, so only the loader sessions hold it): the stock and billing-summary
+    triggers skip their per-row work for those sessions and nobody else.
+    """
 
     def __init__(self, admin_info: ConnectionInfo):
         self.admin_info = admin_info
@@ -150,19 +157,49 @@ class LoaderAccount:
                 cur.execute("DROP USER IF EXISTS %s@'%%'", (LOADER_USER,))
                 cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (LOADER_USER, self.password))
                 cur.execute(f"GRANT SELECT, INSERT ON `{self.admin_info.database}`.* TO %s@'%%'", (LOADER_USER,))
+        with session(self.admin_info) as conn:
+            with conn.cursor() as cur:
+                cur.execute("DROP FUNCTION IF EXISTS seed_loader_bypass")
+                digest = hashlib.sha256(bypass_secret(self.password).encode("ascii")).hexdigest()
+                cur.execute(BYPASS_DURING_LOAD, (digest,))
         return self.admin_info.with_login(LOADER_USER, self.password)
 
     def __exit__(self, *exc) -> None:
         with session(self.admin_info, database=None) as conn:
             with conn.cursor() as cur:
                 cur.execute("DROP USER IF EXISTS %s@'%%'", (LOADER_USER,))
+        reset_bypass(self.admin_info)
+
+
+# While a load runs: the function accepts the SHA-256 of the load's secret (a hex digest).
+BYPASS_DURING_LOAD = """
+CREATE FUNCTION seed_loader_bypass(p_secret VARCHAR(100)) RETURNS BOOLEAN
+DETERMINISTIC NO SQL SQL SECURITY INVOKER
+COMMENT 'FALSE unless hms seed is loading and p_secret is its loader secret'
+RETURN p_secret IS NOT NULL AND CAST(SHA2(p_secret, 256) AS BINARY) = CAST(%s AS BINARY)
+"""
+
+
+def bypass_secret(loader_password: str) -> str:
+    """The secret a loader session sets in @hms_seed_loading (derived from its password)."""
+    return hashlib.sha256(f"hms seed bypass:{loader_password}".encode()).hexdigest()
+
+
+def reset_bypass(info: ConnectionInfo) -> None:
+    """Re-create seed_loader_bypass() from sql/ (accepting nobody)."""
+    path = SQL_ROOT / "routines" / "seed_loader_bypass.sql"
+    with session(info) as conn:
+        with conn.cursor() as cur:
+            for statement in split_statements(path.read_text(encoding="utf-8"), str(path)):
+                cur.execute(statement.sql)
 
 
 def open_loader(info: ConnectionInfo):
     """Return a loader session: local_infile on, FK and unique checks off, the trigger bypass set."""
     conn = connect(info, autocommit=False, local_infile=True, read_timeout=3600)
     with conn.cursor() as cur:
-        cur.execute("SET SESSION foreign_key_checks = 0, unique_checks = 0, @hms_seed_loading = 1")
+        cur.execute("SET SESSION foreign_key_checks = 0, unique_checks = 0, @hms_seed_loading = %s",
+                    (bypass_secret(info.password),))
     return conn
 
 

@@ -9,10 +9,10 @@ from hms.login import admin_login
 
 
 @click.group(invoke_without_command=True)
-@click.option("--scale", "scale_text", metavar="S", help="Dataset scale; 1.0 is 32,014,418 rows [default: 1.0]")
+@click.option("--scale", "scale_text", metavar="S", help="Dataset scale, at most 10; 1.0 is 32,014,418 rows [default: 1.0]")
 @click.option("--seed", "seed_text", metavar="N", help="Random seed; the same seed and scale give the same rows "
                                                        "[default: 42]")
-@click.option("--workers", "workers_text", metavar="N", help="Generator processes [default: the machine's cores]")
+@click.option("--workers", "workers_text", metavar="N", help="Generator processes, at most 4 per core [default: the machine's cores]")
 @click.option("--resume", is_flag=True, help="Load only the chunks an interrupted run did not commit.")
 @click.option("--as-of", "as_of_text", metavar="DATE",
               help="The dataset's 'today' (past and future appointments are relative to it) [default: today]")

@@ -24,13 +24,23 @@ from hms.connection import ConnectionInfo, session
 from hms.errors import ConfigError, DatabaseError
 from hms.migrations import Migrator
 
-from . import bulk_load, parallel, scale
+from . import bulk_load, parallel, scale, spool as spools
 from .generate import Chunk, Plan, write_chunk
 from .world import world
 
 # Room on disk for this many chunk files per worker, beyond the one being loaded.
 AHEAD_PER_WORKER = 2
 DISK_MARGIN = 64 << 20
+# Bounds on what one machine can do. Scale 10 is 320 million rows; the chunk plan, the
+# pools and the load all grow with it, and a typo such as 1e9 would otherwise grow
+# memory until the machine runs out.
+MAX_SCALE = 10.0
+# Generation is CPU-bound: more processes than a few per core only add memory and switching.
+WORKERS_PER_CORE = 4
+# A generous estimate of one generator process (pools, one chunk in memory) and of the
+# parent (plan, loader sessions); checked against the memory free before anything starts.
+WORKER_MEMORY = 256 << 20
+BASE_MEMORY = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,10 @@ def parse_options(scale_text=None, seed_text=None, workers_text=None, resume=Fal
         if not value > 0 or value == float("inf"):
             raise ConfigError(f"--scale must be a positive number, not '{scale_text}'",
                               "Use e.g. --scale 0.01 (1.0 is the full 32M-row dataset)")
+        if value > MAX_SCALE:
+            raise ConfigError(f"--scale must be at most {MAX_SCALE:g}, not '{scale_text}': scale {MAX_SCALE:g} "
+                              f"is already {MAX_SCALE * 32:g} million rows, beyond what one machine loads",
+                              "Use e.g. --scale 1 (the full 32M-row dataset) or less")
         values["scale"] = value
     if seed_text is not None:
         try:
@@ -69,6 +83,11 @@ def parse_options(scale_text=None, seed_text=None, workers_text=None, resume=Fal
         if workers < 1:
             raise ConfigError(f"--workers must be a whole number of at least 1, not '{workers_text}'",
                               f"Use e.g. --workers {os.cpu_count() or 1} (the machine's cores)")
+        cores = os.cpu_count() or 1
+        if workers > cores * WORKERS_PER_CORE:
+            raise ConfigError(f"--workers must be at most {cores * WORKERS_PER_CORE} ({WORKERS_PER_CORE} per core "
+                              f"on this machine's {cores}), not '{workers_text}'",
+                              f"Use e.g. --workers {cores} (the machine's cores)")
         values["workers"] = workers
     if as_of_text is not None:
         try:
@@ -96,6 +115,7 @@ class SeedResult:
 
 def preflight(info: ConnectionInfo, options: SeedOptions, spool_parent: Path) -> tuple[Plan, set]:
     """Check everything before writing; return the plan and the chunks already loaded."""
+    check_memory(options.workers)
     migrator = Migrator(info)
     with session(info, database=None) as conn:
         with conn.cursor() as cur:
@@ -156,17 +176,44 @@ def check_disk(directory: Path, needed: int) -> None:
                           "Free some space, or set TMPDIR to a roomier disk")
 
 
+def available_memory() -> int | None:
+    """Bytes of memory the kernel says are available without swapping, or None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(workers: int) -> None:
+    """Raise ConfigError when `workers` generator processes would not fit in the free memory."""
+    free = available_memory()
+    needed = BASE_MEMORY + workers * WORKER_MEMORY
+    if free is not None and free < needed:
+        fitting = max(0, (free - BASE_MEMORY) // WORKER_MEMORY)
+        raise ConfigError(f"only {free >> 20} MiB of memory is free; {workers} worker(s) need about "
+                          f"{needed >> 20} MiB", f"Use --workers {fitting} or fewer, or free some memory"
+                          if fitting else "Free some memory, then run it again")
+
+
 def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spool_parent: Path | None = None,
         chunk_rows: int | None = None, on_chunk: Callable[[Chunk], None] | None = None) -> SeedResult:
     """Generate and load the dataset into `info.database`; return what was done."""
     spool_parent = Path(spool_parent or tempfile.gettempdir())
+    spools.remove_stale(spool_parent)  # chunk files of killed runs, before the disk is measured
     plan, done = preflight(info, options, spool_parent)
     if chunk_rows:
         plan = Plan(plan.seed, plan.scale, plan.as_of, chunk_rows)
     todo = [c for c in plan.chunks() if (c.table, c.number) not in done]
     result = SeedResult(plan, chunks_skipped=len(plan.chunks()) - len(todo))
     started = time.monotonic()
-    spool = Path(tempfile.mkdtemp(prefix="hms-seed-", dir=spool_parent))
+    spool = spools.create(spool_parent)
     # Build the pools and calendars once here: forked workers inherit them instead
     # of each spending seconds on Faker. The pool is made before any connection or
     # progress thread exists, so forked workers inherit neither.

@@ -10,7 +10,14 @@ One service for the CLI (`hms backup ...`) and the console's DB Tools page:
 """
 
 from .create import create_backup
-from .manifest import Backup, BackupError, Manifest, find_backup, list_backups, open_backup
+from .manifest import (
+           Backup,
+           BackupError,
+           Manifest,
+           find_backup,
+           list_backups,
+           open_backup,
+)
 from .restore import RestoreResult, VerifyResult, restore_backup, verify_backup
 
 __all__ = ["Backup", "BackupError", "Manifest", "RestoreResult", "VerifyResult", "create_backup",

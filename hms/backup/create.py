@@ -25,10 +25,18 @@ from .. import dialect as dialects
 from .. import errcodes
 from ..connection import ConnectionInfo, error_code, server_message, session
 from . import contents, signing
-from .signing import PRIVATE_DIR
 from .dump import run_dump
-from .manifest import (PARTIAL_PREFIX, Backup, BackupError, Manifest, manifest_path, new_name,
-                       open_private, write_json_atomically)
+from .manifest import (
+    PARTIAL_PREFIX,
+    Backup,
+    BackupError,
+    Manifest,
+    manifest_path,
+    new_name,
+    open_private,
+    write_json_atomically,
+)
+from .signing import PRIVATE_DIR
 from .stream import DumpStream, HashingWriter
 
 LOCK_WAIT_SECONDS = 30

@@ -4,7 +4,6 @@ the tool creates, and prove a backup restores to what it recorded."""
 from __future__ import annotations
 
 import contextlib
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -13,15 +12,16 @@ import pymysql
 
 from .. import dialect as dialects
 from .. import errcodes
+from .. import scratch as scratches
 from ..connection import ConnectionInfo, error_code, server_message, session
 from ..databases import create_database, drop_database
-from ..identifiers import check_database_name
 from ..errors import HmsError
+from ..identifiers import check_database_name
 from . import contents
 from .create import create_backup
 from .dump import dump_digests
-from .replay import load_into
 from .manifest import Backup, BackupError, open_backup
+from .replay import load_into
 from .restore_account import restore_account, settle
 
 SCRATCH_PREFIX = "hms_bkverify_"
@@ -109,14 +109,16 @@ def verify_backup(info: ConnectionInfo, path: Path | str, *, compare_source: boo
     """Return every difference between a restore of `path`, its manifest and its live source.
 
     The backup is restored, as a scratch restore account, into a scratch database that
-    is always dropped (and the account with it).
+    is always dropped (and the account with it); the scratch databases of killed runs
+    are dropped first (see hms/scratch.py).
     """
     backup = open_backup(path, key_file=key_file, trust_unsigned=trust_unsigned)
     manifest = backup.manifest
     result = VerifyResult(backup=backup)
-    scratch = SCRATCH_PREFIX + secrets.token_hex(5)
     with session(info, database=None, read_timeout=None) as conn:
         dialect = dialects.for_connection(conn)
+        scratches.remove_stale(conn, SCRATCH_PREFIX)
+        scratch = scratches.scratch_name(conn, SCRATCH_PREFIX)
         _create_database(conn, dialect, scratch)
         try:
             result.definer_objects = _load_restricted(conn, info, dialect, backup.path, scratch, progress,

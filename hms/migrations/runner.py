@@ -5,6 +5,21 @@ error. Repeatable files (routines, triggers, roles) are re-run when their checks
 changes, after the versioned ones; roles also after any routine was re-created,
 since dropping a routine can drop the grants on it. An advisory lock keeps two runs
 apart, and every attempt, failed ones included, is recorded with the server's message.
+
+"Applied" is what the server holds, not only what the history says: a routine, trigger
+or role file whose object is missing from the server (dropped by hand, or lost to a
+crash) is `absent` in `status()` and re-created by the next run.
+
+A failed routine or trigger file never deletes the live object. MySQL cannot roll DDL
+back and MySQL 8 has no CREATE OR REPLACE for routines or triggers, so the same scheme
+serves both families (see objects.py): the new CREATE is first compiled under a scratch
+name (a routine as hms_chk_<hex>, a trigger on an empty scratch copy of its table, so it
+never fires on live rows); the live definition is read with SHOW CREATE; the file runs;
+and if it still fails, the kept definition is re-created under its sql_mode. Between the
+file's DROP and CREATE a concurrent caller can still, for milliseconds, find no object.
+
+A versioned file that fails part-way is retryable: each statement is recorded as it
+succeeds and skipped on the retry while its text is unchanged (see apply.py).
 The console schema (<database>_console, from sql/console/) is migrated first, by a
 runner of its own.
 """
@@ -12,8 +27,7 @@ runner of its own.
 from __future__ import annotations
 
 import hashlib
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,11 +35,12 @@ import pymysql
 
 from .. import dialect as dialects
 from .. import grants
-from ..connection import ConnectionInfo, server_message, session
+from ..connection import ConnectionInfo, session
 from ..databases import CONSOLE_SQL_FOLDER, console_schema, create_database
-from ..errors import MigrationError
-from . import history
+from ..errors import MigrationError, SqlFileError
 from . import files as sql_files
+from . import history, objects
+from .apply import OBJECT_GROUPS, apply_repeatable, apply_versioned
 from .files import SqlFile, discover
 from .history import FileState, HistoryRow
 
@@ -94,10 +109,10 @@ class Migrator:
 
     def status(self) -> list[FileState]:
         """Each file's state (the console schema's first), then files gone from sql/."""
-        rows = self.history()
+        rows, present = self._server_state()
         console = self.console_migrator()
         files = self.files()
-        states = (console.status() if console else []) + [history.file_state(f, rows) for f in files]
+        states = (console.status() if console else []) + self._file_states(rows, present)
         known = {f.relpath for f in files}
         for row in rows:
             if row.file not in known and row.success:
@@ -107,7 +122,7 @@ class Migrator:
 
     def plan(self, reapply: bool = False) -> list[Step]:
         """The files the next run would apply, in order; raises on an edited versioned file."""
-        return self._plan(self.history(), reapply)
+        return self._plan(*self._server_state(), reapply=reapply)
 
     # -- writing -------------------------------------------------------------
     def migrate(self, dry_run: bool = False, reapply: bool = False) -> MigrationResult:
@@ -129,7 +144,7 @@ class Migrator:
             try:
                 conn.select_db(self.database)
                 history.create_table(conn)
-                steps = self._plan(history.read(conn, self.database), reapply)
+                steps = self._plan(history.read(conn, self.database), self._present(conn), reapply=reapply)
                 for step in steps:  # a malformed file stops the run before anything is applied
                     step.sql_file.statements()
                 result = MigrationResult(console=console_applied)
@@ -141,8 +156,31 @@ class Migrator:
                 self._unlock(conn)
 
     # -- internals -------------------------------------------------------------
-    def _plan(self, rows: list[HistoryRow], reapply: bool = False) -> list[Step]:
-        states = [history.file_state(f, rows) for f in self.files()]
+    def _server_state(self) -> tuple[list[HistoryRow], set[tuple[str, str]]]:
+        """The history, and the routines, triggers and roles the server holds."""
+        with session(self.info, database=None) as conn:
+            return history.read(conn, self.database), self._present(conn)
+
+    def _present(self, conn) -> set[tuple[str, str]]:
+        """(kind, lower-case name) of this database's routines and triggers and of the roles of sql/."""
+        present = objects.existing(conn, self.database)
+        for sql_file in self.files():
+            if sql_file.group == "roles" and _role_exists(conn, sql_file.object_name):
+                present.add(("ROLE", sql_file.object_name.lower()))
+        return present
+
+    def _file_states(self, rows: list[HistoryRow], present: set[tuple[str, str]]) -> list[FileState]:
+        """Each file's state against the history; an applied file whose object is gone is absent."""
+        states = []
+        for sql_file in self.files():
+            state = history.file_state(sql_file, rows)
+            if state.state == "applied" and _absent(sql_file, present):
+                state = replace(state, state="absent")
+            states.append(state)
+        return states
+
+    def _plan(self, rows: list[HistoryRow], present: set[tuple[str, str]], reapply: bool = False) -> list[Step]:
+        states = self._file_states(rows, present)
         edited = [s for s in states if s.kind == "versioned" and s.state == "changed"]
         if edited:
             first = edited[0]
@@ -162,7 +200,8 @@ class Migrator:
                 elif sql_file.group == "roles" and routine_changed:
                     steps.append(Step(sql_file, "routines were re-created"))
                 continue
-            reason = {"pending": "new", "changed": "changed", "failed": "retry after failure"}[state.state]
+            reason = {"pending": "new", "changed": "changed", "failed": "retry after failure",
+                      "absent": "missing from the server"}[state.state]
             steps.append(Step(sql_file, reason))
             if sql_file.group == "routines":
                 routine_changed = True
@@ -186,25 +225,27 @@ class Migrator:
             pass  # the lock dies with the session anyway
 
     def _apply(self, conn, step: Step) -> int:
-        sql_file = step.sql_file
-        statements = sql_file.statements()
-        started = time.monotonic()
-        current_line = 1
-        try:
-            if sql_file.group == "roles":
-                grants.reset_role(conn, sql_file.object_name, self.database)
-            with conn.cursor() as cur:
-                for statement in statements:
-                    current_line = statement.line
-                    cur.execute(statement.sql)
-                    while cur.nextset():
-                        pass
-        except pymysql.err.MySQLError as exc:
-            elapsed = int((time.monotonic() - started) * 1000)
-            message = f"line {current_line}: {server_message(exc)}"
-            history.record(conn, sql_file, elapsed, False, message)
-            raise MigrationError(f"{sql_file.relpath} failed at {message}",
-                                 "Fix the file and run `hms db migrate` again") from None
-        elapsed = int((time.monotonic() - started) * 1000)
-        history.record(conn, sql_file, elapsed, True, None)
-        return elapsed
+        if step.sql_file.kind == "versioned":
+            return apply_versioned(conn, step.sql_file)
+        return apply_repeatable(conn, step.sql_file, self.database)
+
+
+def _role_exists(conn, role: str) -> bool:
+    """True when the server has the role (or when this account may not tell)."""
+    try:
+        return grants.show_grants(conn, role) is not None
+    except pymysql.err.MySQLError:
+        return True  # not allowed to look: trust the history
+
+
+def _absent(sql_file: SqlFile, present: set[tuple[str, str]]) -> bool:
+    """True when a routine, trigger or role the file creates is not on the server."""
+    if sql_file.group == "roles":
+        return ("ROLE", sql_file.object_name.lower()) not in present
+    if sql_file.group not in OBJECT_GROUPS:
+        return False
+    try:
+        created = objects.created_objects(sql_file.statements())
+    except SqlFileError:
+        return False  # malformed: reported when the run tries it
+    return any(obj.key not in present for obj in created)

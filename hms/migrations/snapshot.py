@@ -46,7 +46,7 @@ SELECT ROUTINE_TYPE, SPECIFIC_NAME, ORDINAL_POSITION, PARAMETER_MODE, PARAMETER_
  ORDER BY SPECIFIC_NAME, ORDINAL_POSITION
 """
 TRIGGERS = """
-SELECT TRIGGER_NAME, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, ACTION_TIMING, ACTION_STATEMENT
+SELECT TRIGGER_NAME, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, ACTION_TIMING, ACTION_STATEMENT, SQL_MODE
   FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s
 """
 VIEWS = """
@@ -54,11 +54,26 @@ SELECT TABLE_NAME, VIEW_DEFINITION, SECURITY_TYPE FROM information_schema.VIEWS 
 """
 
 
-def snapshot(conn, schema: str) -> dict[str, dict[str, tuple]]:
+# What each position of a description is, so a difference can name the field.
+FIELDS = {
+    "table": ("engine", "collation"),
+    "column": ("position", "type", "nullable", "default", "extra", "generation expression", "collation"),
+    "index": ("unique", "columns"),
+    "foreign key": ("columns", "referenced table", "referenced columns", "rules"),
+    "check": ("clause",),
+    "routine": ("body", "deterministic", "data access", "security", "returns", "sql_mode", "parameters"),
+    "trigger": ("event", "table", "timing", "body", "sql_mode"),
+    "view": ("definition", "security"),
+}
+
+
+def snapshot(conn, schema: str, trigger_modes: bool = False) -> dict[str, dict[str, tuple]]:
     """Return {kind: {object name: comparable description}} for every object in `schema`.
 
     Names are the ones people use ('patient.email', 'idx_patient_name on patient');
     the schema's own name is replaced by '<schema>' so two schemas compare equal.
+    trigger_modes adds each trigger's sql_mode (left out by default: backup manifests
+    hold digests of the descriptions without it).
     """
     def rows(sql: str) -> list[tuple]:
         with conn.cursor() as cur:
@@ -94,8 +109,8 @@ def snapshot(conn, schema: str) -> dict[str, dict[str, tuple]]:
         key = f"{rtype.lower()} {name}"
         snap["routine"][key] = (body, deterministic, access, security, returns, sql_mode,
                                 params.get(key, ()))
-    for name, event, table, timing, statement in rows(TRIGGERS):
-        snap["trigger"][name] = (event, table, timing, statement)
+    for name, event, table, timing, statement, sql_mode in rows(TRIGGERS):
+        snap["trigger"][name] = (event, table, timing, statement) + ((sql_mode,) if trigger_modes else ())
     for name, definition, security in rows(VIEWS):
         snap["view"][name] = (definition, security)
     return snap
@@ -115,9 +130,33 @@ def differences(live: dict, expected: dict) -> list[str]:
         missing, extra, changed = split(have, want)
         lines += [f"{kind} {name}: in sql/, missing from the database" for name in missing]
         lines += [f"{kind} {name}: in the database, not in sql/" for name in extra]
-        lines += [f"{kind} {name}: differs from sql/ (database {_short(have[name])}, sql/ {_short(want[name])})"
+        lines += [f"{kind} {name}: differs from sql/ {_which_fields(kind, have[name], want[name])}"
                   for name in changed]
     return lines
+
+
+def _which_fields(kind: str, have: tuple, want: tuple) -> str:
+    """'in sql_mode (database X, sql/ Y)': the fields that differ, with the first one's values."""
+    names = FIELDS.get(kind, ())
+    differing = [i for i in range(max(len(have), len(want)))
+                 if (have[i] if i < len(have) else None) != (want[i] if i < len(want) else None)]
+    if not differing or len(names) < max(len(have), len(want)):
+        return f"(database {_short(have)}, sql/ {_short(want)})"
+    first = differing[0]
+    a, b = (side[first] if first < len(side) else None for side in (have, want))
+    start = 0
+    if isinstance(a, str) and isinstance(b, str):  # show where they part, not two identical openings
+        start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        start = max(0, start - 30)
+        a, b = a[start:], b[start:]
+    where = f" from character {start + 1}" if start else ""
+    return (f"in {', '.join(names[i] for i in differing)} "
+            f"({names[first]}{where}: database {_excerpt(a)}, sql/ {_excerpt(b)})")
+
+
+def _excerpt(value) -> str:
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _neutral(value, schema: str):

@@ -2,8 +2,8 @@
 -- the patient's first bill. The upsert locks that one row, so concurrent bills of
 -- the same patient queue instead of losing an addition.
 -- Bulk load: `hms seed` rebuilds the whole summary in one statement after loading
--- the bills, so its loader (a session of the account hms_loader that also sets
--- @hms_seed_loading = 1, as for trg_prescription_medication_stock) skips this.
+-- the bills, so its loader (a session holding the load's secret, as for
+-- trg_prescription_medication_stock) skips this.
 DROP TRIGGER IF EXISTS trg_billing_summary_insert;
 
 DELIMITER $$
@@ -11,7 +11,7 @@ CREATE TRIGGER trg_billing_summary_insert
 AFTER INSERT ON billing
 FOR EACH ROW
 trg: BEGIN
-    IF @hms_seed_loading = 1 AND SUBSTRING_INDEX(USER(), '@', 1) = 'hms_loader' THEN
+    IF seed_loader_bypass(@hms_seed_loading) THEN
         LEAVE trg;
     END IF;
     INSERT INTO patient_billing_summary (patient_id, bills, total_billed)

@@ -5,8 +5,8 @@
 -- losing a decrement.
 -- Bulk load: `hms seed` writes stock levels that already account for the
 -- prescriptions it loads, so its loader skips the per-row decrement. Only a session
--- of the account hms_loader (created by `hms seed` with a random password for the
--- length of the load, then dropped) that also sets @hms_seed_loading = 1 skips it.
+-- holding the secret of the load in progress (@hms_seed_loading, checked by
+-- seed_loader_bypass, which accepts nothing outside a load) skips it.
 DROP TRIGGER IF EXISTS trg_prescription_medication_stock;
 
 DELIMITER $$
@@ -21,7 +21,7 @@ trg: BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'Prescribed quantity must be a positive number';
     END IF;
 
-    IF @hms_seed_loading = 1 AND SUBSTRING_INDEX(USER(), '@', 1) = 'hms_loader' THEN
+    IF seed_loader_bypass(@hms_seed_loading) THEN
         LEAVE trg;
     END IF;
 

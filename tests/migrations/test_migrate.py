@@ -135,7 +135,7 @@ def test_delimiter_blocks_reach_the_server_whole(fresh_database, sql_copy):
         conn.close()
 
 
-def test_reapply_repairs_a_hand_dropped_trigger(fresh_database):
+def test_migrate_repairs_a_hand_dropped_trigger(fresh_database):
     Migrator(fresh_database).migrate()
     conn = connect(fresh_database)
     try:
@@ -143,7 +143,8 @@ def test_reapply_repairs_a_hand_dropped_trigger(fresh_database):
             cur.execute("DROP TRIGGER trg_department_medication_stock_update")
     finally:
         conn.close()
-    assert Migrator(fresh_database).migrate().applied == []  # unchanged files are not re-run
+    result = Migrator(fresh_database).migrate()  # a file whose object is gone is re-run
+    assert [s.sql_file.relpath for s, _ in result.applied] == ["sql/triggers/trg_department_medication_stock_update.sql"]
+    assert verify(fresh_database) == []
     result = Migrator(fresh_database).migrate(reapply=True)
     assert "sql/triggers/trg_department_medication_stock_update.sql" in {s.sql_file.relpath for s, _ in result.applied}
-    assert verify(fresh_database) == []

@@ -22,7 +22,8 @@ def test_verify_reports_hand_made_changes(fresh_database):
     assert "trigger trg_prescription_medication_stock: in sql/, missing from the database" in problems
     assert "index idx_by_hand on nurse: in the database, not in sql/" in problems
     assert any(p.startswith("column patient.city: differs from sql/") for p in problems)
-    assert len(problems) == 3
+    assert "sql/triggers/trg_prescription_medication_stock.sql: absent" in problems
+    assert len(problems) == 4
 
 
 def test_verify_reports_role_drift(fresh_database, server_info):
