@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from hms.migrations import SQL_ROOT
+from hms.migrations import files as sql_files
 
 
 @pytest.fixture
@@ -15,3 +16,10 @@ def sql_copy(tmp_path):
     root = tmp_path / "sql"
     shutil.copytree(SQL_ROOT, root)
     return root
+
+
+@pytest.fixture
+def patched_sql_copy(sql_copy, monkeypatch):
+    """`sql_copy`, also made the sql/ the runner and the CLI read (hms.migrations.files.SQL_ROOT)."""
+    monkeypatch.setattr(sql_files, "SQL_ROOT", sql_copy)
+    return sql_copy

@@ -3,7 +3,6 @@ the server holds: a routine or trigger missing from the server is re-created."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta
 
 import pymysql
@@ -14,21 +13,11 @@ from cli import cli
 from hms.connection import connect
 from hms.errors import MigrationError
 from hms.migrations import Migrator, objects
-from hms.migrations import files as sqlfiles
 from tests.support import Clinic, query
 
 
 @pytest.fixture
-def sql_copy(tmp_path, monkeypatch):
-    """A private copy of sql/ that a test may edit, used by the runner and the CLI."""
-    root = tmp_path / "sql"
-    shutil.copytree(sqlfiles.SQL_ROOT, root)
-    monkeypatch.setattr(sqlfiles, "SQL_ROOT", root)
-    return root
-
-
-@pytest.fixture
-def migrated_copy(sql_copy, fresh_database):
+def migrated_copy(patched_sql_copy, fresh_database):
     """A database migrated from the private copy of sql/, and an open connection to it."""
     Migrator(fresh_database).migrate()
     conn = connect(fresh_database)
@@ -65,9 +54,9 @@ def states(info) -> dict[str, str]:
     return {s.file: s.state for s in Migrator(info).status()}
 
 
-def test_broken_routine_file_keeps_the_live_procedure(migrated_copy, sql_copy):
+def test_broken_routine_file_keeps_the_live_procedure(migrated_copy, patched_sql_copy):
     info, conn = migrated_copy
-    break_file(sql_copy / "routines" / "book_appointment.sql",
+    break_file(patched_sql_copy / "routines" / "book_appointment.sql",
                "SET p_appointment_id = LAST_INSERT_ID();", "SET p_appointment_id = ;")
     with pytest.raises(MigrationError) as excinfo:
         Migrator(info).migrate()
@@ -80,9 +69,9 @@ def test_broken_routine_file_keeps_the_live_procedure(migrated_copy, sql_copy):
                        "WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME LIKE 'hms\\_chk\\_%%'") == [(0,)]
 
 
-def test_broken_trigger_file_keeps_stock_control(migrated_copy, sql_copy):
+def test_broken_trigger_file_keeps_stock_control(migrated_copy, patched_sql_copy):
     info, conn = migrated_copy
-    break_file(sql_copy / "triggers" / "trg_department_medication_stock_update.sql",
+    break_file(patched_sql_copy / "triggers" / "trg_department_medication_stock_update.sql",
                "IF NEW.stock_quantity < 0 THEN", "IF NEW.stock_quantity < 0 THEN (")
     with pytest.raises(MigrationError):
         Migrator(info).migrate()
@@ -99,9 +88,9 @@ def test_broken_trigger_file_keeps_stock_control(migrated_copy, sql_copy):
     assert leftovers == [(0,)]
 
 
-def test_a_create_that_fails_after_the_drop_restores_the_previous_definition(migrated_copy, sql_copy, monkeypatch):
+def test_a_create_that_fails_after_the_drop_restores_the_previous_definition(migrated_copy, patched_sql_copy, monkeypatch):
     info, conn = migrated_copy
-    break_file(sql_copy / "routines" / "book_appointment.sql",
+    break_file(patched_sql_copy / "routines" / "book_appointment.sql",
                "SET p_appointment_id = LAST_INSERT_ID();", "SET p_appointment_id = ;")
     monkeypatch.setattr(objects, "check", lambda conn, obj: None)  # as if only the live CREATE failed
     with pytest.raises(MigrationError) as excinfo:
@@ -137,9 +126,9 @@ def test_a_procedure_dropped_by_hand_is_recreated_with_its_grants(migrated_copy)
     assert set(states(info).values()) == {"applied"}
 
 
-def test_a_role_dropped_by_hand_is_absent_then_recreated_with_its_grants(sql_copy, fresh_database, server_info):
+def test_a_role_dropped_by_hand_is_absent_then_recreated_with_its_grants(patched_sql_copy, fresh_database, server_info):
     # A role of this test's own: dropping a shared hms_* role would take its grants on every database.
-    (sql_copy / "roles" / "hms_i11_probe.sql").write_text(
+    (patched_sql_copy / "roles" / "hms_i11_probe.sql").write_text(
         "CREATE ROLE IF NOT EXISTS hms_i11_probe;\n"
         "SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.* TO hms_i11_probe');\n"
         "PREPARE hms_grant_stmt FROM @hms_grant;\nEXECUTE hms_grant_stmt;\nDEALLOCATE PREPARE hms_grant_stmt;\n")

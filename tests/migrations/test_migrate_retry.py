@@ -3,27 +3,15 @@ skipped on the retry, unless their text changed."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from hms.connection import connect
 from hms.errors import MigrationError
 from hms.migrations import Migrator
-from hms.migrations import files as sqlfiles
 from tests.support import query
 
 WARD = "sql/schema/V900__ward.sql"
 CREATE_WARD = "CREATE TABLE ward (ward_id INT UNSIGNED PRIMARY KEY, name VARCHAR(60) NOT NULL) ENGINE=InnoDB;\n"
-
-
-@pytest.fixture
-def sql_copy(tmp_path, monkeypatch):
-    """A private copy of sql/ that a test may edit, used by the runner."""
-    root = tmp_path / "sql"
-    shutil.copytree(sqlfiles.SQL_ROOT, root)
-    monkeypatch.setattr(sqlfiles, "SQL_ROOT", root)
-    return root
 
 
 def attempts(info, file: str) -> list[tuple]:
@@ -35,8 +23,8 @@ def attempts(info, file: str) -> list[tuple]:
         conn.close()
 
 
-def test_a_file_that_failed_at_its_second_statement_succeeds_once_fixed(sql_copy, fresh_database):
-    ward = sql_copy / "schema" / "V900__ward.sql"
+def test_a_file_that_failed_at_its_second_statement_succeeds_once_fixed(patched_sql_copy, fresh_database):
+    ward = patched_sql_copy / "schema" / "V900__ward.sql"
     ward.write_text(CREATE_WARD + "CREATE INDEX idx_ward_name ON ward (no_such_column);\n")
     with pytest.raises(MigrationError) as excinfo:
         Migrator(fresh_database).migrate()
@@ -52,8 +40,8 @@ def test_a_file_that_failed_at_its_second_statement_succeeds_once_fixed(sql_copy
     assert all_done.startswith(first_done)
 
 
-def test_an_edited_statement_is_not_skipped(sql_copy, fresh_database):
-    ward = sql_copy / "schema" / "V900__ward.sql"
+def test_an_edited_statement_is_not_skipped(patched_sql_copy, fresh_database):
+    ward = patched_sql_copy / "schema" / "V900__ward.sql"
     ward.write_text(CREATE_WARD + "CREATE INDEX idx_ward_name ON ward (no_such_column);\n")
     with pytest.raises(MigrationError):
         Migrator(fresh_database).migrate()
