@@ -40,13 +40,8 @@ def run_dump(info: ConnectionInfo, dialect, dump_bin: str, sink, *, compress: bo
     complains, or stops before its completion trailer; OSError when writing fails.
     """
     with defaults_file(info) as cnf:
-        command = [dump_bin, f"--defaults-extra-file={cnf}", *dialects.dump_options(dialect), "--", info.database]
-        try:
-            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE)
-        except OSError as exc:
-            raise BackupError(f"{Path(dump_bin).name} could not be started ({exc.strerror})",
-                              "Check the client tools are installed") from None
+        proc = start_tool(dump_bin, cnf, [*dialects.dump_options(dialect), "--", info.database],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
         stderr_chunks: list[bytes] = []
         err_thread = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)
         err_thread.start()
@@ -70,6 +65,16 @@ def run_dump(info: ConnectionInfo, dialect, dump_bin: str, sink, *, compress: bo
         raise stream.error
     _check_dump(dump_bin, code, b"".join(stderr_chunks).decode("utf-8", "replace"), stream)
     return stream
+
+
+def start_tool(binary: str, defaults: Path, args: list[str], *, stdin, stdout) -> subprocess.Popen:
+    """Start a client tool with its login in the `defaults` option file; stderr is piped."""
+    try:
+        return subprocess.Popen([binary, f"--defaults-extra-file={defaults}", *args], stdin=stdin, stdout=stdout,
+                                stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise BackupError(f"{Path(binary).name} could not be started ({exc.strerror})",
+                          "Check the client tools are installed") from None
 
 
 def _widen_pipe(pipe) -> None:

@@ -19,6 +19,7 @@ try:  # ISA-L's inflate, several times faster than zlib's
     from isal import igzip as _gzip
 except ImportError:  # pragma: no cover
     _gzip = gzip
+from .dump import start_tool
 from .stream import TRAILER
 
 READ_SIZE = 1 << 20
@@ -75,16 +76,10 @@ def load_into(info: ConnectionInfo, dialect: dialects.Dialect, path: Path, datab
         raise BackupError(f"no {' or '.join(dialect.client_names)} client was found on PATH",
                           "Install the server's client package (mariadb-client or mysql-client)")
     with defaults_file(info) as cnf:
-        command = [client, f"--defaults-extra-file={cnf}", "--batch", "--binary-mode",
-                   "--default-character-set=utf8mb4",
-                   # A dump must never read the restoring machine's files (LOAD DATA LOCAL).
-                   "--local-infile=0", f"--database={database}"]
-        try:
-            proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE)
-        except OSError as exc:
-            raise BackupError(f"{Path(client).name} could not be started ({exc.strerror})",
-                              "Check the client tools are installed") from None
+        args = ["--batch", "--binary-mode", "--default-character-set=utf8mb4",
+                # A dump must never read the restoring machine's files (LOAD DATA LOCAL).
+                "--local-infile=0", f"--database={database}"]
+        proc = start_tool(client, cnf, args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
         feeder = _Feeder(path, proc.stdin, progress)
         feeder.start()
         stderr = proc.stderr.read().decode("utf-8", "replace")
