@@ -15,7 +15,7 @@ help:
 
 # Re-installed when the dependencies or the set of top-level packages change.
 $(BIN)/.installed: pyproject.toml $(wildcard */__init__.py)
-	scripts/system-packages.sh venv server
+	scripts/system-packages.sh venv server backup
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
@@ -33,7 +33,7 @@ demo: install
 		$(HMS) console run --host 127.0.0.1 --port 5000
 
 test: install
-	scripts/system-packages.sh browser
+	scripts/system-packages.sh browser cluster tools
 	$(BIN)/pytest
 
 clean:

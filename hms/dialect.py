@@ -65,8 +65,23 @@ class Dialect:
         redo = (1 << 30) if bulk else (48 << 20)
         if self.is_mariadb:
             return {"innodb_log_file_size": str(redo)}
-        return {"innodb_redo_log_capacity": str(redo * 2), "disable_log_bin": "",
-                "mysqlx": "OFF"}
+        return {"innodb_redo_log_capacity": str(redo * 2), "mysqlx": "OFF"}
+
+    def binlog_options(self, basename: Path, server_id: int, retention_seconds: int) -> dict[str, str]:
+        """my.cnf options for a row-based, GTID binary log kept `retention_seconds`.
+
+        MariaDB always writes GTIDs (strict mode makes a gap an error instead of a
+        silent skip); MySQL needs gtid_mode on. Replicas log what they apply, so any
+        of them can be promoted.
+        """
+        common = {"server_id": str(server_id), "log_bin": str(basename),
+                  "log_bin_index": f"{basename}.index", "binlog_format": "ROW",
+                  "binlog_expire_logs_seconds": str(retention_seconds)}
+        if self.is_mariadb:
+            return {**common, "log_slave_updates": "ON", "gtid_strict_mode": "ON",
+                    "binlog_row_image": "FULL"}
+        return {**common, "log_replica_updates": "ON", "gtid_mode": "ON",
+                "enforce_gtid_consistency": "ON"}
 
     def initialise_command(self, server_bin: Path, defaults_file: Path, user: str) -> list[str]:
         """The command that creates a new data directory for this family, owned by `user`."""

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages hms needs, only those that are missing.
 #   scripts/system-packages.sh server    a MariaDB server and client, unless mariadbd/mysqld exists
+#   scripts/system-packages.sh backup    mariadb-backup (physical backups, replicas, Galera state transfer)
+#   scripts/system-packages.sh cluster   galera-4 and iproute2 (the Galera cluster and its partition test)
+#   scripts/system-packages.sh tools     percona-toolkit (pt-table-checksum), mydumper, sysbench: the
+#                                        consistency check and the benchmarks' baselines
 #   scripts/system-packages.sh browser   Chromium, for the console's browser tests
+# mariadb-backup comes from the same repository as the server, so the two versions match
+# (a physical backup tool must match its server's version).
 #   scripts/system-packages.sh venv      python3-venv, when `python3 -m venv` cannot work
 set -euo pipefail
 
@@ -14,6 +20,12 @@ missing=()
 for need in "$@"; do
   case "$need" in
     server)  have mariadbd || have mysqld || missing+=(mariadb-server mariadb-client) ;;
+    backup)  have mariadb-backup || have xtrabackup || missing+=(mariadb-backup) ;;
+    cluster) [ -e /usr/lib/galera/libgalera_smm.so ] || [ -e /usr/lib/libgalera_smm.so ] || missing+=(galera-4)
+             have ip || missing+=(iproute2) ;;
+    tools)   have pt-table-checksum || missing+=(percona-toolkit)
+             have mydumper || missing+=(mydumper)
+             have sysbench || missing+=(sysbench) ;;
     browser) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
     venv)    python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv) ;;
     *) echo "system-packages.sh: unknown need '$need'" >&2; exit 2 ;;

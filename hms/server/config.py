@@ -1,4 +1,10 @@
-"""The embedded server's my.cnf, and the free port it listens on."""
+"""The embedded server's configuration, and the free port it listens on.
+
+Two files, so a user's settings survive every start: `hms.cnf` holds hms's own
+settings and is rewritten by each `hms server start`; `my.cnf` is written once,
+includes hms.cnf first, and is the user's: anything set after the include wins.
+The server is started with `--defaults-file=my.cnf`.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,18 @@ from pathlib import Path
 from .. import dialect as dialects
 
 
-def write_config(server, dialect: dialects.Dialect, port: int, user: str | None = None) -> None:
-    """Write an EmbeddedServer's my.cnf: its account, paths, port and sizes, for its profile (bulk or test)."""
+MANAGED_NAME = "hms.cnf"
+USER_HEADER = ("# Your settings for this server: `hms server start` never rewrites this file.\n"
+               "# hms's own settings are in {managed} (rewritten on every start), read first;\n"
+               "# an option set below the include overrides hms's value.\n")
+# How long the server keeps binary logs; `hms backup prune` never needs older ones
+# than its kept backups, which copy the logs they need next to themselves.
+BINLOG_RETENTION_DAYS = 7
+
+
+def write_config(server, dialect: dialects.Dialect, port: int, user: str | None = None,
+                 server_id: int = 1) -> None:
+    """Write an EmbeddedServer's hms.cnf (account, paths, port, sizes, binary log), and its my.cnf once."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     bulk = server.profile == "bulk"
     if bulk:
@@ -43,21 +59,50 @@ def write_config(server, dialect: dialects.Dialect, port: int, user: str | None 
         # `hms seed` uses LOAD DATA LOCAL, which reads the client's files and is unaffected.
         "secure_file_priv": str(server.files_dir),
     }
+    options.update(dialect.binlog_options(server.binlog_dir / "hms-bin", server_id,
+                                          BINLOG_RETENTION_DAYS * 86400))
     if not bulk:
         options["innodb_flush_method"] = "O_DIRECT_NO_FSYNC" if not dialect.is_mariadb else "O_DIRECT"
     options.update(dialect.server_options(memory, bulk))
     body = "\n".join(f"{k} = {v}" if v else k for k, v in options.items())
-    server.config_file.write_text(f"# Written by `hms server start`; edit freely.\n[mysqld]\n{body}\n")
+    managed = server.config_file.with_name(MANAGED_NAME)
+    managed.write_text("# Written by `hms server start` on every start: put your own settings in "
+                       f"{server.config_file.name}.\n[mysqld]\n{body}\n")
+    _write_user_config(server.config_file, managed)
+
+
+def _write_user_config(config_file: Path, managed: Path) -> None:
+    """Create my.cnf including hms.cnf; a my.cnf from before the split keeps its text below the include."""
+    include = f"!include {managed}\n"
+    if config_file.is_file():
+        text = config_file.read_text()
+        if include in text:
+            return
+        # A home started by an older hms: its my.cnf held every setting. Kept as the
+        # user's file (whatever they edited wins as before), now reading hms.cnf first.
+        config_file.write_text(USER_HEADER.format(managed=managed.name) + include + text)
+        return
+    config_file.write_text(USER_HEADER.format(managed=managed.name) + include + "\n[mysqld]\n")
 
 
 def configured_port(config_file: Path) -> int | None:
-    """The port my.cnf names, or None when there is no my.cnf yet."""
-    if not config_file.is_file():
-        return None
+    """The port the server's configuration names (my.cnf over hms.cnf), or None before the first start."""
+    port = None
+    for path in (config_file.with_name(MANAGED_NAME), config_file):
+        value = _read_options(path).get("port")
+        if value:
+            port = int(value)
+    return port
+
+
+def _read_options(path: Path) -> dict[str, str | None]:
+    """The [mysqld] options of one option file, ignoring !include lines."""
+    if not path.is_file():
+        return {}
+    lines = [line for line in path.read_text().splitlines() if not line.startswith(("!", "#"))]
     parser = configparser.ConfigParser(allow_no_value=True, interpolation=None, strict=False)
-    parser.read_string(config_file.read_text().split("\n", 1)[1])
-    value = parser["mysqld"].get("port")
-    return int(value) if value else None
+    parser.read_string("\n".join(lines))
+    return dict(parser["mysqld"]) if parser.has_section("mysqld") else {}
 
 
 def free_port(prefer_low: bool = True) -> int:

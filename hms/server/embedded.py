@@ -56,6 +56,11 @@ class EmbeddedServer:
         return self.home / "my.cnf"
 
     @property
+    def binlog_dir(self) -> Path:
+        """The binary log: kept apart from the data so a data directory restore never overwrites it."""
+        return self.home / "binlog"
+
+    @property
     def client_file(self) -> Path:
         """0600 option file holding the administrative login; readable by the mysql client."""
         return self.home / "client.cnf"

@@ -2,7 +2,7 @@
 
 Started by root, the server never runs as root: it runs as the distribution's
 unprivileged system user (Debian's `mysql`), which owns only what the server writes
-(data, tmp, run, files, its error log). The home itself and its option files
+(data, binlog, tmp, run, files, its error log). The home itself and its option files
 (client.cnf, service.cnf: the administrative and service logins) stay root's.
 Started by anyone else, the server runs as that user, as before.
 """
@@ -19,7 +19,7 @@ from ..errors import ServerError
 
 # Directories the server writes, each owned by the server account and private to it,
 # except run/ (the socket), which clients must be able to enter.
-SERVER_DIRS = {"data": 0o700, "tmp": 0o700, "files": 0o700, "run": 0o711}
+SERVER_DIRS = {"data": 0o700, "binlog": 0o700, "tmp": 0o700, "files": 0o700, "run": 0o711}
 
 
 def server_account() -> pwd.struct_passwd:
