@@ -6,6 +6,16 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from hms.accounts import AccountManager
+from hms.connection import connect
+
+
+@pytest.fixture
+def vouched(service_login, migrated):
+    """An AccountManager as the CLI has it: the service account, vouched for by the administrative login."""
+    conn = connect(service_login, database=None)
+    yield AccountManager(conn, migrated.database, actor="pytest", source="tests", admin=migrated)
+    conn.close()
 
 
 @pytest.fixture
