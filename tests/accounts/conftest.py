@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from cli import cli
 from hms.accounts import AccountManager
 from hms.connection import connect
+from tests.support.elevation import enrolled_admin as enrolled
 
 
 @pytest.fixture
@@ -27,3 +28,10 @@ def hms(migrated, service_login, service_home):
     def run(*args: str, stdin: str | None = None):
         return CliRunner().invoke(cli, list(args), env=env, input=stdin, catch_exceptions=False)
     return run
+
+
+@pytest.fixture
+def enrolled_admin(service_login, migrated):
+    """A console admin (name, password) whose password is enrolled for elevation."""
+    with enrolled(service_login, migrated) as admin:
+        yield admin
