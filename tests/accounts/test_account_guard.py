@@ -43,8 +43,8 @@ def extra_role(db):
         cur.execute(f"DROP ROLE IF EXISTS {role}")
 
 
-@pytest.mark.parametrize("grant, reason", EXTRAS, ids=[reason.split()[-1] + "-" + grant.split()[1] for grant, reason
-                                                        in EXTRAS])
+@pytest.mark.parametrize("grant, reason", EXTRAS, ids=["mysql-table", "mysql-schema", "global", "database", "table",
+                                                        "proxy", "other-role", "admin-option"])
 def test_an_account_holding_more_than_its_hms_role_is_not_managed(service, account, migrated, db, extra_role,
                                                                    grant, reason):
     qa = account("hms_qa")
