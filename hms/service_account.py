@@ -2,9 +2,10 @@
 
 `hms_service`@`%` holds no CREATE USER and nothing on the mysql schema or the hms
 database. It may only EXECUTE the definer procedures in the console schema (which
-check every target themselves) and read/write the console's own tables. So a
-fully compromised console still cannot touch root or any account outside the six
-hms roles.
+check every target themselves) and read/write the console's own tables. So its
+password alone cannot touch root or any account but pure hms-role ones, and cannot
+grant admin or dba or change an account holding one (that needs an elevation ticket,
+hms/elevation.py).
 
 Its password comes from HMS_SERVICE_PASSWORD, else from the 0600 option file
 $HMS_HOME/service.cnf, written by `hms db migrate` on first use. It is never put
