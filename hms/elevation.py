@@ -44,11 +44,11 @@ THROTTLE = login_throttle.Policy()
 ADMIN_ROW = ("SELECT a.admin_id, a.password_hash, e.salt FROM {schema}.console_admin AS a "
              "LEFT JOIN {schema}.admin_elevation AS e ON e.admin_id = a.admin_id WHERE a.username = %s")
 ENROL = ("INSERT INTO {schema}.admin_elevation (admin_id, salt, verifier) "
-         "SELECT admin_id, %s, %s FROM {schema}.console_admin WHERE username = %s "
-         "ON DUPLICATE KEY UPDATE salt = VALUES(salt), verifier = VALUES(verifier), enrolled_at = NOW()")
+         "SELECT admin_id, %(salt)s, %(verifier)s FROM {schema}.console_admin WHERE username = %(username)s "
+         "ON DUPLICATE KEY UPDATE salt = %(salt)s, verifier = %(verifier)s, enrolled_at = NOW()")
 ADMIN_TICKET = ("INSERT INTO {schema}.elevation_ticket (connection_id, admin_id, expires_at) "
                 f"VALUES (%s, NULL, NOW(3) + INTERVAL {TICKET_SECONDS} SECOND) "
-                "ON DUPLICATE KEY UPDATE admin_id = NULL, expires_at = VALUES(expires_at)")
+                f"ON DUPLICATE KEY UPDATE admin_id = NULL, expires_at = NOW(3) + INTERVAL {TICKET_SECONDS} SECOND")
 
 
 class ElevationRefused(HmsError):
@@ -79,7 +79,8 @@ def enroll(admin_conn, schema: str, username: str, password: str) -> None:
     verifier = hashlib.sha256(derive_key(password, salt)).hexdigest()
     try:
         with admin_conn.cursor() as cur:
-            cur.execute(ENROL.format(schema=quote_identifier(schema)), (salt, verifier, username))
+            cur.execute(ENROL.format(schema=quote_identifier(schema)),
+                        {"salt": salt, "verifier": verifier, "username": username})
             enrolled = cur.rowcount > 0
     except pymysql.err.MySQLError as exc:
         raise ElevationRefused(f"enrolling the password failed on the server: {server_message(exc)}",

@@ -27,6 +27,6 @@ BEGIN
     DELETE FROM elevation_ticket WHERE expires_at < NOW(3);
     INSERT INTO elevation_ticket (connection_id, admin_id, expires_at)
     VALUES (CONNECTION_ID(), p_admin_id, NOW(3) + INTERVAL 30 SECOND)
-    ON DUPLICATE KEY UPDATE admin_id = VALUES(admin_id), expires_at = VALUES(expires_at);
+    ON DUPLICATE KEY UPDATE admin_id = p_admin_id, expires_at = NOW(3) + INTERVAL 30 SECOND;
 END$$
 DELIMITER ;
