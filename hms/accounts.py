@@ -255,8 +255,14 @@ class AccountManager:
             with self.conn.cursor() as cur:
                 cur.execute("SELECT CONNECTION_ID()")
                 connection_id = cur.fetchone()[0]
-            with session(self.admin, database=None) as admin_conn:
-                elevation.admin_ticket(admin_conn, self.schema, connection_id)
+            try:
+                with session(self.admin, database=None) as admin_conn:
+                    elevation.admin_ticket(admin_conn, self.schema, connection_id)
+            except pymysql.err.MySQLError as exc:
+                raise AccountError(f"the login '{self.admin.user}' may not vouch for admin and dba changes: "
+                                   f"{server_message(exc)}",
+                                   "Use the administrative login, the one `hms db migrate` uses; nothing was "
+                                   "changed") from None
             self.record("elevate", target, "success", "administrative login")
         # Else no ticket: the server refuses the change itself (elevation_guard).
 

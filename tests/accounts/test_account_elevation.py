@@ -223,3 +223,36 @@ def test_create_admin_enrols_the_password_it_sets(hms, service, migrated, new_na
     # Deleting the admin deletes its enrolment.
     assert query(db, "SELECT COUNT(*) FROM hms_test_console.admin_elevation AS e LEFT JOIN "
                      "hms_test_console.console_admin AS a USING (admin_id) WHERE a.admin_id IS NULL")[0][0] == 0
+
+
+def test_the_cli_with_only_the_service_password_cannot_enrol_or_grant_dba(service_login, service_home, migrated,
+                                                                          new_name, db):
+    """`hms` pointed at the server with the service account's login, as whoever stole it would."""
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    env = {"HMS_DATABASE_URL": service_login.with_database(migrated.database).url(hide_password=False),
+           "HMS_DATABASE": migrated.database, "HMS_HOME": str(service_home), "HMS_SERVICE_PASSWORD": ""}
+    admin, name = f"adm_st_{new_name()[-8:]}", new_name()
+    try:
+        made = CliRunner().invoke(cli, ["console", "create-admin", admin, "--password-stdin"], env=env,
+                                  input=generate() + "\n")
+        assert made.exit_code == 0 and "Warning: the password was not enrolled" in made.output
+        refused_dba = CliRunner().invoke(cli, ["users", "create", name, "--role", "dba"], env=env)
+        assert refused_dba.exit_code == 1
+        assert "may not vouch for admin and dba changes" in refused_dba.output
+    finally:
+        CliRunner().invoke(cli, ["console", "delete-admin", admin], env=env)
+    assert query(db, "SELECT COUNT(*) FROM mysql.user WHERE User = %s", (name,))[0][0] == 0
+
+
+def test_repeated_wrong_re_entries_are_throttled_like_logins(service, enrolled_admin, new_name, db):
+    admin, password = enrolled_admin
+    name = new_name()
+    for _ in range(elevation.THROTTLE.free):
+        with pytest.raises(ElevationRefused, match="wrong"):
+            service.create(name, "dba", reentry=Reentry(admin, "Wrong-Guess-12345!"))
+    with pytest.raises(ElevationRefused, match="too many wrong console passwords"):
+        service.create(name, "dba", reentry=Reentry(admin, password))
+    assert query(db, "SELECT COUNT(*) FROM mysql.user WHERE User = %s", (name,))[0][0] == 0

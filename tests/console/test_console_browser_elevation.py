@@ -6,17 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.support import query
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, url, name, password):
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
 
 
 def _add(page, url, name, role, reentry):
@@ -45,7 +37,7 @@ def test_granting_dba_and_locking_a_dba_ask_for_the_admins_password(live_console
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_context().new_page()
-            _log_in(page, live_console, admin, password)
+            log_in(page, live_console, admin, password)
 
             assert "need your console password re-entered" in _add(page, live_console, name, "dba", "")
             assert _users(db, name) == 0
