@@ -3,7 +3,8 @@
 Used by both `hms users ...` / `hms roles list` and the console, so both do exactly
 the same thing. It talks to the server as the console's service account and only
 through the definer procedures in the console schema (sql/console/routines/), which
-check every target again on the server. The server is the source of truth: lists,
+check every target again on the server (admin and dba changes also need an elevation
+ticket, hms/elevation.py). The server is the source of truth: lists,
 roles, default roles, lock state and grants are read from it on every call.
 
 Names are checked here first (strict patterns, the stricter of MySQL's and
@@ -26,9 +27,9 @@ from . import audit_log, elevation, errcodes, passwords
 from .config import Settings
 from .connection import ConnectionInfo, error_code, server_message, session
 from .databases import console_schema
+from .elevation import Reentry
 from .errors import HmsError
 from .grants import privilege_text, without_secret
-from .elevation import Reentry
 from .identifiers import quote_identifier
 from .login import admin_login
 from .roles import BY_MYSQL_ROLE, ROLES, Role, get_role
