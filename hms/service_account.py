@@ -2,9 +2,10 @@
 
 `hms_service`@`%` holds no CREATE USER and nothing on the mysql schema or the hms
 database. It may only EXECUTE the definer procedures in the console schema (which
-check every target themselves) and read/write the console's own tables. So a
-fully compromised console still cannot touch root or any account outside the six
-hms roles.
+check every target themselves) and read/write the console's own tables. So its
+password alone cannot touch root or any account but pure hms-role ones, and cannot
+grant admin or dba or change an account holding one (that needs an elevation ticket,
+hms/elevation.py).
 
 Its password comes from HMS_SERVICE_PASSWORD, else from the 0600 option file
 $HMS_HOME/service.cnf, written by `hms db migrate` on first use. It is never put
@@ -36,12 +37,14 @@ PASSWORD_FILE = "service.cnf"
 # account procedure (not on the guards or the statement helper, which only the definer
 # procedures call), and its tables. Granted per procedure, so they are re-granted
 # after every migrate (re-creating a procedure drops the grants on it).
-PUBLIC_PROCEDURES = ("account_create", "account_drop", "account_grants", "account_list", "account_lock",
-                     "account_set_password", "account_set_role", "account_unlock", "role_grants")
+PUBLIC_PROCEDURES = ("account_create", "account_drop", "account_elevate", "account_grants", "account_list",
+                     "account_lock", "account_set_password", "account_set_role", "account_unlock", "role_grants")
 GRANTS = tuple(f"GRANT EXECUTE ON PROCEDURE {{schema}}.`{name}` TO %s@%s" for name in PUBLIC_PROCEDURES) + (
     "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.`console_admin` TO %s@%s",
     "GRANT SELECT, INSERT ON {schema}.`audit_log` TO %s@%s",
     "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.`login_throttle` TO %s@%s",
+    # The salt of an enrolled password, to derive the key account_elevate checks; never the verifier.
+    "GRANT SELECT (admin_id, salt) ON {schema}.`admin_elevation` TO %s@%s",
 )
 # What earlier versions granted instead; revoked so an upgraded server holds no more than GRANTS.
 OLD_SCHEMA_GRANT = "REVOKE EXECUTE ON {schema}.* FROM %s@%s"
