@@ -24,13 +24,13 @@ import pymysql
 
 from . import audit_log, errcodes, passwords
 from .config import Settings
-from .connection import error_code, server_message, session
+from .connection import error_code, server_message
 from .databases import console_schema
 from .errors import HmsError
 from .grants import privilege_text, without_secret
 from .identifiers import quote_identifier
 from .roles import BY_MYSQL_ROLE, ROLES, Role, get_role
-from .service_account import service_login
+from .service_account import service_login, service_session
 
 # MySQL 8 allows 32 characters in a user name, MariaDB 80: the stricter wins.
 NAME_MAX = 32
@@ -289,5 +289,5 @@ def cli_actor() -> str:
 @contextlib.contextmanager
 def open_manager(settings: Settings, actor: str, source: str) -> Iterator[AccountManager]:
     """Yield an AccountManager logged in as the console's service account; closed afterwards."""
-    with session(service_login(settings), database=None) as conn:
+    with service_session(service_login(settings)) as conn:
         yield AccountManager(conn, settings.database, actor=actor, source=source)
