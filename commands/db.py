@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hms.backup.in_progress import restore_marks
 from hms.config import Settings
 from hms.install import install
 from hms.login import admin_login
@@ -73,6 +74,8 @@ def status(settings: Settings, as_json: bool) -> None:
         hms db status --json
     """
     states = Migrator(admin_login(settings)).status()
+    for mark in restore_marks(settings, settings.database):
+        click.echo(f"warning: {mark.describe()}", err=True)
     if as_json:
         echo_json([s.as_dict() for s in states])
         return
