@@ -123,8 +123,12 @@ def service_session(login: ConnectionInfo) -> Iterator[pymysql.connections.Conne
 
 def check_owner(admin: ConnectionInfo, home: Path, env: dict[str, str] | None = None) -> None:
     """Raise ServiceAccountError when the server's service account is not this home's to set."""
-    with session(admin, database=None) as conn:
-        refusal = _refusal(conn, admin, home, env, read_password(home, env))
+    try:
+        with session(admin, database=None) as conn:
+            refusal = _refusal(conn, admin, home, env, read_password(home, env))
+    except pymysql.err.MySQLError as exc:
+        raise database_error(exc, "checking who owns the console's service account",
+                             "Use an administrative account (one that may CREATE USER and GRANT)") from None
     if refusal is not None:
         raise refusal
 
