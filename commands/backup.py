@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from hms.backup import create_backup, list_backups, restore_backup, verify_backup
+from hms.backup.in_progress import restore_marks
 from hms.backup.signing import KEY_NAME
 from hms.config import Settings, check_database_name
 from hms.errors import ConfigError
@@ -77,6 +78,8 @@ def list_(settings: Settings, as_json: bool) -> None:
         hms backup list --json
     """
     found = list_backups(settings.backup_dir, key_file=_key_file(settings))
+    for mark in restore_marks(settings):
+        click.echo(f"warning: {mark.describe()}", err=True)
     if as_json:
         echo_json([b.as_dict() for b in found])
         return
@@ -164,6 +167,9 @@ def restore(settings: Settings, path: str, into: str, replace: bool, trust_unsig
         result = restore_backup(admin_login(settings), path, into, replace=replace,
                                 backup_dir=settings.backup_dir, progress=progress, key_file=_key_file(settings),
                                 trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects)
+    if result.cleaned is not None:
+        click.echo(f"dropped the half-restored '{into}' left by the restore of {result.cleaned.backup} "
+                   f"interrupted since {result.cleaned.started_at:%Y-%m-%d %H:%M:%S} UTC")
     if result.safety_backup is not None:
         click.echo(f"safety backup of the previous '{into}': {result.safety_backup.path}")
     rows = sum(result.backup.manifest.tables.values())

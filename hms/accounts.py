@@ -33,7 +33,7 @@ from .grants import privilege_text, without_secret
 from .identifiers import quote_identifier
 from .login import admin_login
 from .roles import BY_MYSQL_ROLE, ROLES, Role, get_role
-from .service_account import service_login
+from .service_account import service_login, service_session
 
 # MySQL 8 allows 32 characters in a user name, MariaDB 80: the stricter wins.
 NAME_MAX = 32
@@ -344,5 +344,5 @@ def open_manager(settings: Settings, actor: str, source: str) -> Iterator[Accoun
     Whoever runs `hms users` holds the administrative login already (the URL's, or the
     embedded server's client.cnf), so it may grant and change admin and dba accounts.
     """
-    with session(service_login(settings), database=None) as conn:
+    with service_session(service_login(settings)) as conn:
         yield AccountManager(conn, settings.database, actor=actor, source=source, admin=admin_login(settings))
