@@ -145,7 +145,8 @@ def server_epoch(conn, text: str) -> int:
         cur.execute("SELECT UNIX_TIMESTAMP(%s)", (text.strip(),))
         value = cur.fetchone()[0]
     if value is None:
-        raise BackupError(f"the server cannot place '{text}' in time", "Give a moment after 1970 in the server's zone")
+        raise BackupError(f"'{text}' is outside the range of the server's timestamps",
+                          "Give a moment between the backup and now, in the server's time zone")
     return int(value)
 
 
