@@ -55,8 +55,14 @@ def plan_prune(backup_dir: Path, *, keep_last: int | None = None, keep_days: flo
         raise BackupError("no retention rule was given", "Give --keep-last N, --keep-days D, or both")
     if (keep_last is not None and keep_last < 0) or (keep_days is not None and keep_days < 0):
         raise BackupError("--keep-last and --keep-days cannot be negative", "Give 0 or more")
-    now = now or datetime.now(timezone.utc)
     found = list_backups(Path(backup_dir), check=True, key_file=key_file)
+    return decide(found, archives.load(backup_dir, key_file), keep_last=keep_last, keep_days=keep_days,
+                  now=now or datetime.now(timezone.utc), server_retention_days=server_retention_days)
+
+
+def decide(found: list[Backup], archive: archives.Archive, *, keep_last: int | None, keep_days: float | None,
+           now: datetime, server_retention_days: float | None = None) -> PrunePlan:
+    """Return the prune plan for backups `found` (newest first, as list_backups gives them) and `archive`."""
     ours = [b for b in found if b.signed]
     result = PrunePlan(untouched=[b.name for b in found if not b.signed])
     decisions = {b.name: Decision(b.name, False, backup=b) for b in ours}
@@ -78,7 +84,6 @@ def plan_prune(backup_dir: Path, *, keep_last: int | None = None, keep_days: flo
             decision.reasons.append(_why_not(decision.backup, now, keep_last, keep_days))
     result.backups = [decisions[b.name] for b in ours]
     kept = [d.backup for d in result.backups if d.keep]
-    archive = archives.load(backup_dir, key_file)
     result.binlogs = _binlog_decisions(archive, kept)
     _warn_retention(result, archive, kept, keep_days, server_retention_days, now)
     return result
