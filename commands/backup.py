@@ -49,7 +49,9 @@ def create(settings: Settings, as_json: bool) -> None:
 
     One consistent snapshot (--single-transaction) with routines, triggers and
     events, no DEFINER clauses, gzip-compressed, with a manifest beside it (sha256,
-    size, row counts and checksums per table). A dump that fails leaves nothing.
+    size, row counts and checksums per table, the binary log position and GTID of the
+    snapshot). A dump that fails leaves nothing. Then the binary logs that recovery from
+    the kept backups needs are copied to HMS_BACKUP_DIR/binlogs (see archive-binlogs).
 
     \b
     The account needs, beyond a login:
@@ -65,15 +67,17 @@ def create(settings: Settings, as_json: bool) -> None:
     with progress_bar(settings, f"dumping {settings.database}") as progress:
         made = create_backup(admin_login(settings), settings.backup_dir, progress=progress,
                              key_file=_key_file(settings))
-    if as_json:
-        echo_json(made.as_dict())
-    else:
-        click.echo(str(made.path))
+    archived = []
     try:  # the backup stands on its own; archiving its binary logs is a second step that may fail alone
-        _report_archive(archive_binlogs(admin_login(settings), settings.backup_dir, key_file=_key_file(settings)),
-                        err=True)
+        result = archive_binlogs(admin_login(settings), settings.backup_dir, key_file=_key_file(settings))
+        archived = [entry.name for entry in result.copied]
+        _warn_lost(result)
     except BackupError as exc:
         click.echo(f"warning: the binary logs were not archived: {exc.message}", err=True)
+    if as_json:
+        echo_json({**made.as_dict(), "archived_binlogs": archived})
+    else:
+        click.echo(str(made.path))
 
 
 @backup.command("list")
@@ -253,14 +257,18 @@ def archive_binlogs_(settings: Settings) -> None:
     _report_archive(archive_binlogs(admin_login(settings), settings.backup_dir, key_file=_key_file(settings)))
 
 
-def _report_archive(result, err: bool = False) -> None:
+def _report_archive(result) -> None:
     if result.needed_from is None:
-        click.echo("no backup records a binary log position: nothing to archive", err=err)
+        click.echo("no backup records a binary log position: nothing to archive")
         return
     for entry in result.copied:
-        click.echo(f"archived {entry.name} ({_size(entry.bytes)}, up to GTID {entry.end_state or '-'})", err=err)
+        click.echo(f"archived {entry.name} ({_size(entry.bytes)}, up to GTID {entry.end_state or '-'})")
     if not result.copied:
-        click.echo(f"the archive already holds every closed binary log from {result.needed_from} on", err=err)
+        click.echo(f"the archive already holds every closed binary log from {result.needed_from} on")
+    _warn_lost(result)
+
+
+def _warn_lost(result) -> None:
     for name in result.lost:
         click.echo(f"warning: {name} is purged from the server and was never archived: backups before it cannot "
                    "be rolled forward past it", err=True)

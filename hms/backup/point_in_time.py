@@ -78,7 +78,7 @@ def restore_until(info: ConnectionInfo, path: Path | str, into: str, *, until: s
         restored = restore_backup(info, backup.path, into, progress=progress, key_file=key_file,
                                   trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects)
         try:
-            applied = _roll_forward(info, planned, into, count, allow_definer_objects)
+            applied = roll_forward_into(info, planned, into, count, allow_definer_objects)
         except BaseException:
             with session(info, database=None) as conn:
                 drop_database(conn, into)
@@ -86,9 +86,15 @@ def restore_until(info: ConnectionInfo, path: Path | str, into: str, *, until: s
     return PointInTimeResult(restore=restored, plan=planned, applied=applied)
 
 
-def _roll_forward(info: ConnectionInfo, planned: rollforward.Plan, into: str, progress,
-                  allow_definer_objects: bool) -> rollforward.ApplyResult:
-    """Replay the plan into `into` as its restore account; refuse definer objects it brought, as restore does."""
+def roll_forward_into(info: ConnectionInfo, planned: rollforward.Plan, into: str, progress=None,
+                      allow_definer_objects: bool = False) -> rollforward.ApplyResult:
+    """Replay `planned` (one database's) into existing database `into` as its restore account; return what went in.
+
+    The account holds `into`'s privileges plus BINLOG REPLAY for the replay only. Definer-rights
+    objects the replay created that sql/ does not define are refused, as restore does. Any
+    restore path that made `into` (logical here, physical --into) rolls forward through this;
+    on failure the caller drops `into`.
+    """
     with session(info, database=None) as conn:
         privilege = dialects.binlog_replay_privilege(dialects.for_connection(conn))
         with restore_account(conn, info, into) as login:

@@ -13,9 +13,11 @@ every statement is looked at:
   is dropped unless GTIDs are preserved: replayed into another database on the live
   server, the transactions get new GTIDs of this server (the originals are already in its
   binary log, and gtid_strict_mode refuses them twice), and replicas receive them;
-- account statements (GRANT, CREATE USER, ...) are dropped and counted: accounts are the
-  server's, not the database's, and a recovered copy must not change them;
-- DEFINER clauses are removed (the replaying account owns what it creates, as with a dump).
+- replaying one database (`databases` given): account statements (GRANT, CREATE USER,
+  ...) are dropped and counted, since accounts are the server's, not the database's, and
+  a recovered copy must not change them; DEFINER clauses are removed (the replaying
+  account owns what it creates, as with a dump). A whole server's history
+  (`databases=None`, a new server home) goes through as it was.
 
 It also counts the transactions that went through, for progress.
 """
@@ -107,6 +109,8 @@ class ReplayGuard(threading.Thread):
             if name not in self.databases:
                 raise BackupError(f"the roll-forward reached a statement for database '{name}', outside "
                                   f"{_names(self.databases)}", "Nothing was kept; report this as a bug")
+        if self.databases is None:
+            return piece  # a whole server's history, replayed as it was
         if ACCOUNT_STATEMENT.match(head):
             self.skipped.append(head.split(b"\n", 1)[0][:80].decode("utf-8", "replace"))
             return piece[:at]
