@@ -14,11 +14,12 @@ the CRC32 of the rest of it. MariaDB's GTID event opens each event group (transa
 
 from __future__ import annotations
 
+import mmap
 import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Iterator
 
 from .errors import BackupError
 
@@ -73,10 +74,13 @@ class FileHeader:
 
 def read_header(path: Path) -> FileHeader:
     """Return the format description and starting GTID state of binary log `path`."""
-    with _open(path) as handle:
-        for event in _events(path, handle):
-            if event.header is not None:
-                return event.header
+    with _Reader(path) as reader:
+        for offset, length, kind, _timestamp, _server in reader.events():
+            if kind == GTID_LIST:
+                return FileHeader(checksums=reader.checksums, server_version=reader.version,
+                                  start_state=_gtid_list(reader.body(offset, length)))
+            if kind == GTID:
+                break
     raise BackupError(f"{path.name} has no GTID list event", "It is not a MariaDB binary log with GTIDs")
 
 
@@ -87,101 +91,99 @@ def scan(path: Path, start: int = 0) -> Iterator[Group]:
     wherever it is damaged); BackupError names the first event that does not hold.
     The last group of a file still being written is yielded with complete=False.
     """
-    with _open(path) as handle:
+    with _Reader(path) as reader:
         group: Group | None = None
-        for event in _events(path, handle):
-            if event.type == GTID or event.type in STRUCTURAL:
+        standalone = False
+        for offset, length, kind, timestamp, server_id in reader.events():
+            if kind == GTID or kind in STRUCTURAL:
                 if group is not None:
                     yield group
                     group = None
-            if event.type == GTID:
-                if event.offset >= start:
-                    group = Group(gtid=event.gtid, start=event.offset)
-                    standalone = event.standalone
+                if kind == GTID and offset >= start:
+                    seq, domain, flags2 = struct.unpack_from("<QIB", reader.data, offset + HEADER_LEN)
+                    group = Group(gtid=Gtid(domain, server_id, seq), start=offset)
+                    standalone = bool(flags2 & GTID_STANDALONE)
                 continue
             if group is None:
                 continue
-            group.end, group.time = event.end, max(group.time, event.timestamp)
-            if event.type == TABLE_MAP and event.table:
-                group.tables.add(event.table)
-            elif event.type == XID or event.type == XA_PREPARE:
+            group.end = offset + length
+            if timestamp > group.time:
+                group.time = timestamp
+            if kind == TABLE_MAP:
+                group.tables.add(_table(reader.body(offset, length), reader.table_map_post))
+            elif kind == XID or kind == XA_PREPARE:
                 group.complete = True
-            elif event.type == QUERY:
-                if event.database:
-                    group.databases.add(event.database)
-                if standalone or event.query.upper().startswith(ENDS_GROUP):
+            elif kind == QUERY:
+                database, query = _query(reader.body(offset, length))
+                if database:
+                    group.databases.add(database)
+                if standalone or query.upper().startswith(ENDS_GROUP):
                     group.complete = True
         if group is not None:
             yield group
 
 
-@dataclass
-class _Event:
-    offset: int
-    end: int
-    type: int
-    timestamp: int
-    gtid: Gtid | None = None
-    standalone: bool = False
-    table: tuple[str, str] | None = None
-    database: str = ""
-    query: bytes = b""
-    header: FileHeader | None = None
+class _Reader:
+    """A binary log file mapped into memory, its events walked and checked one by one."""
 
+    def __init__(self, path: Path):
+        self.path = path
+        self.checksums, self.version, self.table_map_post = False, "", 8
+        try:
+            with open(path, "rb") as handle:
+                self.data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            raise _not_binlog(path) from None
+        except OSError as exc:
+            raise BackupError(f"the binary log {path.name} cannot be read ({exc.strerror})",
+                              "Check the file exists and is readable") from None
+        if self.data[:len(MAGIC)] != MAGIC:
+            self.data.close()
+            raise _not_binlog(path)
 
-def _open(path: Path) -> BinaryIO:
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise BackupError(f"the binary log {path.name} cannot be read ({exc.strerror})",
-                          "Check the file exists and is readable") from None
-    if handle.read(len(MAGIC)) != MAGIC:
-        handle.close()
-        raise BackupError(f"{path.name} is not a binary log (no magic number)",
-                          "Use the server's own binary log files, or the archived copies")
-    return handle
+    def __enter__(self) -> "_Reader":
+        return self
 
+    def __exit__(self, *exc) -> None:
+        self.data.close()
 
-def _events(path: Path, handle: BinaryIO) -> Iterator[_Event]:
-    """Yield every event of an open binary log, checked; the first with a `header` is the GTID list."""
-    offset, checksums, version, table_map_post = len(MAGIC), False, "", 8
-    while True:
-        raw_header = handle.read(HEADER_LEN)
-        if not raw_header:
-            return
-        if len(raw_header) < HEADER_LEN:
-            raise _damaged(path, offset, "ends inside an event header")
-        timestamp, kind, server_id, length, _end, _flags = HEADER.unpack(raw_header)
-        if length < HEADER_LEN:
-            raise _damaged(path, offset, f"has an event of impossible length {length}")
-        body = handle.read(length - HEADER_LEN)
-        if len(body) < length - HEADER_LEN:
-            raise _damaged(path, offset, "ends inside an event (truncated)")
-        if kind == FORMAT_DESCRIPTION:
-            checksums = len(body) >= 5 and body[-5] == CHECKSUM_CRC32
-            version = body[2:52].split(b"\0", 1)[0].decode("ascii", "replace")
-            post_lengths = body[57:-5]
-            if len(post_lengths) >= TABLE_MAP:
-                table_map_post = post_lengths[TABLE_MAP - 1]
-        if checksums:
-            (crc,) = struct.unpack_from("<I", body, len(body) - 4)
-            if kind == FORMAT_DESCRIPTION:  # its "file in use" flag is set and cleared outside the checksum
-                raw_header = raw_header[:-2] + struct.pack("<H", _flags & ~IN_USE)
-            if zlib.crc32(body[:-4], zlib.crc32(raw_header)) != crc:
-                raise _damaged(path, offset, "has an event whose checksum does not match (corrupted)")
-            body = body[:-4]
-        event = _Event(offset=offset, end=offset + length, type=kind, timestamp=timestamp)
-        if kind == GTID:
-            seq, domain, flags2 = struct.unpack_from("<QIB", body, 0)
-            event.gtid, event.standalone = Gtid(domain, server_id, seq), bool(flags2 & GTID_STANDALONE)
-        elif kind == GTID_LIST:
-            event.header = FileHeader(checksums=checksums, server_version=version, start_state=_gtid_list(body))
-        elif kind == TABLE_MAP:
-            event.table = _table(body, table_map_post)
-        elif kind == QUERY:
-            event.database, event.query = _query(body)
-        yield event
-        offset += length
+    def body(self, offset: int, length: int) -> bytes:
+        """The body of the event at `offset`, without its header and checksum."""
+        return self.data[offset + HEADER_LEN: offset + length - (4 if self.checksums else 0)]
+
+    def events(self) -> Iterator[tuple[int, int, int, int, int]]:
+        """Yield (offset, length, type, timestamp, server id) of every event, each checked."""
+        data, size, offset = self.data, len(self.data), len(MAGIC)
+        unpack, crc32 = HEADER.unpack_from, zlib.crc32
+        while offset < size:
+            if offset + HEADER_LEN > size:
+                raise _damaged(self.path, offset, "ends inside an event header")
+            timestamp, kind, server_id, length, _end, flags = unpack(data, offset)
+            if length < HEADER_LEN:
+                raise _damaged(self.path, offset, f"has an event of impossible length {length}")
+            if offset + length > size:
+                raise _damaged(self.path, offset, "ends inside an event (truncated)")
+            if kind == FORMAT_DESCRIPTION:
+                self._format_description(offset, length)
+            if self.checksums:
+                (crc,) = struct.unpack_from("<I", data, offset + length - 4)
+                if kind == FORMAT_DESCRIPTION:  # its "file in use" flag is set and cleared outside the checksum
+                    head = data[offset: offset + HEADER_LEN - 2] + struct.pack("<H", flags & ~IN_USE)
+                    actual = crc32(data[offset + HEADER_LEN: offset + length - 4], crc32(head))
+                else:
+                    actual = crc32(data[offset: offset + length - 4])
+                if actual != crc:
+                    raise _damaged(self.path, offset, "has an event whose checksum does not match (corrupted)")
+            yield offset, length, kind, timestamp, server_id
+            offset += length
+
+    def _format_description(self, offset: int, length: int) -> None:
+        body = self.data[offset + HEADER_LEN: offset + length]
+        self.checksums = len(body) >= 5 and body[-5] == CHECKSUM_CRC32
+        self.version = body[2:52].split(b"\0", 1)[0].decode("ascii", "replace")
+        post_lengths = body[57:-5]
+        if len(post_lengths) >= TABLE_MAP:
+            self.table_map_post = post_lengths[TABLE_MAP - 1]
 
 
 def _gtid_list(body: bytes) -> dict[int, Gtid]:
@@ -189,7 +191,8 @@ def _gtid_list(body: bytes) -> dict[int, Gtid]:
     state = {}
     for index in range(count & ((1 << 28) - 1)):
         domain, server, seq = struct.unpack_from("<IIQ", body, 4 + 16 * index)
-        state[domain] = Gtid(domain, server, seq)
+        if domain not in state or seq > state[domain].seq:  # one entry per server id: the domain's last is the highest
+            state[domain] = Gtid(domain, server, seq)
     return state
 
 
@@ -209,6 +212,11 @@ def _query(body: bytes) -> tuple[str, bytes]:
     at = 13 + status_len
     database = body[at: at + db_len].decode("utf-8", "replace")
     return database, body[at + db_len + 1:].lstrip()
+
+
+def _not_binlog(path: Path) -> BackupError:
+    return BackupError(f"{path.name} is not a binary log (no magic number)",
+                       "Use the server's own binary log files, or the archived copies")
 
 
 def _damaged(path: Path, offset: int, what: str) -> BackupError:

@@ -62,11 +62,17 @@ class ReplayGuard(threading.Thread):
 
     def run(self) -> None:
         try:
-            rest = b""
+            pending: list[bytes] = []  # read, not yet ending in a delimiter (a large row event spans many reads)
             while chunk := self.source.read(READ_SIZE):
-                pieces = (rest + chunk).split(DELIMITER)
+                tail = pending[-1][-len(DELIMITER):] if pending else b""
+                if DELIMITER not in tail + chunk:
+                    pending.append(chunk)
+                    continue
+                pieces = (b"".join(pending) + chunk).split(DELIMITER)
                 rest = pieces.pop()
+                pending = [rest] if rest else []
                 self._write(b"".join(self._piece(p + DELIMITER) for p in pieces))
+            rest = b"".join(pending)
             self._write(self._piece(rest) if rest else b"")
         except BackupError as exc:
             self.error = exc
