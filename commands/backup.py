@@ -13,7 +13,7 @@ from hms.backup.point_in_time import restore_until
 from hms.backup.prune import execute, plan_prune
 from hms.backup.signing import KEY_NAME
 from hms.config import Settings, check_database_name
-from hms.errors import ConfigError
+from hms.errors import ConfigError, HmsError
 from hms.login import admin_login
 from hms.server.config import BINLOG_RETENTION_DAYS
 
@@ -72,7 +72,7 @@ def create(settings: Settings, as_json: bool) -> None:
         result = archive_binlogs(admin_login(settings), settings.backup_dir, key_file=_key_file(settings))
         archived = [entry.name for entry in result.copied]
         _warn_lost(result)
-    except BackupError as exc:
+    except HmsError as exc:
         click.echo(f"warning: the binary logs were not archived: {exc.message}", err=True)
     if as_json:
         echo_json({**made.as_dict(), "archived_binlogs": archived})
