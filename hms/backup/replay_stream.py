@@ -35,12 +35,20 @@ from .stream import strip_definers
 
 DELIMITER = b"/*!*/;\n"
 READ_SIZE = 1 << 20
+# Where a statement starts: the stream's start or just after a delimiter, then comment lines.
+# Statements are matched only there, never inside another statement's text.
+STATEMENT = rb"(?:\A|(?<=/\*!\*/;\n))(?:#[^\n]*\n|\n)*"
 GTID_COMMENT = re.compile(rb"\tGTID (\d+-\d+-\d+)")
-GTID_SETS = re.compile(rb"^/\*M?!\d+ SET @@session\.(?:gtid_seq_no|server_id|gtid_domain_id)=\d+\*/")
-USE = re.compile(rb"^use `((?:[^`]|``)+)`")
-ACCOUNT_STATEMENT = re.compile(rb"^(?:GRANT|REVOKE|(?:CREATE|ALTER|DROP|RENAME) (?:USER|ROLE)|SET PASSWORD|"
-                               rb"SET DEFAULT ROLE|FLUSH PRIVILEGES)\b", re.IGNORECASE)
-FRAGMENT = re.compile(rb"^SET @binlog_fragment_(\d+)\s*=\s*'")
+GTID_SETS = re.compile(rb"/\*M?!100001 SET @@session\.(?:gtid_seq_no|server_id|gtid_domain_id)=\d+\*//\*!\*/;\n")
+ROWS_START = b"\nBINLOG '"
+FRAGMENTS = re.compile(STATEMENT + rb"(?:BINLOG '(?P<rows>[^']*)'|SET @binlog_fragment_(?P<n>\d+)\s*=\s*'(?P<part>[^']*)'"
+                       rb"|(?P<joined>BINLOG @binlog_fragment_))")
+QUERY_EVENT = b"\tQuery\t"  # only query events (DDL, account statements, use) carry statements other than BINLOG
+USE = re.compile(STATEMENT + rb"use `(?P<name>(?:[^`]|``)+)`", re.IGNORECASE)
+ACCOUNT_WORDS = (b"grant ", b"revoke ", b" user ", b" role ", b"set password", b"set default role", b"flush privileges")
+ACCOUNT_STATEMENT = re.compile(STATEMENT + rb"(?P<statement>(?:GRANT|REVOKE|(?:CREATE|ALTER|DROP|RENAME) (?:USER|ROLE)|"
+                               rb"SET PASSWORD|SET DEFAULT ROLE|FLUSH PRIVILEGES)\b.*?/\*!\*/;\n)",
+                               re.IGNORECASE | re.DOTALL)
 TABLE_MAP, FORMAT_DESCRIPTION = 19, 15
 
 
@@ -68,12 +76,12 @@ class ReplayGuard(threading.Thread):
                 if DELIMITER not in tail + chunk:
                     pending.append(chunk)
                     continue
-                pieces = (b"".join(pending) + chunk).split(DELIMITER)
-                rest = pieces.pop()
-                pending = [rest] if rest else []
-                self._write(b"".join(self._piece(p + DELIMITER) for p in pieces))
+                data = b"".join(pending) + chunk
+                cut = data.rfind(DELIMITER) + len(DELIMITER)
+                pending = [data[cut:]] if cut < len(data) else []
+                self._write(self._block(data[:cut]))
             rest = b"".join(pending)
-            self._write(self._piece(rest) if rest else b"")
+            self._write(self._block(rest) if rest else b"")
         except BackupError as exc:
             self.error = exc
         except BrokenPipeError:
@@ -90,50 +98,66 @@ class ReplayGuard(threading.Thread):
         if data:
             self.sink.write(data)
 
-    def _piece(self, piece: bytes) -> bytes:
-        """Return what to send of one statement (with the comments before it)."""
-        if b"\tGTID " in piece:
-            found = GTID_COMMENT.findall(piece)
-            if found:
-                self.transactions += len(found)
-                self.last_gtid = found[-1].decode()
-                if self.progress:
-                    self.progress(len(found))
-        at = _statement_start(piece)
-        head = piece[at: at + 200]
-        if head.startswith(b"BINLOG "):
-            self._check_rows(piece[at:])
-            return piece
-        if head.startswith(b"SET @binlog_fragment_"):
-            self._keep_fragment(piece[at:])
-            return piece
-        if not self.preserve_gtids and GTID_SETS.match(head):
-            return piece[:at]
-        if self.databases is not None and head[:4].lower() == b"use ":
-            match = USE.match(head)
-            name = match.group(1).replace(b"``", b"`").decode("utf-8", "replace") if match else "?"
-            if name not in self.databases:
-                raise BackupError(f"the roll-forward reached a statement for database '{name}', outside "
-                                  f"{_names(self.databases)}", "Nothing was kept; report this as a bug")
-        if self.databases is None:
-            return piece  # a whole server's history, replayed as it was
-        if ACCOUNT_STATEMENT.match(head):
-            self.skipped.append(head.split(b"\n", 1)[0][:80].decode("utf-8", "replace"))
-            return piece[:at]
-        return strip_definers(piece) if b"DEFINER=" in piece else piece
+    def _block(self, block: bytes) -> bytes:
+        """Return what to send of whole statements `block` (a block always starts at a statement).
 
-    def _keep_fragment(self, statement: bytes) -> None:
-        match = FRAGMENT.match(statement)
-        start = match.end()
-        self._fragments[int(match.group(1))] = statement[start: statement.rindex(b"'")]
+        Cheap byte searches decide which patterns a block needs: most blocks are row
+        events only (BINLOG statements, GTIDs, COMMITs); the statement patterns run on
+        the few that hold query events.
+        """
+        count = block.count(b"\tGTID ")
+        if count:
+            self.transactions += count
+            self.last_gtid = GTID_COMMENT.search(block, block.rfind(b"\tGTID ")).group(1).decode()
+            if self.progress:
+                self.progress(count)
+        queries = QUERY_EVENT in block
+        if self.databases is not None:
+            self._check_row_statements(block)
+            if queries:
+                for match in USE.finditer(block):
+                    name = match.group("name").replace(b"``", b"`").decode("utf-8", "replace")
+                    if name not in self.databases:
+                        raise BackupError(f"the roll-forward reached a statement for database '{name}', outside "
+                                          f"{_names(self.databases)}", "Nothing was kept; report this as a bug")
+        if count and not self.preserve_gtids:
+            block = GTID_SETS.sub(b"", block)
+        if self.databases is None or not queries:
+            return block  # a whole server's history goes as it was; row events need no more
+        lowered = block.lower()
+        if any(word in lowered for word in ACCOUNT_WORDS):
+            block = ACCOUNT_STATEMENT.sub(self._leave_out, block)
+        return strip_definers(block) if b"DEFINER=" in block else block
 
-    def _check_rows(self, statement: bytes) -> None:
-        """Decode a BINLOG statement's events; refuse a table map of a database not allowed."""
-        if statement.startswith(b"BINLOG @binlog_fragment_"):
+    def _check_row_statements(self, block: bytes) -> None:
+        """Check every BINLOG statement of `block` (the rare fragmented ones through the full pattern)."""
+        if b"@binlog_fragment_" in block:
+            for match in FRAGMENTS.finditer(block):
+                self._rows(match)
+            return
+        start = len(ROWS_START) - 1 if block.startswith(ROWS_START[1:]) else _after(block, ROWS_START, 0)
+        while start >= 0:
+            end = block.find(b"'", start)
+            self._check_rows(block[start:end])
+            start = _after(block, ROWS_START, end)
+
+    def _leave_out(self, match: re.Match) -> bytes:
+        """Drop an account statement (keeping the comments before it) and remember it."""
+        self.skipped.append(match.group("statement").split(b"\n", 1)[0][:80].decode("utf-8", "replace"))
+        return match.group(0)[: match.start("statement") - match.start()]
+
+    def _rows(self, match: re.Match) -> None:
+        if match.group("rows") is not None:
+            self._check_rows(match.group("rows"))
+        elif match.group("n") is not None:
+            self._fragments[int(match.group("n"))] = match.group("part")
+        else:
             encoded = b"".join(self._fragments[i] for i in sorted(self._fragments))
             self._fragments.clear()
-        else:
-            encoded = statement[statement.index(b"'") + 1: statement.rindex(b"'")]
+            self._check_rows(encoded)
+
+    def _check_rows(self, encoded: bytes) -> None:
+        """Decode a BINLOG statement's events; refuse a table map of a database not allowed."""
         try:
             data = binascii.a2b_base64(encoded)
         except binascii.Error:
@@ -157,15 +181,10 @@ class ReplayGuard(threading.Thread):
             at += length
 
 
-def _statement_start(piece: bytes) -> int:
-    """Offset of the first line of `piece` that is neither a comment nor blank."""
-    at = 0
-    while at < len(piece) and piece[at:at + 1] in (b"#", b"\n"):
-        end = piece.find(b"\n", at)
-        if end < 0:
-            return len(piece)
-        at = end + 1
-    return at
+def _after(block: bytes, text: bytes, at: int) -> int:
+    """The offset just after the next `text` in `block` from `at`, or -1."""
+    found = block.find(text, at)
+    return found + len(text) if found >= 0 else -1
 
 
 def _names(databases: set[str]) -> str:
