@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import re
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -356,8 +357,6 @@ class _drain:
     """Reads a pipe to its end in a thread (so neither tool blocks on a full stderr)."""
 
     def __init__(self, pipe):
-        import threading
-
         self.chunks: list[bytes] = []
         self.thread = threading.Thread(target=lambda: self.chunks.append(pipe.read()), daemon=True)
         self.thread.start()
