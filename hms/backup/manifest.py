@@ -47,6 +47,7 @@ class Manifest:
     objects: dict[str, dict[str, str]] = field(default_factory=dict)
     seconds: float = 0.0
     format: str = FORMAT
+    binlog: dict | None = None  # {file, position, gtid} of the snapshot; None: binary log off, or older backup
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -79,6 +80,7 @@ class Backup:
         if self.intact is not None:
             data["checksum_ok"] = self.intact
         data["signed"] = self.signed
+        data["binlog"] = m.binlog
         return data
 
 
