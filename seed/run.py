@@ -229,13 +229,15 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     pool = context.Pool(options.workers)
     try:
         with session(info) as admin:   # an ordinary session: what it writes is logged
-            logged_row = (seed_log.begin(admin, plan, logging, options.resume) if todo
-                          else seed_log.unfinished(admin, plan))
             if todo:   # a finished load resumed again only makes sure the indexes exist
-                bulk_load.drop_secondary_indexes(admin, info.database)
+                # The account first: a refused privilege stops the run before anything changed.
                 with bulk_load.LoaderAccount(info, unlogged=logging.unlogged) as loader_info:
+                    bulk_load.drop_secondary_indexes(admin, info.database)
+                    logged_row = seed_log.begin(admin, plan, logging, options.resume)
                     _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk,
                               logging.unlogged)
+            else:
+                logged_row = seed_log.unfinished(admin, plan)
             pool.close()
             rebuild_billing_summary(info, unlogged=logging.unlogged)
             index_started = time.monotonic()

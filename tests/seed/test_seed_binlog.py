@@ -21,6 +21,7 @@ from cli import cli
 from hms import dialect as dialects
 from hms import errcodes
 from hms.connection import connect
+from hms.databases import console_schema
 from hms.errors import DatabaseError
 from hms.migrations import Migrator
 from hms.server import EmbeddedServer
@@ -163,6 +164,32 @@ def test_a_resumed_load_finishes_its_row_and_is_logged_only_if_every_run_was(pri
     assert result.chunks_loaded and result.chunks_skipped
     [(logged, finished, rows, again_before, after)] = seed_log(info)
     assert (logged, finished, again_before) == (0, 1, before) and after
+
+
+def test_an_admin_that_may_not_grant_the_privilege_is_told_and_nothing_changes(primary):
+    info = migrated(primary, "hms_limited")
+    dialect = FOUND[1]
+    password = "Limited-Admin-42!x"
+    admin = connect(info, database=None)
+    try:
+        identified, hashed = dialect.identified(password)
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE USER hms_t_limited@'localhost' {identified}", (hashed,))
+            for schema in (info.database, console_schema(info.database)):
+                cur.execute(f"GRANT ALL PRIVILEGES ON `{schema}`.* TO hms_t_limited@'localhost' WITH GRANT OPTION")
+            # May create users and see replicas, but holds no privilege to turn the binary log off.
+            replicas = "REPLICATION MASTER ADMIN" if dialect.is_mariadb else "REPLICATION SLAVE"
+            cur.execute(f"GRANT CREATE USER, {replicas} ON *.* TO hms_t_limited@'localhost'")
+        indexes = bulk_load.existing_indexes(admin, info.database)
+        with pytest.raises(DatabaseError, match=rf"may not be given {dialect.unlogged_session_privilege()}.*--log-bin"):
+            run(info.with_login("hms_t_limited", password), options(), quiet=True)
+        assert bulk_load.existing_indexes(admin, info.database) == indexes
+        assert query(admin, "SELECT COUNT(*) FROM mysql.user WHERE User = 'hms_loader'") == [(0,)]
+        assert query(admin, f"SELECT COUNT(*) FROM `{info.database}`.hms_seed_log") == [(0,)]
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("DROP USER IF EXISTS hms_t_limited@'localhost'")
+        admin.close()
 
 
 # -- with a replica attached ----------------------------------------------------------------
