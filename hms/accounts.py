@@ -24,6 +24,7 @@ from typing import Iterator
 import pymysql
 
 from . import audit_log, elevation, errcodes, passwords
+from . import dialect as dialects
 from .config import Settings
 from .connection import ConnectionInfo, error_code, server_message, session
 from .databases import console_schema
@@ -186,7 +187,7 @@ class AccountManager:
                 password = generated = passwords.generate()
             else:
                 passwords.check(password, name)
-            self._call("account_create", (name, host, chosen.mysql_role, password))
+            self._call("account_create", (name, host, chosen.mysql_role, self._hash(password)))
         return generated
 
     def set_role(self, name: str, role: str, host: str = "%", reentry: Reentry | None = None) -> None:
@@ -210,7 +211,7 @@ class AccountManager:
                 password = generated = passwords.generate()
             else:
                 passwords.check(password, name)
-            self._call("account_set_password", (name, host, password))
+            self._call("account_set_password", (name, host, self._hash(password)))
         return generated
 
     def lock(self, name: str, host: str = "%", reentry: Reentry | None = None) -> None:
@@ -230,6 +231,10 @@ class AccountManager:
         return elevation.needs_elevation(self._held_roles(name, host))
 
     # -- internals -----------------------------------------------------------
+    def _hash(self, password: str) -> str:
+        """The password's hash, all the procedures get: a CALL's text lands in the general and slow logs."""
+        return dialects.for_connection(self.conn).password_hash(password)
+
     def _simple(self, action: str, procedure: str, name: str, host: str, reentry: Reentry | None) -> None:
         with self._audited(action, name, host):
             check_name(name)

@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import errcodes
+from . import errcodes, passwords
 
 # The unprivileged system user a root-started embedded server runs as: Debian's and
 # Ubuntu's mariadb-server and mysql-server packages both create `mysql`.
@@ -58,6 +58,49 @@ class Dialect:
         return ("SELECT COUNT(*) FROM mysql.role_edges WHERE TO_USER = %s AND TO_HOST = %s "
                 "AND FROM_USER = %s AND FROM_HOST = '%%'")
 
+
+    # -- account passwords -----------------------------------------------------
+    def identified(self, password: str) -> tuple[str, str]:
+        """(clause with one %s, its argument) setting `password` in CREATE/ALTER USER from its hash.
+
+        Only the hash reaches the server, so no log holds the password: MariaDB writes
+        `IDENTIFIED BY '<password>'` into its binary log as typed (MySQL 8 rewrites it),
+        and a general or slow log holds a statement's text on both. MariaDB stores
+        mysql_native_password's hash; MySQL 8.4 has that plugin off by default, so it gets
+        caching_sha2_password's salted hash, made here as the server would make it.
+        """
+        return self.identified_by_hash_clause(), self.password_hash(password)
+
+    def identified_by_hash_clause(self) -> str:
+        """The CREATE/ALTER USER clause (one %s: a `password_hash`) that sets a password from its hash."""
+        if self.is_mariadb:
+            return "IDENTIFIED BY PASSWORD %s"
+        return "IDENTIFIED WITH caching_sha2_password AS %s"
+
+    def password_hash(self, password: str) -> str:
+        """The hash this family stores for `password` (what `identified_by_hash_clause` takes)."""
+        if self.is_mariadb:
+            return passwords.native_hash(password)
+        return passwords.caching_sha2_hash(password)
+
+    # -- binary log ------------------------------------------------------------
+    def unlogged_session_privilege(self) -> str:
+        """The least global privilege that lets a session SET sql_log_bin = 0.
+
+        MariaDB 10.5.2+: BINLOG ADMIN (also PURGE BINARY LOGS and the global binlog
+        settings: it has nothing narrower); MySQL 8: SESSION_VARIABLES_ADMIN.
+        """
+        return "BINLOG ADMIN" if self.is_mariadb else "SESSION_VARIABLES_ADMIN"
+
+    def gtid_position_sql(self) -> str:
+        """A one-value SELECT of the GTID position the binary log has reached (empty when it is off)."""
+        if self.is_mariadb:
+            return "SELECT @@GLOBAL.gtid_binlog_pos"
+        return "SELECT @@GLOBAL.gtid_executed"
+
+    def replica_hosts_sql(self) -> str:
+        """The statement listing the replicas attached to this server (one row each)."""
+        return "SHOW SLAVE HOSTS" if self.is_mariadb else "SHOW REPLICAS"
 
     # -- embedded server -----------------------------------------------------
     def server_options(self, memory_bytes: int, bulk: bool) -> dict[str, str]:

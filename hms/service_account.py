@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pymysql
 
+from . import dialect as dialects
 from . import errcodes, passwords
 import contextlib
 from typing import Iterator
@@ -149,9 +150,9 @@ def ensure(admin: ConnectionInfo, home: Path, env: dict[str, str] | None = None,
     try:
         with session(admin, database=None) as conn, conn.cursor() as cur:
             password = _claim(conn, admin, home, env, take_over)
-            cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s",
-                        (SERVICE_USER, SERVICE_HOST, password))
-            cur.execute("ALTER USER %s@%s IDENTIFIED BY %s", (SERVICE_USER, SERVICE_HOST, password))
+            identified, hashed = dialects.for_connection(conn).identified(password)  # the hash only: logged
+            cur.execute(f"CREATE USER IF NOT EXISTS %s@%s {identified}", (SERVICE_USER, SERVICE_HOST, hashed))
+            cur.execute(f"ALTER USER %s@%s {identified}", (SERVICE_USER, SERVICE_HOST, hashed))
             try:
                 cur.execute(OLD_SCHEMA_GRANT.format(schema=quote_identifier(schema)), (SERVICE_USER, SERVICE_HOST))
             except pymysql.err.MySQLError as exc:

@@ -5,6 +5,11 @@ one load with a random password nobody sees, holding only SELECT and INSERT on t
 database; its sessions are the only ones opened with local_infile, and the only
 ones the stock trigger lets skip the per-row decrement (see
 sql/triggers/trg_prescription_medication_stock.sql). It is dropped afterwards.
+
+An unlogged load (the default with the binary log on, see seed/seed_log.py) also
+gives it the one global privilege that lets its sessions SET sql_log_bin = 0
+(hms.dialect: BINLOG ADMIN on MariaDB, SESSION_VARIABLES_ADMIN on MySQL), for the
+same span; a logged load (`--log-bin`) does not.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 
 import pymysql
 
+from hms import dialect as dialects
 from hms import errcodes
 from hms.connection import ConnectionInfo, connect, session, error_code, server_message
 from hms.errors import DatabaseError
@@ -144,19 +150,25 @@ class LoaderAccount:
 
     For the same span, seed_loader_bypass() accepts the load's secret (derived from that
     password, so only the loader sessions hold it): the stock and billing-summary
-    triggers skip their per-row work for those sessions and nobody else.
+    triggers skip their per-row work for those sessions and nobody else. `unlogged`
+    adds the privilege to turn the binary log off for its own sessions (open_loader).
     """
 
-    def __init__(self, admin_info: ConnectionInfo):
+    def __init__(self, admin_info: ConnectionInfo, unlogged: bool = False):
         self.admin_info = admin_info
+        self.unlogged = unlogged
         self.password = secrets.token_urlsafe(24) + "aA1!"
 
     def __enter__(self) -> ConnectionInfo:
         with session(self.admin_info, database=None) as conn:
+            dialect = dialects.for_connection(conn)
+            identified, hashed = dialect.identified(self.password)  # the hash only: logged
             with conn.cursor() as cur:
                 cur.execute("DROP USER IF EXISTS %s@'%%'", (LOADER_USER,))
-                cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (LOADER_USER, self.password))
+                cur.execute(f"CREATE USER %s@'%%' {identified}", (LOADER_USER, hashed))
                 cur.execute(f"GRANT SELECT, INSERT ON `{self.admin_info.database}`.* TO %s@'%%'", (LOADER_USER,))
+                if self.unlogged:
+                    _grant_unlogged(cur, dialect)
         with session(self.admin_info) as conn:
             with conn.cursor() as cur:
                 cur.execute("DROP FUNCTION IF EXISTS seed_loader_bypass")
@@ -180,6 +192,19 @@ RETURN p_secret IS NOT NULL AND CAST(SHA2(p_secret, 256) AS BINARY) = CAST(%s AS
 """
 
 
+def _grant_unlogged(cur, dialect: dialects.Dialect) -> None:
+    """Let hms_loader turn the binary log off for its sessions; on refusal drop it and say what to do."""
+    privilege = dialect.unlogged_session_privilege()
+    try:
+        cur.execute(f"GRANT {privilege} ON *.* TO %s@'%%'", (LOADER_USER,))
+    except pymysql.err.MySQLError as exc:
+        cur.execute("DROP USER IF EXISTS %s@'%%'", (LOADER_USER,))
+        raise DatabaseError(f"the loader may not be given {privilege}, which an unlogged load needs: "
+                            f"{server_message(exc)}",
+                            "Seed as an administrative account, or add --log-bin to write the load "
+                            "to the binary log") from None
+
+
 def bypass_secret(loader_password: str) -> str:
     """The secret a loader session sets in @hms_seed_loading (derived from its password)."""
     return hashlib.sha256(f"hms seed bypass:{loader_password}".encode()).hexdigest()
@@ -194,10 +219,15 @@ def reset_bypass(info: ConnectionInfo) -> None:
                 cur.execute(statement.sql)
 
 
-def open_loader(info: ConnectionInfo):
-    """Return a loader session: local_infile on, FK and unique checks off, the trigger bypass set."""
+def open_loader(info: ConnectionInfo, unlogged: bool = False):
+    """Return a loader session: local_infile on, FK and unique checks off, the trigger bypass set.
+
+    `unlogged`: its writes stay out of the binary log (LoaderAccount(unlogged=True) made the login).
+    """
     conn = connect(info, autocommit=False, local_infile=True, read_timeout=3600)
     with conn.cursor() as cur:
+        if unlogged:
+            cur.execute("SET SESSION sql_log_bin = 0")
         cur.execute("SET SESSION foreign_key_checks = 0, unique_checks = 0, @hms_seed_loading = %s",
                     (bypass_secret(info.password),))
     return conn

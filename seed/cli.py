@@ -16,17 +16,23 @@ from hms.login import admin_login
 @click.option("--resume", is_flag=True, help="Load only the chunks an interrupted run did not commit.")
 @click.option("--as-of", "as_of_text", metavar="DATE",
               help="The dataset's 'today' (past and future appointments are relative to it) [default: today]")
+@click.option("--log-bin", is_flag=True,
+              help="Write the load to the binary log (needed with replicas attached) [default: not logged]")
 @click.pass_context
-def seed(ctx: click.Context, scale_text, seed_text, workers_text, resume, as_of_text) -> None:
+def seed(ctx: click.Context, scale_text, seed_text, workers_text, resume, as_of_text, log_bin) -> None:
     """Generate the dataset with Faker and numpy and bulk-load it with LOAD DATA.
 
     Refuses a database that already holds data, unless --resume finishes an
-    interrupted run of the same --seed and --scale.
+    interrupted run of the same --seed and --scale. The rows are not written to the
+    binary log (they are reproducible from --seed and --scale) unless --log-bin, and
+    an unlogged load is refused while replicas are attached; take a backup afterwards:
+    it is where every later point-in-time recovery starts.
 
     \b
     Example:
         hms seed --scale 0.01 --workers 2
         hms seed --scale 0.01 --resume
+        hms seed --scale 0.01 --log-bin      # with replicas attached
         hms seed verify --scale 0.01
     """
     if ctx.invoked_subcommand is not None:
@@ -34,12 +40,24 @@ def seed(ctx: click.Context, scale_text, seed_text, workers_text, resume, as_of_
     from seed.run import parse_options, run
 
     settings: Settings = ctx.obj
-    options = parse_options(scale_text, seed_text, workers_text, resume, as_of_text)
+    options = parse_options(scale_text, seed_text, workers_text, resume, as_of_text, log_bin)
     result = run(admin_login(settings), options, quiet=settings.quiet)
     rate = result.rows_loaded / result.seconds if result.seconds else 0
     click.echo(f"loaded {result.rows_loaded:,} rows in {result.chunks_loaded} chunk(s) into '{settings.database}' "
                f"in {result.seconds:.1f} s ({rate:,.0f} rows/s; indexes {result.index_seconds:.1f} s)"
                + (f"; {result.chunks_skipped} chunk(s) were already loaded" if result.chunks_skipped else ""))
+    after_seed(settings, result)
+
+
+def after_seed(settings: Settings, result) -> None:
+    """What follows a completed load: today, the advice to take the first backup.
+
+    The hook for the automatic first full backup (physical, once `hms backup create
+    --physical` exists): it belongs here, after the load, before anything else writes.
+    """
+    from seed.run import backup_advice
+
+    click.echo(backup_advice(result.logging))
 
 
 @seed.command("verify")

@@ -84,8 +84,10 @@ class Scheduler:
 
 def load_concurrently(loader_info, plan: Plan, chunks: list[Chunk], prepare: Callable[[Chunk], object],
                       sessions: int, ahead: int, on_loaded: Callable[[Chunk], None],
-                      remove_files: bool = True) -> None:
+                      remove_files: bool = True, unlogged: bool = False) -> None:
     """Load `chunks` over `sessions` loader sessions; `on_loaded(chunk)` runs after each commit.
+
+    `unlogged`: the sessions keep their writes out of the binary log (bulk_load.open_loader).
 
     The first error (a refused chunk, an exception from on_loaded, Ctrl-C) stops
     every session after its current chunk, which commits or rolls back whole, and
@@ -97,7 +99,7 @@ def load_concurrently(loader_info, plan: Plan, chunks: list[Chunk], prepare: Cal
 
     def session() -> None:
         try:
-            conn = bulk_load.open_loader(loader_info)
+            conn = bulk_load.open_loader(loader_info, unlogged)
         except BaseException as exc:   # noqa: BLE001 - handed to the caller below
             errors.append(exc)
             scheduler.stop()

@@ -4,7 +4,9 @@ Generation overlaps loading: a pool of workers writes chunk files a few chunks
 ahead of --workers loader sessions, each loading a different table at a time
 (parallel.py) and deleting each file once its chunk committed.
 Before anything is written the run checks its options, the schema, local_infile,
-the free disk and whether the database already holds data.
+the free disk, whether the database already holds data and, with the binary log on,
+whether the load may stay out of it (seed_log.py: not while replicas are attached,
+unless --log-bin logs it). hms_seed_log records each load and whether it was logged.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from hms.connection import ConnectionInfo, session
 from hms.errors import ConfigError, DatabaseError
 from hms.migrations import Migrator
 
-from . import bulk_load, parallel, scale, spool as spools
+from . import bulk_load, parallel, scale, seed_log, spool as spools
 from .generate import Chunk, Plan, write_chunk
 from .world import world
 
@@ -52,11 +54,13 @@ class SeedOptions:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     resume: bool = False
     as_of: date | None = None
+    log_bin: bool = False     # write the load to the binary log (see seed_log.py)
 
 
-def parse_options(scale_text=None, seed_text=None, workers_text=None, resume=False, as_of_text=None) -> SeedOptions:
+def parse_options(scale_text=None, seed_text=None, workers_text=None, resume=False, as_of_text=None,
+                  log_bin=False) -> SeedOptions:
     """Return validated options from command-line text; raise ConfigError naming the fix."""
-    values = {"resume": resume}
+    values = {"resume": resume, "log_bin": bool(log_bin)}
     if scale_text is not None:
         try:
             value = float(scale_text)
@@ -111,6 +115,7 @@ class SeedResult:
     chunks_skipped: int = 0
     seconds: float = 0.0
     index_seconds: float = 0.0
+    logging: seed_log.Logging | None = None
 
 
 def preflight(info: ConnectionInfo, options: SeedOptions, spool_parent: Path) -> tuple[Plan, set]:
@@ -208,10 +213,12 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     spool_parent = Path(spool_parent or tempfile.gettempdir())
     spools.remove_stale(spool_parent)  # chunk files of killed runs, before the disk is measured
     plan, done = preflight(info, options, spool_parent)
+    with session(info) as conn:
+        logging = seed_log.decide(conn, options.log_bin)
     if chunk_rows:
         plan = Plan(plan.seed, plan.scale, plan.as_of, chunk_rows)
     todo = [c for c in plan.chunks() if (c.table, c.number) not in done]
-    result = SeedResult(plan, chunks_skipped=len(plan.chunks()) - len(todo))
+    result = SeedResult(plan, chunks_skipped=len(plan.chunks()) - len(todo), logging=logging)
     started = time.monotonic()
     spool = spools.create(spool_parent)
     # Build the pools and calendars once here: forked workers inherit them instead
@@ -221,16 +228,23 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = context.Pool(options.workers)
     try:
-        with session(info) as admin:
+        with session(info) as admin:   # an ordinary session: what it writes is logged
             if todo:   # a finished load resumed again only makes sure the indexes exist
-                bulk_load.drop_secondary_indexes(admin, info.database)
-                with bulk_load.LoaderAccount(info) as loader_info:
-                    _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk)
+                # The account first: a refused privilege stops the run before anything changed.
+                with bulk_load.LoaderAccount(info, unlogged=logging.unlogged) as loader_info:
+                    bulk_load.drop_secondary_indexes(admin, info.database)
+                    logged_row = seed_log.begin(admin, plan, logging, options.resume)
+                    _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk,
+                              logging.unlogged)
+            else:
+                logged_row = seed_log.unfinished(admin, plan)
             pool.close()
-            rebuild_billing_summary(info)
+            rebuild_billing_summary(info, unlogged=logging.unlogged)
             index_started = time.monotonic()
             _build_indexes(info, options.workers, quiet)
             result.index_seconds = time.monotonic() - index_started
+            if logged_row is not None:
+                seed_log.finish(admin, logged_row, sum(plan.counts.values()))
     finally:
         pool.terminate()
         pool.join()
@@ -239,7 +253,7 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     return result
 
 
-def _load_all(pool, loader_info, plan, todo, spool, workers, quiet, result, on_chunk) -> None:
+def _load_all(pool, loader_info, plan, todo, spool, workers, quiet, result, on_chunk, unlogged) -> None:
     from tqdm import tqdm
 
     remaining = collections.Counter()
@@ -260,10 +274,23 @@ def _load_all(pool, loader_info, plan, todo, spool, workers, quiet, result, on_c
     try:
         parallel.load_concurrently(loader_info, plan, parallel.interleaved(todo),
                                    lambda chunk: pool.apply_async(write_chunk, (plan, chunk, spool)),
-                                   sessions=workers, ahead=max(2, workers * AHEAD_PER_WORKER), on_loaded=on_loaded)
+                                   sessions=workers, ahead=max(2, workers * AHEAD_PER_WORKER), on_loaded=on_loaded,
+                                   unlogged=unlogged)
     finally:
         for bar in bars.values():
             bar.close()
+
+
+def backup_advice(logging: seed_log.Logging | None) -> str:
+    """The line `hms seed` ends with: how the load met the binary log, and to take a backup now."""
+    backup = ("take a backup now (`hms backup create`): it is the base every later point-in-time "
+              "recovery starts from")
+    if logging is None or not logging.binlog_on:
+        return f"the server writes no binary log: {backup}"
+    if logging.logged:
+        return f"the load was written to the binary log: {backup}, instead of replaying the whole load"
+    return (f"the load was not written to the binary log (it is reproducible from --seed and --scale): "
+            f"{backup}; recovery cannot roll forward across the load")
 
 
 REBUILD_BILLING_SUMMARY = (
@@ -273,14 +300,17 @@ REBUILD_BILLING_SUMMARY = (
 )
 
 
-def rebuild_billing_summary(info: ConnectionInfo) -> None:
+def rebuild_billing_summary(info: ConnectionInfo, unlogged: bool = False) -> None:
     """Recompute patient_billing_summary from billing in one transaction.
 
     The loader skips the summary trigger (one upsert per bill would cost more than
     the bills themselves); one grouped pass over the loaded bills replaces it.
+    `unlogged`: derived from an unlogged load, it stays out of the binary log too.
     """
     with session(info, autocommit=False) as conn:
         with conn.cursor() as cur:
+            if unlogged:
+                cur.execute("SET SESSION sql_log_bin = 0")
             for statement in REBUILD_BILLING_SUMMARY:
                 cur.execute(statement)
         conn.commit()

@@ -19,6 +19,7 @@ from typing import Iterator
 
 import pymysql
 
+from .. import dialect as dialects
 from ..connection import ConnectionInfo
 from ..identifiers import quote_identifier, quote_name
 from ..migrations.files import REPEATABLE_DIRS, discover
@@ -60,12 +61,13 @@ def restore_account(conn, info: ConnectionInfo, database: str, *, scratch: bool 
     user = account_name(database, scratch)
     password = secrets.token_urlsafe(24) + "aA1!"
     _close_leftovers(conn, keep=(user, host))
+    identified, hashed = dialects.for_connection(conn).identified(password)  # the hash only: logged
     with conn.cursor() as cur:
-        cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s ACCOUNT LOCK", (user, host, password))
+        cur.execute(f"CREATE USER IF NOT EXISTS %s@%s {identified} ACCOUNT LOCK", (user, host, hashed))
         # An existing account is brought back to exactly the database's privileges.
         cur.execute("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@%s", (user, host))
         cur.execute(f"GRANT {DATABASE_PRIVILEGES} ON {quote_identifier(database)}.* TO %s@%s", (user, host))
-        cur.execute("ALTER USER %s@%s IDENTIFIED BY %s ACCOUNT UNLOCK", (user, host, password))
+        cur.execute(f"ALTER USER %s@%s {identified} ACCOUNT UNLOCK", (user, host, hashed))
     try:
         yield info.with_login(user, password).with_database(database)
     finally:
@@ -102,7 +104,8 @@ def _close(conn, user: str, host: str, drop: bool) -> None:
         if drop:
             cur.execute("DROP USER IF EXISTS %s@%s", (user, host))
         else:
-            cur.execute("ALTER USER %s@%s IDENTIFIED BY %s ACCOUNT LOCK", (user, host, secrets.token_urlsafe(32)))
+            identified, hashed = dialects.for_connection(conn).identified(secrets.token_urlsafe(32))
+            cur.execute(f"ALTER USER %s@%s {identified} ACCOUNT LOCK", (user, host, hashed))
 
 
 def _close_leftovers(conn, keep: tuple[str, str]) -> None:

@@ -213,6 +213,8 @@ class EmbeddedServer:
         password = secrets.token_urlsafe(24)
         first_login = ConnectionInfo(user=ADMIN_USER, unix_socket=str(self.socket_path))
         with session(first_login, database=None) as conn:
+            # Only the password's hash is sent: these statements go to the binary log.
+            identified, hashed = dialects.for_connection(conn).identified(password)
             with conn.cursor() as cur:
                 cur.execute("SELECT user, host FROM mysql.user WHERE user IN ('', %s)", (ADMIN_USER,))
                 accounts = cur.fetchall()
@@ -221,10 +223,10 @@ class EmbeddedServer:
                         cur.execute("DROP USER %s@%s", (user, host))
                 hosts = {host for user, host in accounts if user == ADMIN_USER}
                 if "127.0.0.1" not in hosts:
-                    cur.execute("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (ADMIN_USER, password))
+                    cur.execute(f"CREATE USER %s@'127.0.0.1' {identified}", (ADMIN_USER, hashed))
                     cur.execute("GRANT ALL PRIVILEGES ON *.* TO %s@'127.0.0.1' WITH GRANT OPTION", (ADMIN_USER,))
                 for host in ("localhost", "127.0.0.1"):
-                    cur.execute("ALTER USER %s@%s IDENTIFIED BY %s", (ADMIN_USER, host, password))
+                    cur.execute(f"ALTER USER %s@%s {identified}", (ADMIN_USER, host, hashed))
                 cur.execute("DROP DATABASE IF EXISTS test")
                 cur.execute("DELETE FROM mysql.db WHERE Db = %s OR Db LIKE %s", ("test", "test\\_%"))
                 cur.execute("FLUSH PRIVILEGES")
