@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from .. import dialect as dialects
+from ..server import EmbeddedServer, ServerStatus
 from .errors import BackupError
 
 ADMIN_USER = "root"  # the embedded server's administrative account (server/embedded.py)
@@ -62,3 +63,25 @@ def write_init_file(directory: Path, account: pwd.struct_passwd, password: str, 
     finally:
         os.close(fd)
     return path
+
+
+class RestoredServer(EmbeddedServer):
+    """An embedded server on a restored data directory, before and during its first start.
+
+    Its client.cnf (the new root password) exists before that start, so a plain start would
+    first ping a socket that is not there yet, and PyMySQL leaks the socket of a failed Unix
+    socket connect. Nothing can be running there before the first launch: that ping is skipped.
+    """
+
+    def __init__(self, home: Path, profile: str = "bulk"):
+        super().__init__(home, profile)
+        self._launched = False
+
+    def status(self) -> ServerStatus:
+        if not self._launched:
+            return ServerStatus(running=False, home=self.home)
+        return super().status()
+
+    def _launch(self, server_bin: Path) -> None:
+        self._launched = True
+        super()._launch(server_bin)

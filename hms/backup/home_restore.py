@@ -66,7 +66,7 @@ def restore_home(path: Path | str, home: Path | str, *, key_file: Path | None = 
     chain = open_chain(path, key_file=key_file, trust_unsigned=trust_unsigned)
     tip = chain[-1]
     binary = physical_tools()
-    server = EmbeddedServer(home, profile=profile)
+    server = first_login.RestoredServer(home, profile=profile)
     launched = False
     try:
         home.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,7 @@ class Manifest:
     files: dict[str, list] = field(default_factory=dict)  # physical: {path under data/: [bytes, sha256]}
     checksums: dict[str, int] = field(default_factory=dict)  # physical: {table: content checksum}, contents.py
     source: dict[str, str] = field(default_factory=dict)  # physical: the server it was taken from
+    contents_from: str = ""  # physical: where tables/checksums were read ("snapshot" or "prepared copy")
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -99,6 +99,7 @@ def create_physical_backup(info: ConnectionInfo, directory: Path, *, incremental
                 proven = snapshot_contents and snapshot.proves(manifest.binlog)
                 stats = snapshot.describe(database) if proven else None
             _describe_copy(manifest, partial / PHYSICAL_DATA, parent)
+            manifest.contents_from = "snapshot" if stats is not None else "prepared copy"
             if stats is None:
                 stats = _contents_of_copy(Backup(path=partial, manifest=manifest), parent, binary, key_file)
             manifest.tables, manifest.checksums, manifest.objects = stats["tables"], stats["checksums"], stats["objects"]

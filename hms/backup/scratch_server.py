@@ -54,7 +54,7 @@ def scratch_server(chain: list[Backup], *, binary: str, progress: Callable[[int]
     root = Path(root or tempfile.gettempdir())
     remove_stale(root)
     home = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=root))
-    server = EmbeddedServer(home, profile="test")
+    server = first_login.RestoredServer(home, profile="test")
     launched = False
     try:
         prepare_chain(chain, server.datadir, binary=binary, progress=progress)
