@@ -19,7 +19,7 @@ from ..optionfiles import defaults_file
 from .errors import BackupError
 
 TAIL_LINES = 40
-PREPARE_MEMORY = 256 << 20
+PREPARE_MEMORY = 128 << 20
 # "[00] FATAL ERROR: 2025-01-01 02:00:00 failed to ..." / "2025-01-01 2:00:00 0 [ERROR] InnoDB: ..."
 _STAMP = re.compile(r"^(\[\d+\]\s*)?(FATAL ERROR:\s*)?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s*)?(\d+\s+)?")
 _FAILURE = re.compile(r"FATAL ERROR|\[ERROR\]|\bError\b|failed|denied|No space left", re.IGNORECASE)

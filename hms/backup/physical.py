@@ -81,6 +81,7 @@ def create_physical_backup(info: ConnectionInfo, directory: Path, *, incremental
             raise BackupError(*dialects.physical_backup_missing(dialect, version))
         _check_database(conn, database)
         source = _source(conn)
+        datadir = _readable(source["datadir"])
         parent = _parent(conn, directory, database, source, key_file) if incremental else None
         name = new_physical_name(database, started_at)
         partial, final = directory / (PARTIAL_PREFIX + name), directory / name
@@ -93,7 +94,7 @@ def create_physical_backup(info: ConnectionInfo, directory: Path, *, incremental
             manifest = Manifest(database=database, created_at=started_at.isoformat(timespec="seconds"), bytes=0,
                                 sha256="", server_version=version, dump_tool=Path(binary).name, tables={},
                                 kind="physical", source=source)
-            snapshot = _copy(conn, info, dialect, binary, partial / PHYSICAL_DATA, parent, on_started)
+            snapshot = _copy(conn, info, dialect, binary, datadir, partial / PHYSICAL_DATA, parent, on_started)
             with snapshot:
                 manifest.binlog = mariadb_backup.read_binlog_info(partial / PHYSICAL_DATA)
                 proven = snapshot_contents and snapshot.proves(manifest.binlog)
@@ -114,10 +115,9 @@ def create_physical_backup(info: ConnectionInfo, directory: Path, *, incremental
     return Backup(path=final, manifest=manifest, intact=True, signed=True)
 
 
-def _copy(conn, info: ConnectionInfo, dialect, binary: str, target: Path, parent: Backup | None,
+def _copy(conn, info: ConnectionInfo, dialect, binary: str, datadir: str, target: Path, parent: Backup | None,
           on_started) -> "_Snapshot":
     """Run mariadb-backup into `target` as the backup account; return the snapshot opened meanwhile."""
-    datadir = _readable_datadir(conn)
     snapshot = _Snapshot(info)
     try:
         with backup_account(conn, info, dialect) as login:
@@ -218,8 +218,8 @@ def _source(conn) -> dict[str, str]:
     return {"hostname": hostname, "datadir": datadir}
 
 
-def _readable_datadir(conn) -> str:
-    datadir = _source(conn)["datadir"]
+def _readable(datadir: str) -> str:
+    """The server's data directory, checked to be on this machine and readable by this user."""
     path = Path(datadir)
     if not path.is_dir():
         raise BackupError(f"the server's data directory {datadir} is not on this machine",

@@ -26,7 +26,7 @@ from hms.backup.manifest import (
     PHYSICAL_MANIFEST,
     list_backups,
 )
-from hms.backup.physical import OWNER_FILE, create_physical_backup
+from hms.backup.physical import OWNER_FILE, _readable, create_physical_backup
 from hms.backup.physical_files import digest_tree, list_digest
 from hms.backup.physical_restore import restore_physical_into, verify_physical
 from hms.connection import connect
@@ -320,3 +320,16 @@ def test_a_mysql_server_gets_one_line_naming_the_alternatives():
     error = BackupError(what, fix)
     assert "\n" not in error.message and "MySQL 8.4.3" in error.message
     assert "logical backup (`hms backup create`)" in error.message and "XtraBackup" in error.message
+
+
+def test_a_data_directory_this_machine_cannot_read_is_one_line(tmp_path):
+    with pytest.raises(BackupError, match="is not on this machine") as remote:
+        _readable(str(tmp_path / "on-another-host"))
+    assert "logical backup" in remote.value.message
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o000)
+    if os.geteuid() == 0:
+        assert _readable(str(closed)) == str(closed)  # root reads any data directory
+    else:
+        with pytest.raises(BackupError, match="cannot read the server's data directory"):
+            _readable(str(closed))
