@@ -138,7 +138,7 @@ def verify(settings: Settings, path: str, no_source: bool, trust_unsigned: bool)
         hms backup verify backups/hms_20250101T020000.000Z.sql.gz
         hms backup verify --no-source backups/hms_20250101T030000.000Z.physical
     """
-    if is_physical_path(Path(path)):
+    if _physical(path):
         from hms.backup.physical_restore import verify_physical
 
         with progress_bar(settings, "checking and preparing a copy") as progress:
@@ -209,7 +209,7 @@ def restore(settings: Settings, path: str, into: str | None, home: Path | None, 
     except ConfigError as exc:
         raise click.BadParameter(exc.message, param_hint="--into") from None
 
-    if is_physical_path(Path(path)):
+    if _physical(path):
         from hms.backup.physical_restore import restore_physical_into
 
         with progress_bar(settings, "checking and preparing a copy") as progress:
@@ -234,7 +234,7 @@ def _restore_home(settings: Settings, path: str, home: Path, trust_unsigned: boo
     """`restore --home`: a physical backup into a new server home; no running server is needed."""
     from hms.backup.home_restore import restore_home
 
-    if not is_physical_path(Path(path)):
+    if not _physical(path):
         raise click.UsageError("--home needs a physical backup (a <database>_<time>.physical directory); "
                                "restore a logical one with --into")
     with progress_bar(settings, "checking and preparing a copy") as progress:
@@ -245,6 +245,16 @@ def _restore_home(settings: Settings, path: str, home: Path, trust_unsigned: boo
                + f" into a new server home {result.home} ({result.version}); its administrative login is in "
                  f"{result.home / 'client.cnf'}")
     click.echo(f"start it with: HMS_HOME={result.home} hms server start")
+
+
+def _physical(path: str) -> bool:
+    """True for a physical backup's directory; a usage error for any other directory."""
+    if is_physical_path(Path(path)):
+        return True
+    if Path(path).is_dir():
+        raise click.BadParameter(f"'{path}' is a directory, and not a physical backup (<database>_<time>.physical)",
+                                 param_hint="PATH")
+    return False
 
 
 def _kind(b) -> str:
