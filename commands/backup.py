@@ -8,11 +8,17 @@ from pathlib import Path
 import click
 
 from hms.backup import create_backup, list_backups, restore_backup, verify_backup
+from hms.backup.archive import archive_binlogs
+from hms.backup.errors import BackupError
+from hms.backup.in_progress import restore_marks
 from hms.backup.manifest import is_physical_path
+from hms.backup.point_in_time import restore_until
+from hms.backup.prune import execute, plan_prune
 from hms.backup.signing import KEY_NAME
 from hms.config import Settings, check_database_name
-from hms.errors import ConfigError
+from hms.errors import ConfigError, HmsError
 from hms.login import admin_login
+from hms.server.config import BINLOG_RETENTION_DAYS
 
 from .options import echo_json, json_option, progress_bar
 
@@ -51,7 +57,9 @@ def create(settings: Settings, as_json: bool, physical: bool, incremental: bool)
 
     One consistent snapshot (--single-transaction) with routines, triggers and
     events, no DEFINER clauses, gzip-compressed, with a manifest beside it (sha256,
-    size, row counts and checksums per table). A dump that fails leaves nothing.
+    size, row counts and checksums per table, the binary log position and GTID of the
+    snapshot). A dump that fails leaves nothing. Then the binary logs that recovery from
+    the kept backups needs are copied to HMS_BACKUP_DIR/binlogs (see archive-binlogs).
 
     \b
     The account needs, beyond a login:
@@ -82,8 +90,15 @@ def create(settings: Settings, as_json: bool, physical: bool, incremental: bool)
         with progress_bar(settings, f"dumping {settings.database}") as progress:
             made = create_backup(admin_login(settings), settings.backup_dir, progress=progress,
                                  key_file=_key_file(settings))
+    archived = []
+    try:  # the backup stands on its own; archiving its binary logs is a second step that may fail alone
+        result = archive_binlogs(admin_login(settings), settings.backup_dir, key_file=_key_file(settings))
+        archived = [entry.name for entry in result.copied]
+        _warn_lost(result)
+    except HmsError as exc:
+        click.echo(f"warning: the binary logs were not archived: {exc.message}", err=True)
     if as_json:
-        echo_json(made.as_dict())
+        echo_json({**made.as_dict(), "archived_binlogs": archived})
     else:
         click.echo(str(made.path))
 
@@ -99,6 +114,8 @@ def list_(settings: Settings, as_json: bool) -> None:
         hms backup list --json
     """
     found = list_backups(settings.backup_dir, key_file=_key_file(settings))
+    for mark in restore_marks(settings):
+        click.echo(f"warning: {mark.describe()}", err=True)
     if as_json:
         echo_json([b.as_dict() for b in found])
         return
@@ -174,10 +191,16 @@ def verify(settings: Settings, path: str, no_source: bool, trust_unsigned: bool)
 @click.option("--allow-definer-objects", is_flag=True,
               help="Keep routines, views, triggers and events that run with definer rights although sql/ "
                    "does not define them (they run with NAME's privileges only).")
+@click.option("--until", metavar='"YYYY-MM-DD HH:MM:SS"',
+              help="Roll NAME forward with the binary log to this moment, in the server's time zone: the "
+                   "database's transactions that committed before it are applied, none from that second on.")
+@click.option("--until-gtid", metavar="GTID",
+              help="Roll NAME forward up to and including this transaction (domain-server-sequence, e.g. 0-1-1234).")
 @click.pass_obj
 def restore(settings: Settings, path: str, into: str | None, home: Path | None, replace: bool, trust_unsigned: bool,
-            allow_definer_objects: bool) -> None:
-    """Restore a backup made by hms into a new database NAME, or a physical one into a new server home.
+            allow_definer_objects: bool, until: str | None, until_gtid: str | None) -> None:
+    """Restore a backup made by hms into a new database NAME (optionally as it was at a moment),
+    or a physical one into a new server home.
 
     Only backups whose manifest is signed by this installation's key ($HMS_HOME/backup.key)
     and whose checksum matches are restored. The dump runs as NAME's restore account,
@@ -187,6 +210,12 @@ def restore(settings: Settings, path: str, into: str | None, home: Path | None, 
     Roles are server-wide but grant on the database they were migrated into: run
     `hms --database NAME db migrate --reapply` to extend them to NAME.
 
+    With --until or --until-gtid (point-in-time recovery), NAME must be new: the backup
+    is restored, then the source database's transactions from the backup's binary log
+    position to that moment are replayed into NAME (renamed), from the server's binary
+    log or the archive in HMS_BACKUP_DIR/binlogs. Every file, checksum and the GTID
+    sequence are checked before anything is written; the live database is not touched.
+
     A physical backup (and the chain it needs) is checked file by file, prepared and
     started as a scratch server; --into copies its database from there as above. --home
     DIR makes DIR a new server home instead (disaster recovery), with a new administrative
@@ -195,6 +224,7 @@ def restore(settings: Settings, path: str, into: str | None, home: Path | None, 
     \b
     Example:
         hms backup restore backups/hms_20250101T020000.000Z.sql.gz --into hms_copy
+        hms backup restore backups/hms_20250101T020000.000Z.sql.gz --into hms_1041 --until "2025-01-01 10:41:00"
         hms backup restore backups/hms_20250101T030000.000Z.physical --home /var/lib/hms-new
     """
     if (into is None) == (home is None):
@@ -202,13 +232,24 @@ def restore(settings: Settings, path: str, into: str | None, home: Path | None, 
     if home is not None:
         if replace or allow_definer_objects:
             raise click.UsageError("--replace and --allow-definer-objects go with --into, not --home")
+        if until is not None or until_gtid is not None:
+            raise BackupError("--until and --until-gtid do not go with --home yet",
+                              "Restore the home without them (it holds the backup's moment)")
         _restore_home(settings, path, home, trust_unsigned)
         return
     try:
         check_database_name(into)
     except ConfigError as exc:
         raise click.BadParameter(exc.message, param_hint="--into") from None
-
+    if until is not None or until_gtid is not None:
+        if replace:
+            raise BackupError("--replace cannot be combined with --until or --until-gtid",
+                              "A point-in-time restore makes a new database: pick a new name")
+        if _physical(path):
+            raise BackupError("--until and --until-gtid restore logical backups only, for now",
+                              "Restore the physical backup without them, or pick a logical backup")
+        _restore_until(settings, path, into, until, until_gtid, trust_unsigned, allow_definer_objects)
+        return
     if _physical(path):
         from hms.backup.physical_restore import restore_physical_into
 
@@ -223,6 +264,9 @@ def restore(settings: Settings, path: str, into: str | None, home: Path | None, 
             result = restore_backup(admin_login(settings), path, into, replace=replace,
                                     backup_dir=settings.backup_dir, progress=progress, key_file=_key_file(settings),
                                     trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects)
+    if result.cleaned is not None:
+        click.echo(f"dropped the half-restored '{into}' left by the restore of {result.cleaned.backup} "
+                   f"interrupted since {result.cleaned.started_at:%Y-%m-%d %H:%M:%S} UTC")
     if result.safety_backup is not None:
         click.echo(f"safety backup of the previous '{into}': {result.safety_backup.path}")
     rows = sum(result.backup.manifest.tables.values())
@@ -260,6 +304,118 @@ def _physical(path: str) -> bool:
 def _kind(b) -> str:
     """'logical', 'physical full' or 'physical incremental'."""
     return f"physical {b.manifest.chain.get('type', '?')}" if b.physical else "logical"
+
+
+def _restore_until(settings: Settings, path: str, into: str, until: str | None, until_gtid: str | None,
+                   trust_unsigned: bool, allow_definer_objects: bool) -> None:
+    """restore --until / --until-gtid: restore, roll forward, say how far it went."""
+    from pathlib import Path
+
+    bars = []
+
+    def planned(plan):
+        sources = sorted({f"{s.name} ({s.source})" for s in plan.segments})
+        if not settings.quiet:
+            click.echo(f"rolling forward {plan.transactions:,} transaction(s) of '{plan.database}' from "
+                       f"{plan.start.file}:{plan.start.position} using {', '.join(sources)}", err=True)
+            from tqdm import tqdm
+
+            bars.append(tqdm(total=plan.groups, unit="txn", desc="rolling forward", leave=False, dynamic_ncols=True))
+            return bars[0].update
+        return None
+
+    total = Path(path).stat().st_size if Path(path).is_file() else None
+    try:
+        with progress_bar(settings, f"restoring into {into}", total) as progress:
+            result = restore_until(admin_login(settings), path, into, until=until, until_gtid=until_gtid,
+                                   backup_dir=settings.backup_dir, key_file=_key_file(settings),
+                                   trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects,
+                                   progress=progress, on_planned=planned)
+    finally:
+        for bar in bars:
+            bar.close()
+    plan = result.plan
+    for statement in result.applied.skipped:
+        click.echo(f"note: left out an account statement (accounts are the server's, not the database's): "
+                   f"{statement}", err=True)
+    last = f", the last {plan.last_gtid}" if plan.last_gtid else ""
+    click.echo(f"restored {result.restore.backup.name} into '{into}' and rolled it forward: "
+               f"{plan.transactions:,} transaction(s){last}, up to {plan.reason}")
+
+
+@backup.command("archive-binlogs")
+@click.pass_obj
+def archive_binlogs_(settings: Settings) -> None:
+    """Copy the binary logs that recovery from the kept backups needs into HMS_BACKUP_DIR/binlogs.
+
+    The server's current binary log file is closed first (FLUSH BINARY LOGS), then every
+    closed file from the oldest backup's binlog position on that is not yet archived is
+    copied (0600, checksummed in a signed index), so point-in-time recovery survives the
+    server's disk and its binary log retention. `hms backup create` does this at its end.
+
+    \b
+    Example:
+        hms backup archive-binlogs
+    """
+    _report_archive(archive_binlogs(admin_login(settings), settings.backup_dir, key_file=_key_file(settings)))
+
+
+def _report_archive(result) -> None:
+    if result.needed_from is None:
+        click.echo("no backup records a binary log position: nothing to archive")
+        return
+    for entry in result.copied:
+        click.echo(f"archived {entry.name} ({_size(entry.bytes)}, up to GTID {entry.end_state or '-'})")
+    if not result.copied:
+        click.echo(f"the archive already holds every closed binary log from {result.needed_from} on")
+    _warn_lost(result)
+
+
+def _warn_lost(result) -> None:
+    for name in result.lost:
+        click.echo(f"warning: {name} is purged from the server and was never archived: backups before it cannot "
+                   "be rolled forward past it", err=True)
+
+
+@backup.command("prune")
+@click.option("--keep-last", type=click.IntRange(min=0), metavar="N", help="Keep the newest N backups of each database.")
+@click.option("--keep-days", type=click.FloatRange(min=0), metavar="D", help="Keep the backups younger than D days.")
+@click.option("--yes", is_flag=True, help="Delete; without it prune only prints what it would delete and why.")
+@click.pass_obj
+def prune(settings: Settings, keep_last: int | None, keep_days: float | None, yes: bool) -> None:
+    """Delete old backups and the archived binary logs no kept backup needs (a dry run without --yes).
+
+    A backup stays when either rule keeps it; the newest verified backup of each
+    database (signed, checksum matching) and the full backup a kept incremental is
+    built on always stay, and so does every archived binary log file from the earliest
+    one a kept backup rolls forward from. Backups made elsewhere (unsigned) are never
+    deleted. The server keeps its binary log BINLOG_RETENTION_DAYS (7) days: prune warns
+    when --keep-days keeps backups longer and their binary logs are not archived.
+
+    \b
+    Example:
+        hms backup prune --keep-last 7 --keep-days 14
+        hms backup prune --keep-last 7 --keep-days 14 --yes
+    """
+    plan = plan_prune(settings.backup_dir, keep_last=keep_last, keep_days=keep_days, key_file=_key_file(settings),
+                      server_retention_days=BINLOG_RETENTION_DAYS)
+    if yes:
+        execute(plan, settings.backup_dir, key_file=_key_file(settings))
+    verb = "deleted" if yes else "would delete"
+    for decision in plan.backups:
+        click.echo(f"{'keep' if decision.keep else verb:<12}  {decision.name}  ({'; '.join(decision.reasons)})")
+    for decision in plan.binlogs:
+        click.echo(f"{'keep' if decision.keep else verb:<12}  binlogs/{decision.name}  ({'; '.join(decision.reasons)})")
+    for name in plan.untouched:
+        click.echo(f"{'untouched':<12}  {name}  (unsigned: made elsewhere, never pruned)")
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    backups, logs = plan.deletions
+    if yes:
+        click.echo(f"deleted {len(backups)} backup(s) and {len(logs)} archived binary log file(s)")
+    else:
+        click.echo(f"dry run: nothing deleted; --yes deletes {len(backups)} backup(s) and {len(logs)} archived "
+                   "binary log file(s)")
 
 
 def _size(n: int) -> str:

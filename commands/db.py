@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hms.backup.in_progress import restore_marks
 from hms.config import Settings
 from hms.install import install
 from hms.login import admin_login
@@ -26,8 +27,11 @@ def db() -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would run; change nothing.")
 @click.option("--reapply", is_flag=True,
               help="Re-run every routine, trigger and role file, even unchanged ones (repairs hand-made drops).")
+@click.option("--take-over-service-account", is_flag=True,
+              help="Give the console's server-wide service account this HMS_HOME's password even though another "
+                   "hms home owns it (that home's console and `hms users` stop working until it takes it back).")
 @click.pass_obj
-def migrate(settings: Settings, dry_run: bool, reapply: bool) -> None:
+def migrate(settings: Settings, dry_run: bool, reapply: bool, take_over_service_account: bool) -> None:
     """Apply pending versioned files, then re-apply changed repeatable files.
 
     Creates the database when it does not exist. Re-running on an up-to-date
@@ -38,12 +42,14 @@ def migrate(settings: Settings, dry_run: bool, reapply: bool) -> None:
         hms db migrate --dry-run
         hms db migrate
         hms db migrate --reapply    # after `hms db verify` reports a missing trigger
+        hms db migrate --take-over-service-account   # this home now runs the console
     """
     def announce(step: Step) -> None:
         if not settings.quiet:
             click.echo(f"applying {step.sql_file.relpath} ({step.reason})")
 
-    result = install(admin_login(settings), settings.home, dry_run=dry_run, reapply=reapply, on_step=announce)
+    result = install(admin_login(settings), settings.home, dry_run=dry_run, reapply=reapply, on_step=announce,
+                     take_over_service_account=take_over_service_account)
     applied = result.all_applied
     if dry_run:
         for step, _ in applied:
@@ -68,6 +74,8 @@ def status(settings: Settings, as_json: bool) -> None:
         hms db status --json
     """
     states = Migrator(admin_login(settings)).status()
+    for mark in restore_marks(settings, settings.database):
+        click.echo(f"warning: {mark.describe()}", err=True)
     if as_json:
         echo_json([s.as_dict() for s in states])
         return

@@ -1,15 +1,22 @@
 """Accounts: list with search and paging, detail, add with a role, change role, reset
-password, lock/unlock, delete with confirmation. All through hms.accounts, audited."""
+password, lock/unlock, delete with confirmation. All through hms.accounts, audited.
+
+Granting admin or dba, and changing an account that holds one, needs the admin's own
+console password re-entered in the same form (hms/elevation.py): every form carries the
+field, and the account manager uses it only when the change needs it.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from hms.accounts import AccountError
+from hms.elevation import Reentry, needs_elevation
 from hms.errors import HmsError
 from hms.passwords import POLICY
 from hms.roles import ROLES
@@ -18,9 +25,21 @@ from . import context
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 ROLE_CHOICES = [SelectChoice(role.name, f"{role.title} ({role.name})") for role in ROLES.values()]
+REENTRY_LABEL = "Your console password (needed for Admin and DBA)"
 
 
-class NewAccountForm(FlaskForm):
+class ReentryForm(FlaskForm):
+    """The CSRF token and the acting admin's re-entered password: every account form has them,
+    and lock and unlock have nothing else."""
+
+    reentry = PasswordField(REENTRY_LABEL, validators=[Optional(), Length(max=200)])
+
+    def reentry_of_admin(self) -> Reentry:
+        """The re-entered password, as the logged-in admin's."""
+        return Reentry(current_user.username, self.reentry.data or "")
+
+
+class NewAccountForm(ReentryForm):
     name = StringField("Account name", validators=[DataRequired(), Length(max=200)])
     host = StringField("Host", default="%", validators=[DataRequired(), Length(max=200)])
     # No role preselected: a slip must not make an admin. The form asks until one is chosen.
@@ -29,20 +48,16 @@ class NewAccountForm(FlaskForm):
     password = PasswordField("Password (leave empty to generate one)", validators=[Optional(), Length(max=200)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(ReentryForm):
     role = SelectField("New role", choices=ROLE_CHOICES, validate_choice=False)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(ReentryForm):
     password = PasswordField("New password (leave empty to generate one)", validators=[Optional(), Length(max=200)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ReentryForm):
     confirm = BooleanField("Yes, drop this account")
-
-
-class ActionForm(FlaskForm):
-    """A form with only the CSRF token (lock, unlock)."""
 
 
 @bp.get("/")
@@ -64,7 +79,8 @@ def new():
         name, host = form.name.data.strip(), form.host.data.strip()
         try:
             generated = context.account_manager().create(name, form.role.data, host=host,
-                                                     password=form.password.data or None)
+                                                         password=form.password.data or None,
+                                                         reentry=form.reentry_of_admin())
         except HmsError as exc:
             flash(f"The account was not created: {exc.message}", "error")
             return render_template("accounts/new.html", form=form, policy=POLICY), 400
@@ -88,14 +104,16 @@ def detail(name: str, host: str):
     except HmsError as exc:
         abort(400, exc.message)
     return render_template("accounts/detail.html", account=account, role_form=RoleForm(role=account.roles[0]),
-                           password_form=PasswordForm(), action_form=ActionForm(), policy=POLICY)
+                           password_form=PasswordForm(), action_form=ReentryForm(), policy=POLICY,
+                           privileged=needs_elevation(account.roles))
 
 
 @bp.post("/<name>/<host>/role")
 def set_role(name: str, host: str):
     form = RoleForm()
     if form.validate_on_submit():
-        _run(lambda s: s.set_role(name, form.role.data, host=host), f"Role changed to {form.role.data}.")
+        _run(lambda s: s.set_role(name, form.role.data, host=host, reentry=form.reentry_of_admin()),
+             f"Role changed to {form.role.data}.")
     return redirect(url_for("accounts.detail", name=name, host=host))
 
 
@@ -105,7 +123,8 @@ def set_password(name: str, host: str):
     if not form.validate_on_submit():
         return redirect(url_for("accounts.detail", name=name, host=host))
     try:
-        generated = context.account_manager().set_password(name, host=host, password=form.password.data or None)
+        generated = context.account_manager().set_password(name, host=host, password=form.password.data or None,
+                                                           reentry=form.reentry_of_admin())
     except HmsError as exc:
         flash(f"The password was not changed: {exc.message}", "error")
         return redirect(url_for("accounts.detail", name=name, host=host))
@@ -115,15 +134,18 @@ def set_password(name: str, host: str):
 
 @bp.post("/<name>/<host>/lock")
 def lock(name: str, host: str):
-    if ActionForm().validate_on_submit():
-        _run(lambda s: s.lock(name, host=host), "Account locked: it can no longer log in.")
+    form = ReentryForm()
+    if form.validate_on_submit():
+        _run(lambda s: s.lock(name, host=host, reentry=form.reentry_of_admin()),
+             "Account locked: it can no longer log in.")
     return redirect(url_for("accounts.detail", name=name, host=host))
 
 
 @bp.post("/<name>/<host>/unlock")
 def unlock(name: str, host: str):
-    if ActionForm().validate_on_submit():
-        _run(lambda s: s.unlock(name, host=host), "Account unlocked.")
+    form = ReentryForm()
+    if form.validate_on_submit():
+        _run(lambda s: s.unlock(name, host=host, reentry=form.reentry_of_admin()), "Account unlocked.")
     return redirect(url_for("accounts.detail", name=name, host=host))
 
 
@@ -133,9 +155,13 @@ def delete(name: str, host: str):
     if form.validate_on_submit():
         if not form.confirm.data:
             flash("Tick the box to confirm dropping the account.", "error")
-        elif _run(lambda s: s.drop(name, host=host), f"Dropped '{name}'@'{host}'."):
+        elif _run(lambda s: s.drop(name, host=host, reentry=form.reentry_of_admin()), f"Dropped '{name}'@'{host}'."):
             return redirect(url_for("accounts.index"))
-    return render_template("accounts/delete.html", name=name, host=host, form=form)
+    try:
+        privileged = context.account_manager().needs_elevation(name, host)
+    except HmsError as exc:
+        abort(400, exc.message)
+    return render_template("accounts/delete.html", name=name, host=host, form=form, privileged=privileged)
 
 
 def _run(operation, success: str) -> bool:

@@ -7,11 +7,13 @@ import sys
 
 import click
 
-from hms import console_admins, passwords
+from hms import console_admins, elevation, passwords
 from hms.config import Settings
 from hms.connection import session
 from hms.accounts import cli_actor
 from hms.databases import console_schema
+from hms.errors import HmsError
+from hms.login import admin_login
 from hms.service_account import service_login
 
 
@@ -58,6 +60,9 @@ def run(settings: Settings, host: str, port: int, dev: bool) -> None:
 def create_admin(settings: Settings, username: str, password_stdin: bool, reset: bool) -> None:
     """Create a console admin; without --password-stdin a password is generated and printed once.
 
+    The password is also enrolled, with the administrative login, as what the admin
+    re-enters in the console to grant or change admin and dba accounts.
+
     \b
     Example:
         hms console create-admin alice
@@ -68,6 +73,12 @@ def create_admin(settings: Settings, username: str, password_stdin: bool, reset:
         created = console_admins.create_audited(conn, console_schema(settings.database), username, password,
                                                 replace=reset, actor=cli_actor(), source="cli")
     click.echo(f"console admin '{username}' {'created' if created else 'given a new password'}")
+    try:
+        with session(admin_login(settings), database=None) as conn:
+            elevation.enroll(conn, console_schema(settings.database), username, password)
+    except HmsError as exc:
+        click.echo(f"Warning: the password was not enrolled, so '{username}' cannot grant or change admin and "
+                   f"dba accounts: {exc.message}", err=True)
     if not password_stdin:
         click.echo(f"password (shown once, store it now): {password}")
 

@@ -3,13 +3,12 @@ console schema, the acting admin, the client's address and the account manager."
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 
 from hms.accounts import AccountManager
-from hms.connection import connect
 from hms.databases import console_schema
-from hms.service_account import service_login
+from hms.service_account import ServiceAccountError, connect_service, service_login
 
 
 def init_app(app) -> None:
@@ -20,7 +19,10 @@ def connection():
     """The request's connection as the console's service account."""
     if "hms_conn" not in g:
         login = current_app.config["HMS_SERVICE_LOGIN"] or service_login(current_app.config["HMS_SETTINGS"])
-        g.hms_conn = connect(login, database=None)
+        try:
+            g.hms_conn = connect_service(login)
+        except ServiceAccountError as exc:
+            abort(503, exc.message)  # the operator needs the cause and its fix, not "something went wrong"
     return g.hms_conn
 
 

@@ -5,12 +5,14 @@ name a listed backup, so nothing outside the backup directory is ever read."""
 
 from __future__ import annotations
 
+import pymysql
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from hms.backup import create_backup, find_backup, list_backups, restore_backup, verify_backup
+from hms.backup.in_progress import restores_on
 from hms.backup.manifest import open_verified
 from hms.backup.signing import KEY_NAME
 from hms.identifiers import check_database_name
@@ -83,6 +85,7 @@ def index():
     running = jobs.running()
     response = current_app.make_response(render_template(
         "dbtools/index.html", backups=list_backups(_backup_dir(), key_file=_key_file()), running=running, jobs=jobs.recent(),
+        restores=_restores(),
         backup_form=BackupForm(), verify_form=VerifyForm(), database=current_app.config["HMS_DATABASE"]))
     if running:
         response.headers["Refresh"] = "2"  # progress without scripts (the CSP allows none inline)
@@ -169,6 +172,14 @@ def download(name: str):
         abort(409, exc.message)
     audit("backup download", path.name, "success")
     return send_file(handle, as_attachment=True, download_name=path.name, mimetype="application/gzip")
+
+
+def _restores() -> list:
+    """Restores on the server that are running or were interrupted (none when the server cannot say)."""
+    try:
+        return restores_on(_backup_login())
+    except (HmsError, pymysql.err.MySQLError):
+        return []
 
 
 def _start(job: Job, work, started: str) -> None:

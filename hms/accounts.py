@@ -3,7 +3,8 @@
 Used by both `hms users ...` / `hms roles list` and the console, so both do exactly
 the same thing. It talks to the server as the console's service account and only
 through the definer procedures in the console schema (sql/console/routines/), which
-check every target again on the server. The server is the source of truth: lists,
+check every target again on the server (admin and dba changes also need an elevation
+ticket, hms/elevation.py). The server is the source of truth: lists,
 roles, default roles, lock state and grants are read from it on every call.
 
 Names are checked here first (strict patterns, the stricter of MySQL's and
@@ -22,15 +23,17 @@ from typing import Iterator
 
 import pymysql
 
-from . import audit_log, errcodes, passwords
+from . import audit_log, elevation, errcodes, passwords
 from .config import Settings
-from .connection import error_code, server_message, session
+from .connection import ConnectionInfo, error_code, server_message, session
 from .databases import console_schema
+from .elevation import Reentry
 from .errors import HmsError
 from .grants import privilege_text, without_secret
 from .identifiers import quote_identifier
+from .login import admin_login
 from .roles import BY_MYSQL_ROLE, ROLES, Role, get_role
-from .service_account import service_login
+from .service_account import service_login, service_session
 
 # MySQL 8 allows 32 characters in a user name, MariaDB 80: the stricter wins.
 NAME_MAX = 32
@@ -115,13 +118,20 @@ def check_host(host: str) -> str:
 
 
 class AccountManager:
-    """Account operations on one server, as the service account, audited."""
+    """Account operations on one server, as the service account, audited.
 
-    def __init__(self, conn, database: str, actor: str, source: str):
+    Granting admin or dba, or changing an account that holds one, needs an elevation
+    ticket (hms/elevation.py): from `reentry`, the acting console admin's own password,
+    or else from `admin`, the administrative login (the CLI's). Without either the
+    server refuses.
+    """
+
+    def __init__(self, conn, database: str, actor: str, source: str, admin: ConnectionInfo | None = None):
         self.conn = conn
         self.schema = console_schema(database)
         self.actor = actor
         self.source = source
+        self.admin = admin
 
     # -- reading -------------------------------------------------------------
     def list(self, search: str = "") -> list[Account]:
@@ -163,13 +173,15 @@ class AccountManager:
         return summaries
 
     # -- writing -------------------------------------------------------------
-    def create(self, name: str, role: str, host: str = "%", password: str | None = None) -> str | None:
+    def create(self, name: str, role: str, host: str = "%", password: str | None = None,
+               reentry: Reentry | None = None) -> str | None:
         """Create the account with `role` as its default role; return the password if generated."""
         generated = None
         with self._audited("create", name, host, f"role {role}"):
             check_name(name)
             check_host(host)
             chosen = get_role(role)
+            self._elevate(name, host, reentry, new_role=chosen.name, existing=False)
             if password is None:
                 password = generated = passwords.generate()
             else:
@@ -177,19 +189,23 @@ class AccountManager:
             self._call("account_create", (name, host, chosen.mysql_role, password))
         return generated
 
-    def set_role(self, name: str, role: str, host: str = "%") -> None:
+    def set_role(self, name: str, role: str, host: str = "%", reentry: Reentry | None = None) -> None:
         """Give the account exactly `role` among the hms roles, as its default role."""
         with self._audited("set-role", name, host, f"role {role}"):
             check_name(name)
             check_host(host)
-            self._call("account_set_role", (name, host, get_role(role).mysql_role))
+            chosen = get_role(role)
+            self._elevate(name, host, reentry, new_role=chosen.name)
+            self._call("account_set_role", (name, host, chosen.mysql_role))
 
-    def set_password(self, name: str, host: str = "%", password: str | None = None) -> str | None:
+    def set_password(self, name: str, host: str = "%", password: str | None = None,
+                     reentry: Reentry | None = None) -> str | None:
         """Set a new password; return it when generated."""
         generated = None
         with self._audited("set-password", name, host):
             check_name(name)
             check_host(host)
+            self._elevate(name, host, reentry)
             if password is None:
                 password = generated = passwords.generate()
             else:
@@ -197,24 +213,59 @@ class AccountManager:
             self._call("account_set_password", (name, host, password))
         return generated
 
-    def lock(self, name: str, host: str = "%") -> None:
+    def lock(self, name: str, host: str = "%", reentry: Reentry | None = None) -> None:
         """Lock the account (ACCOUNT LOCK): it can no longer log in."""
-        self._simple("lock", "account_lock", name, host)
+        self._simple("lock", "account_lock", name, host, reentry)
 
-    def unlock(self, name: str, host: str = "%") -> None:
+    def unlock(self, name: str, host: str = "%", reentry: Reentry | None = None) -> None:
         """Unlock the account (ACCOUNT UNLOCK)."""
-        self._simple("unlock", "account_unlock", name, host)
+        self._simple("unlock", "account_unlock", name, host, reentry)
 
-    def drop(self, name: str, host: str = "%") -> None:
+    def drop(self, name: str, host: str = "%", reentry: Reentry | None = None) -> None:
         """Drop the account (DROP USER)."""
-        self._simple("drop", "account_drop", name, host)
+        self._simple("drop", "account_drop", name, host, reentry)
+
+    def needs_elevation(self, name: str, host: str = "%") -> bool:
+        """True when the account holds admin or dba, so changing it needs a re-entered password."""
+        return elevation.needs_elevation(self._held_roles(name, host))
 
     # -- internals -----------------------------------------------------------
-    def _simple(self, action: str, procedure: str, name: str, host: str) -> None:
+    def _simple(self, action: str, procedure: str, name: str, host: str, reentry: Reentry | None) -> None:
         with self._audited(action, name, host):
             check_name(name)
             check_host(host)
+            self._elevate(name, host, reentry)
             self._call(procedure, (name, host))
+
+    def _held_roles(self, name: str, host: str) -> list[str]:
+        return [role for account in self.list() if (account.name, account.host) == (name, host)
+                for role in account.roles]
+
+    def _elevate(self, name: str, host: str, reentry: Reentry | None, new_role: str | None = None,
+                 existing: bool = True) -> None:
+        """Mint an elevation ticket for this session when the change needs one (see the class)."""
+        roles = ([new_role] if new_role else []) + (self._held_roles(name, host) if existing else [])
+        if not elevation.needs_elevation(roles):
+            return
+        target = f"{name}@{host}"
+        if reentry is not None:
+            admin_id, key = elevation.prove(self.conn, self.schema, reentry, self.source)
+            self._call("account_elevate", (admin_id, key))
+            self.record("elevate", target, "success", f"console password of {reentry.admin} re-entered")
+        elif self.admin is not None:
+            with self.conn.cursor() as cur:
+                cur.execute("SELECT CONNECTION_ID()")
+                connection_id = cur.fetchone()[0]
+            try:
+                with session(self.admin, database=None) as admin_conn:
+                    elevation.admin_ticket(admin_conn, self.schema, connection_id)
+            except pymysql.err.MySQLError as exc:
+                raise AccountError(f"the login '{self.admin.user}' may not vouch for admin and dba changes: "
+                                   f"{server_message(exc)}",
+                                   "Use the administrative login, the one `hms db migrate` uses; nothing was "
+                                   "changed") from None
+            self.record("elevate", target, "success", "administrative login")
+        # Else no ticket: the server refuses the change itself (elevation_guard).
 
     def _audited(self, action: str, name, host, detail: str | None = None) -> "_Audited":
         return _Audited(self, action, f"{name}@{host}", detail)
@@ -288,6 +339,10 @@ def cli_actor() -> str:
 
 @contextlib.contextmanager
 def open_manager(settings: Settings, actor: str, source: str) -> Iterator[AccountManager]:
-    """Yield an AccountManager logged in as the console's service account; closed afterwards."""
-    with session(service_login(settings), database=None) as conn:
-        yield AccountManager(conn, settings.database, actor=actor, source=source)
+    """Yield the CLI's AccountManager: the service account, vouched for by the administrative login.
+
+    Whoever runs `hms users` holds the administrative login already (the URL's, or the
+    embedded server's client.cnf), so it may grant and change admin and dba accounts.
+    """
+    with service_session(service_login(settings)) as conn:
+        yield AccountManager(conn, settings.database, actor=actor, source=source, admin=admin_login(settings))

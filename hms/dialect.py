@@ -72,11 +72,15 @@ class Dialect:
 
         MariaDB always writes GTIDs (strict mode makes a gap an error instead of a
         silent skip); MySQL needs gtid_mode on. Replicas log what they apply, so any
-        of them can be promoted.
+        of them can be promoted. log_bin_trust_function_creators: with the binary log
+        on, creating a trigger or routine otherwise needs SUPER, which the restricted
+        restore account never has; with ROW events the unsafe-statement concern it
+        guards against does not arise.
         """
         common = {"server_id": str(server_id), "log_bin": str(basename),
                   "log_bin_index": f"{basename}.index", "binlog_format": "ROW",
-                  "binlog_expire_logs_seconds": str(retention_seconds)}
+                  "binlog_expire_logs_seconds": str(retention_seconds),
+                  "log_bin_trust_function_creators": "ON"}
         if self.is_mariadb:
             return {**common, "log_slave_updates": "ON", "gtid_strict_mode": "ON",
                     "binlog_row_image": "FULL"}
@@ -194,6 +198,67 @@ def backup_privileges(dialect: Dialect) -> list[str]:
     else:
         grants.append("GRANT SHOW_ROUTINE ON *.* TO {account}")
     return grants
+
+
+# -- binary log and point-in-time recovery -------------------------------------
+# Appended for issue 12: where a backup's snapshot stands in the binary log, and
+# replaying the binary log.
+
+def binlog_coordinates(dialect: Dialect, cur) -> tuple[str, int, str] | None:
+    """Return (file, position, GTID state) of the binary log at `cur`'s consistent snapshot, or None.
+
+    Call inside START TRANSACTION WITH CONSISTENT SNAPSHOT (and, for MySQL, under
+    FLUSH TABLES WITH READ LOCK). MariaDB gives the snapshot's own position in
+    Binlog_snapshot_file/_position, which need no privilege; the GTID state is
+    @@gtid_binlog_pos. MySQL needs REPLICATION CLIENT for SHOW BINARY LOG STATUS (8.2+;
+    SHOW MASTER STATUS before) and gives @@gtid_executed. None when the binary log is
+    off or, on MySQL, the account may not read its status.
+    """
+    import pymysql
+
+    if dialect.is_mariadb:
+        cur.execute("SHOW SESSION STATUS LIKE 'binlog\\_snapshot\\_%'")
+        status = {name.lower(): value for name, value in cur.fetchall()}
+        cur.execute("SELECT @@GLOBAL.log_bin, @@GLOBAL.gtid_binlog_pos")
+        log_bin, gtid = cur.fetchone()
+        file, position = status.get("binlog_snapshot_file"), status.get("binlog_snapshot_position")
+        if not int(log_bin or 0) or not file:
+            return None
+        return file, int(position), gtid or ""
+    for statement in ("SHOW BINARY LOG STATUS", "SHOW MASTER STATUS"):
+        try:
+            cur.execute(statement)
+        except pymysql.err.MySQLError as exc:
+            if exc.args and exc.args[0] in (errcodes.SPECIFIC_ACCESS_DENIED, errcodes.ACCESS_DENIED):
+                return None
+            continue  # the other spelling of this version
+        row = cur.fetchone()
+        if not row:
+            return None  # binary log off
+        cur.execute("SELECT @@GLOBAL.gtid_executed")
+        return row[0], int(row[1]), (cur.fetchone()[0] or "").replace("\n", "")
+    return None
+
+
+def binlog_binary(dialect: Dialect) -> str | None:
+    """mariadb-binlog or mysqlbinlog, whichever reads this family's binary log, if installed."""
+    return _which("mariadb-binlog", "mysqlbinlog") if dialect.is_mariadb else _which("mysqlbinlog")
+
+
+def binlog_replay_privilege(dialect: Dialect) -> str | None:
+    """The global privilege that lets an account run mariadb-binlog's BINLOG statements, or None.
+
+    MariaDB 10.5.2+: BINLOG REPLAY (BINLOG statements and the session variables they set:
+    gtid_domain_id, gtid_seq_no, server_id, pseudo_thread_id). MySQL has no narrow
+    equivalent (BINLOG_ADMIN plus SYSTEM_VARIABLES_ADMIN, or SUPER): hms does not roll
+    forward on MySQL.
+    """
+    return "BINLOG REPLAY" if dialect.is_mariadb else None
+
+
+ROLLFORWARD_ON_MYSQL = ("point-in-time recovery with hms needs MariaDB (its GTIDs, mariadb-binlog and the BINLOG "
+                        "REPLAY privilege)", "On MySQL, restore the backup, then replay `mysqlbinlog "
+                        "--start-position=<the manifest's binlog position> <files> | mysql` by hand")
 
 
 # -- physical backups ----------------------------------------------------------

@@ -20,8 +20,11 @@ GRANT_LINE = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<target>\S+(?: \S+)?) TO (
                         r"(?P<option> WITH GRANT OPTION)?$")
 # Any GRANT line: what is granted (with its ON clause), to whom, and the trailing option.
 GRANT_TEXT = re.compile(r"^GRANT (?P<body>.+) TO \S+?(?P<option> WITH GRANT OPTION| WITH ADMIN OPTION)?$")
-# MariaDB's SHOW GRANTS shows the password hash; it never leaves the tools.
-SECRET_CLAUSE = re.compile(r" IDENTIFIED (?:BY PASSWORD '[^']*'|VIA .*?)(?= WITH |$)")
+# MariaDB's SHOW GRANTS shows the password hash or authentication plugin data in the USAGE
+# line (IDENTIFIED BY PASSWORD '*...', IDENTIFIED VIA p USING '...' [OR ...]), before any
+# REQUIRE or WITH. account_grants never returns it; lines read as the administrative login
+# lose it here before they are shown.
+SECRET_CLAUSE = re.compile(r" IDENTIFIED (?:BY PASSWORD '[^']*'|VIA .*?)(?= REQUIRE | WITH |$)")
 # SHOW GRANTS FOR a grantee the server does not know.
 UNKNOWN_GRANTEE = (errcodes.NONEXISTING_GRANT, errcodes.CANNOT_USER, errcodes.NO_SUCH_USER)
 

@@ -1,5 +1,6 @@
-"""Scratch databases that `db verify` and `backup verify` make and always drop, and the
-leftovers of runs killed before they could drop them.
+"""Scratch databases that `db verify` and `backup verify` make and always drop, the
+scratch objects a migration checks new definitions under, and the leftovers of runs
+killed before they could drop them.
 
 A scratch name says who made it and when: <prefix><birth, unix seconds in hex>_<server
 connection id in hex>_<6 random hex>. Each run first removes the scratch databases of its
@@ -7,6 +8,13 @@ own kind whose connection is gone from the server's process list and which are o
 STALE_AFTER seconds (the age alone protects the run of an account this one cannot see in
 the process list). Names from before this scheme (<prefix><random hex>) are judged by
 their oldest table's age, and are stale when they hold no table.
+
+A migration compiles each new routine or trigger under a scratch name first
+(hms/migrations/objects.py: a routine `hms_chk_<8 hex>`, a trigger on an empty table
+`hms_chk_<8 hex>`) and drops it at once; a run killed in between leaves it in the
+database it migrates (inside `db verify`'s scratch database, it goes with that). The next
+migration of that database removes them before anything else, under the migration lock,
+so no live check of another run can be among them.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import secrets
 import time
 
 from .databases import drop_database
+from .identifiers import quote_identifier
 
 STALE_AFTER = 300
 CONSOLE_SUFFIX = "_console"  # a scratch's console schema (see databases.console_schema)
@@ -24,6 +33,16 @@ UNNAMED = re.compile(r"^(?P<tag>[0-9a-f]{10,12})$")
 
 SCRATCHES = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s"
 CONNECTIONS = "SELECT ID FROM information_schema.PROCESSLIST"
+# objects.check's scratch names; a name of this exact shape is never a user's object.
+CHECK_NAME = re.compile(r"^hms_chk_[0-9a-f]{8}$")
+CHECK_OBJECTS = """
+SELECT 'TRIGGER', TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s AND TRIGGER_NAME LIKE %s
+UNION ALL
+SELECT 'TABLE', TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME LIKE %s
+UNION ALL
+SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %s AND ROUTINE_NAME LIKE %s
+"""
+CHECK_LIKE = "hms\\_chk\\_%"
 OLDEST_TABLE = ("SELECT TIMESTAMPDIFF(SECOND, MIN(CREATE_TIME), NOW()) FROM information_schema.TABLES "
                 "WHERE TABLE_SCHEMA = %s")
 
@@ -83,3 +102,18 @@ def tags_in_use(conn, prefix: str) -> set[str]:
     with conn.cursor() as cur:
         cur.execute(SCRATCHES, (prefix.replace("_", "\\_") + "%",))
         return {t for t in (tag(row[0], prefix) for row in cur.fetchall()) if t}
+
+
+def remove_check_leftovers(conn, database: str) -> list[str]:
+    """Drop the check objects a killed migration left in `database`; return them as "KIND name".
+
+    Call it only while holding `database`'s migration lock (runner.py): only a migration
+    makes them, so every one found then belongs to a run that is gone. A trigger goes
+    before its table, and a scratch table takes any trigger on it along.
+    """
+    with conn.cursor() as cur:
+        cur.execute(CHECK_OBJECTS, (database, CHECK_LIKE) * 3)
+        found = [(kind.upper(), name) for kind, name in cur.fetchall() if CHECK_NAME.match(name)]
+        for kind, name in found:
+            cur.execute(f"DROP {kind} IF EXISTS {quote_identifier(database)}.{quote_identifier(name)}")
+    return [f"{kind} {name}" for kind, name in found]

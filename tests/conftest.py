@@ -179,7 +179,7 @@ def service_home(tmp_path_factory):
 @pytest.fixture(scope="session")
 def service_login(migrated, service_home) -> ConnectionInfo:
     """The service account's login, created the way `hms db migrate` creates it."""
-    return ensure(migrated, service_home, env={})
+    return ensure(migrated, service_home, env={}, take_over=True)  # the suite owns its server
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import pymysql
 from .. import dialect as dialects
 from .. import errcodes
 from ..connection import ConnectionInfo, error_code, server_message, session
-from . import contents, signing
+from . import binlog, contents, signing
 from .dump import run_dump
 from .manifest import (
     PARTIAL_PREFIX,
@@ -76,7 +76,7 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
         final = directory / name
         partial = directory / (PARTIAL_PREFIX + name)
         try:
-            rows, sink, stream = _dump(conn, info, dialect, dump_bin, partial, progress, on_started)
+            rows, sink, stream, coordinates = _dump(conn, info, dialect, dump_bin, partial, progress, on_started)
             objects = contents.object_digests(conn, database)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -85,7 +85,8 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
     manifest = Manifest(database=database, created_at=started_at.isoformat(timespec="seconds"),
                         bytes=sink.bytes, sha256=sink.sha256.hexdigest(), server_version=version,
                         dump_tool=Path(dump_bin).name, tables=rows, digests=stream.digests, objects=objects,
-                        seconds=round(time.monotonic() - started, 3))
+                        seconds=round(time.monotonic() - started, 3),
+                        binlog=coordinates.as_dict() if coordinates else None)
     try:
         os.replace(partial, final)
         write_json_atomically(manifest_path(final), signing.sign(manifest.as_dict(), key))
@@ -99,7 +100,7 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
 
 
 def _dump(conn, info, dialect, dump_bin, partial: Path, progress, on_started):
-    """Run the dump into `partial`; return (row counts of the same snapshot, sink, stream)."""
+    """Run the dump into `partial`; return (row counts of the same snapshot, sink, stream, binlog coordinates)."""
     try:
         handle = open_private(partial)
     except OSError as exc:
@@ -107,7 +108,7 @@ def _dump(conn, info, dialect, dump_bin, partial: Path, progress, on_started):
     with handle:
         sink = HashingWriter(handle)
         counts: dict[str, int] = {}
-        _lock_and_snapshot(conn)
+        coordinates = _lock_and_snapshot(conn)
 
         def during(stream: DumpStream, proc: subprocess.Popen) -> None:
             try:
@@ -137,17 +138,19 @@ def _dump(conn, info, dialect, dump_bin, partial: Path, progress, on_started):
             os.fsync(handle.fileno())
         except OSError as exc:
             raise _write_error(exc, partial.parent) from None
-    return counts, sink, stream
+    return counts, sink, stream, coordinates
 
 
-def _lock_and_snapshot(conn) -> None:
-    """Block commits, then open this session's consistent snapshot (lock still held)."""
+def _lock_and_snapshot(conn) -> binlog.Coordinates | None:
+    """Block commits, open this session's consistent snapshot (lock still held); return where the
+    binary log stands at it (None when the binary log is off)."""
     try:
         with conn.cursor() as cur:
             cur.execute("SET SESSION lock_wait_timeout = %s", (LOCK_WAIT_SECONDS,))
             cur.execute("FLUSH TABLES WITH READ LOCK")
             cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+        return binlog.current(conn)
     except pymysql.err.MySQLError as exc:
         if error_code(exc) in (errcodes.SPECIFIC_ACCESS_DENIED, errcodes.ACCESS_DENIED):
             raise BackupError("the account may not take a consistent snapshot (FLUSH TABLES WITH READ LOCK "

@@ -68,6 +68,11 @@ class Manifest:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def parent(self) -> str | None:
+        """The name of the backup an incremental physical backup is built on (prune keeps it)."""
+        return (self.chain or {}).get("parent")
+
     @classmethod
     def from_dict(cls, data: dict) -> "Manifest":
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}

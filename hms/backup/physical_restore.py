@@ -105,7 +105,7 @@ def restore_physical_into(info: ConnectionInfo, path: Path | str, into: str, *,
             dump = create_backup(scratch.info.with_database(database), work, key_file=key_file)
             done = restore_backup(info, dump.path, into, replace=replace, backup_dir=backup_dir, key_file=key_file,
                                   allow_definer_objects=allow_definer_objects)
-    return RestoreResult(backup=tip, database=into, safety_backup=done.safety_backup)
+    return RestoreResult(backup=tip, database=into, safety_backup=done.safety_backup, cleaned=done.cleaned)
 
 
 @contextlib.contextmanager

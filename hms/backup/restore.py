@@ -17,7 +17,7 @@ from ..connection import ConnectionInfo, error_code, server_message, session
 from ..databases import create_database, drop_database
 from ..errors import HmsError
 from ..identifiers import check_database_name
-from . import contents
+from . import contents, in_progress
 from .create import create_backup
 from .dump import dump_digests
 from .manifest import Backup, BackupError, open_backup
@@ -41,6 +41,7 @@ class RestoreResult:
     backup: Backup
     database: str
     safety_backup: Backup | None = None
+    cleaned: in_progress.RestoreMark | None = None  # an interrupted restore's half-restored database, dropped
 
 
 @dataclass
@@ -73,6 +74,10 @@ def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace
     backup = open_backup(path, key_file=key_file, trust_unsigned=trust_unsigned)
     with session(info, database=None) as conn:
         dialect = dialects.for_connection(conn)
+        in_progress.lock(conn, into)  # held until this session ends: the mark below is live while it is
+        cleaned = in_progress.read(conn, into)  # a mark now is a killed run's
+        if cleaned is not None:
+            _drop(conn, into, f"dropping the half-restored '{into}' of an interrupted restore")
         exists, objects = _target_state(conn, into)
         safety = None
         if exists and objects:
@@ -87,12 +92,14 @@ def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace
             _drop(conn, into, f"emptying database '{into}'")
         _create_database(conn, dialect, into)
         try:
+            in_progress.mark(conn, into, str(backup.path), backup.manifest.sha256, safety and str(safety.path))
             foreign = _load_restricted(conn, info, dialect, backup.path, into, progress)
             if foreign and not allow_definer_objects:
                 raise BackupError(f"{backup.name} holds definer-rights objects that sql/ does not define: "
                                   + ", ".join(foreign) + "; nothing was kept",
                                   "Check what they do; if you trust them, restore with --allow-definer-objects "
                                   "(they run with the database's privileges only)")
+            in_progress.unmark(conn, into)
         except BaseException as exc:
             _drop(conn, into, f"dropping the half-restored '{into}'")
             if safety is not None and isinstance(exc, HmsError):
@@ -100,7 +107,7 @@ def restore_backup(info: ConnectionInfo, path: Path | str, into: str, *, replace
             if exists and not objects:
                 _create_database(conn, dialect, into)  # it was there and empty: leave it so
             raise
-    return RestoreResult(backup=backup, database=into, safety_backup=safety)
+    return RestoreResult(backup=backup, database=into, safety_backup=safety, cleaned=cleaned)
 
 
 def verify_backup(info: ConnectionInfo, path: Path | str, *, compare_source: bool = True,
@@ -143,7 +150,9 @@ def _put_back(info: ConnectionInfo, conn, dialect, safety: Backup, into: str) ->
     """Reload the safety backup into `into` after a failed --replace; return what to tell the user."""
     try:
         _create_database(conn, dialect, into)
+        in_progress.mark(conn, into, str(safety.path), safety.manifest.sha256)
         _load_restricted(conn, info, dialect, safety.path, into)  # its own previous objects: allowed back
+        in_progress.unmark(conn, into)
     except BackupError:
         _drop(conn, into, f"dropping '{into}'")
         return (f"Putting the previous contents back failed too; they are in {safety.path}: "

@@ -117,3 +117,28 @@ def _close_leftovers(conn, keep: tuple[str, str]) -> None:
         for user, host in rows:
             with contextlib.suppress(pymysql.err.MySQLError):
                 cur.execute("ALTER USER %s@%s ACCOUNT LOCK", (user, host))
+
+
+@contextlib.contextmanager
+def binlog_replay(conn, login: ConnectionInfo, privilege: str) -> Iterator[None]:
+    """Let the restore account `login` run mariadb-binlog's BINLOG statements for the block's duration.
+
+    `privilege` is dialect.binlog_replay_privilege() (MariaDB: BINLOG REPLAY, global by
+    nature). It is revoked when the block ends, so the account kept (locked) afterwards
+    holds only its database's privileges again. BINLOG REPLAY also lets row events reach
+    tables the account has no grant on: what keeps a roll-forward inside its database is
+    the replay guard (replay_stream.py), which refuses any other database's row events.
+    """
+    if privilege not in REPLAY_PRIVILEGES:
+        raise ValueError(f"unexpected privilege {privilege!r}")
+    host = _client_host(conn)
+    with conn.cursor() as cur:
+        cur.execute(f"GRANT {privilege} ON *.* TO %s@%s", (login.user, host))
+    try:
+        yield
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"REVOKE {privilege} ON *.* FROM %s@%s", (login.user, host))
+
+
+REPLAY_PRIVILEGES = ("BINLOG REPLAY",)

@@ -34,7 +34,7 @@ from typing import Callable
 import pymysql
 
 from .. import dialect as dialects
-from .. import grants
+from .. import grants, scratch
 from ..connection import ConnectionInfo, session
 from ..databases import CONSOLE_SQL_FOLDER, console_schema, create_database
 from ..errors import MigrationError, SqlFileError
@@ -143,6 +143,7 @@ class Migrator:
             self._lock(conn)
             try:
                 conn.select_db(self.database)
+                scratch.remove_check_leftovers(conn, self.database)  # of killed runs; see hms/scratch.py
                 history.create_table(conn)
                 steps = self._plan(history.read(conn, self.database), self._present(conn), reapply=reapply)
                 for step in steps:  # a malformed file stops the run before anything is applied

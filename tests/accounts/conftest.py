@@ -6,6 +6,17 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from hms.accounts import AccountManager
+from hms.connection import connect
+from tests.support.elevation import enrolled_admin as enrolled
+
+
+@pytest.fixture
+def vouched(service_login, migrated):
+    """An AccountManager as the CLI has it: the service account, vouched for by the administrative login."""
+    conn = connect(service_login, database=None)
+    yield AccountManager(conn, migrated.database, actor="pytest", source="tests", admin=migrated)
+    conn.close()
 
 
 @pytest.fixture
@@ -17,3 +28,10 @@ def hms(migrated, service_login, service_home):
     def run(*args: str, stdin: str | None = None):
         return CliRunner().invoke(cli, list(args), env=env, input=stdin, catch_exceptions=False)
     return run
+
+
+@pytest.fixture
+def enrolled_admin(service_login, migrated):
+    """A console admin (name, password) whose password is enrolled for elevation."""
+    with enrolled(service_login, migrated) as admin:
+        yield admin

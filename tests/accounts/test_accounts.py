@@ -55,10 +55,10 @@ def test_analyst_created_by_the_service_can_select_and_cannot_insert(service, ne
     ("developer", "INSERT INTO department (name, location) VALUES (%s, 'Dev wing')", "CREATE TABLE t_dev (id INT)"),
     ("admin", "CREATE TEMPORARY TABLE t_adm (id INT) -- %s", "CREATE USER t_nobody"),
 ])
-def test_each_writing_role_can_do_its_row_and_is_refused_the_next_step(service, new_name, migrated, db,
+def test_each_writing_role_can_do_its_row_and_is_refused_the_next_step(vouched, new_name, migrated, db,
                                                                         role, allowed, denied):
     name = new_name()
-    password = service.create(name, role)
+    password = vouched.create(name, role)
     conn = login(migrated, name, password)
     try:
         with conn.cursor() as cur:

@@ -9,6 +9,7 @@ import pytest
 from console import create_app
 from tests.support.browser import served
 from tests.support.console_client import Auth
+from tests.support.elevation import enrolled_admin as enrolled
 
 
 @pytest.fixture
@@ -23,6 +24,21 @@ def auth(app, console_admin):
         # Each test comes from its own address, so login throttling (by name or address) stays per test.
         client.environ_base["REMOTE_ADDR"] = "10.%d.%d.%d" % tuple(secrets.randbelow(250) + 1 for _ in range(3))
         yield Auth(client, console_admin)
+
+
+@pytest.fixture
+def enrolled_admin(service_login, migrated):
+    """A console admin (name, password) whose password is enrolled for elevation."""
+    with enrolled(service_login, migrated) as admin:
+        yield admin
+
+
+@pytest.fixture
+def enrolled_auth(app, enrolled_admin):
+    """Like `auth`, for the enrolled admin."""
+    with app.test_client() as client:
+        client.environ_base["REMOTE_ADDR"] = "10.%d.%d.%d" % tuple(secrets.randbelow(250) + 1 for _ in range(3))
+        yield Auth(client, enrolled_admin)
 
 
 @pytest.fixture

@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.support import query
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, url, name, password):
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
 
 
 def test_add_account_starts_with_no_role_and_a_copied_session_dies_at_logout(
@@ -30,7 +22,7 @@ def test_add_account_starts_with_no_role_and_a_copied_session_dies_at_logout(
         try:
             context = browser.new_context()
             page = context.new_page()
-            _log_in(page, live_console, *console_admin)
+            log_in(page, live_console, *console_admin)
             page.goto(f"{live_console}/accounts/new")
             assert page.locator("select[name=role]").input_value() == ""
             page.fill("input[name=name]", account)

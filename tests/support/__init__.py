@@ -4,6 +4,7 @@ This module: running a statement, reading a server error, a slot in the future, 
 `Clinic`, which inserts small valid rows. The other modules of this package hold what
 one area's tests and fixtures share: `browser` (Chromium and serving an app),
 `console_client` (logging in and posting forms through Flask's test client),
+`elevation` (console admins whose password is enrolled for admin and dba changes),
 `databases` (making, describing and dropping whole databases), `queries_clinic` (the
 hand-made clinic the analyst queries are checked against) and `seeding` (the seed
 tests' scale and how they seed a database).

@@ -14,6 +14,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--headless"]
 
 
+def log_in(page, url: str, name: str, password: str) -> None:
+    """Log in to the console at `url` through its login form; return on the dashboard."""
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
 @contextlib.contextmanager
 def served(app) -> Iterator[str]:
     """Serve `app` on a free local port in a thread; yield its base URL."""

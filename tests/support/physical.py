@@ -23,9 +23,7 @@ from hms.server.config import MANAGED_NAME
 from . import query
 
 DATABASE = "hms_phys"
-# A small pool. And, until the branch that sets it for every embedded server is merged, what
-# lets a restore account (no SUPER) re-create triggers and routines with the binary log on.
-SMALL_SERVER = ("innodb_buffer_pool_size = 64M", "innodb_log_file_size = 48M", "log_bin_trust_function_creators = ON")
+SMALL_SERVER = ("innodb_buffer_pool_size = 64M", "innodb_log_file_size = 48M")
 
 needs_mariadb_backup = pytest.mark.skipif(
     dialects.physical_backup_binary(dialects.MARIADB) is None or dialects.find_server_binary() is None

@@ -7,7 +7,7 @@ READS SQL DATA
 SQL SECURITY DEFINER
 COMMENT 'SHOW GRANTS for one of the six hms roles'
 BEGIN
-    CALL role_guard(p_role);
+    CALL role_name_guard(p_role);
     CALL run_account_statement(CONCAT('SHOW GRANTS FOR `', p_role, '`'));
 END$$
 DELIMITER ;

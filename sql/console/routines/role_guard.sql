@@ -1,17 +1,18 @@
--- role_guard(role): refuses any role but the six hms roles, so no procedure here
--- can hand out a role (or privilege) that is not on the fixed list.
+-- role_guard(role): the check before a role is granted. Refuses any role but the six hms
+-- roles (role_name_guard), and hms_admin (ALL on the database) or hms_dba (ALL on *.*)
+-- unless this connection holds an elevation ticket (elevation_guard): the service
+-- account alone grants only the four roles that cannot administer anything.
 DROP PROCEDURE IF EXISTS role_guard;
 
 DELIMITER $$
 CREATE PROCEDURE role_guard(IN p_role VARCHAR(32))
-NO SQL
+MODIFIES SQL DATA
 SQL SECURITY DEFINER
-COMMENT 'Refuse roles outside the six hms roles'
+COMMENT 'Refuse roles outside the six, and admin or dba without a ticket'
 BEGIN
-    IF p_role IS NULL OR p_role COLLATE utf8mb4_bin NOT IN
-       ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa') THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT =
-            'role must be one of hms_admin, hms_analyst, hms_developer, hms_dba, hms_auditor, hms_qa';
+    CALL role_name_guard(p_role);
+    IF p_role COLLATE utf8mb4_bin IN ('hms_admin', 'hms_dba') THEN
+        CALL elevation_guard();
     END IF;
 END$$
 DELIMITER ;

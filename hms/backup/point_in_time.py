@@ -1,0 +1,121 @@
+"""`hms backup restore PATH --into NAME --until T | --until-gtid G` for logical backups: the
+backup restored into a new database as usual, then rolled forward with the source
+database's transactions from the backup's binlog coordinates to that moment, renamed
+into NAME, on the running server. The live database is never touched.
+
+Order: every check and the whole roll-forward plan (files present, intact, without a
+GTID gap or an unlogged load) come first, before NAME is created; a failure after that
+drops NAME. The transactions are replayed as NAME's restore account, holding NAME's
+privileges plus BINLOG REPLAY for the duration of the replay only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from .. import dialect as dialects
+from ..connection import ConnectionInfo, session
+from ..databases import database_exists, drop_database
+from ..identifiers import check_database_name
+from . import binlog, rollforward
+from .errors import BackupError
+from .manifest import open_backup
+from .restore import RestoreResult, restore_backup
+from .restore_account import binlog_replay, restore_account, settle
+
+
+@dataclass
+class PointInTimeResult:
+    """What a point-in-time restore did."""
+
+    restore: RestoreResult
+    plan: rollforward.Plan
+    applied: rollforward.ApplyResult
+
+
+def restore_until(info: ConnectionInfo, path: Path | str, into: str, *, until: str | None = None,
+                  until_gtid: str | None = None, backup_dir: Path | None = None, key_file: Path | None = None,
+                  trust_unsigned: bool = False, allow_definer_objects: bool = False,
+                  progress: Callable[[int], None] | None = None,
+                  on_planned: Callable[[rollforward.Plan], Callable[[int], None] | None] | None = None
+                  ) -> PointInTimeResult:
+    """Restore logical backup `path` into new database `into` as it was at `until` / after `until_gtid`.
+
+    `until` is "YYYY-MM-DD HH:MM:SS" in the server's time zone: transactions of the
+    database that committed before that second are applied, none from it on.
+    `until_gtid` (domain-server-sequence) is applied with everything before it.
+    `progress` gets the restore's bytes; `on_planned` gets the plan before anything is
+    written and may return a callback for the number of transactions replayed.
+    """
+    if until is not None and until_gtid is not None:
+        raise BackupError("--until and --until-gtid were both given", "Give one moment: a time or a GTID")
+    if until is None and until_gtid is None:
+        raise BackupError("no moment to recover to", "Give --until \"YYYY-MM-DD HH:MM:SS\" or --until-gtid GTID")
+    check_database_name(into)
+    target_gtid = binlog.parse_gtid(until_gtid) if until_gtid is not None else None
+    backup = open_backup(path, key_file=key_file, trust_unsigned=trust_unsigned)
+    manifest = backup.manifest
+    kind = getattr(manifest, "kind", "logical") or "logical"
+    if kind != "logical":
+        raise BackupError(f"{backup.name} is a {kind} backup; --into with --until restores logical backups here",
+                          "Restore a physical backup with --home, or pick a logical backup")
+    start = binlog.Coordinates.from_dict(manifest.binlog)
+    if start is None:
+        raise BackupError(f"{backup.name} records no binary log position (made before hms recorded one, or with the "
+                          "binary log off), so it cannot be rolled forward", "Use a newer backup")
+    with session(info, database=None) as conn:
+        if dialects.binlog_replay_privilege(dialects.for_connection(conn)) is None:
+            raise BackupError(*dialects.ROLLFORWARD_ON_MYSQL)
+        if database_exists(conn, into):
+            raise BackupError(f"database '{into}' exists", "A point-in-time restore makes a new database: pick a new name")
+        until_time = _until_epoch(conn, until, manifest.created_at, backup.name) if until is not None else None
+    with rollforward.plan(info, start, until_time=until_time, until_gtid=target_gtid, database=manifest.database,
+                          backup_dir=backup_dir, key_file=key_file) as planned:
+        count = on_planned(planned) if on_planned else None
+        restored = restore_backup(info, backup.path, into, progress=progress, key_file=key_file,
+                                  trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects)
+        try:
+            applied = roll_forward_into(info, planned, into, count, allow_definer_objects)
+        except BaseException:
+            with session(info, database=None) as conn:
+                drop_database(conn, into)
+            raise
+    return PointInTimeResult(restore=restored, plan=planned, applied=applied)
+
+
+def roll_forward_into(info: ConnectionInfo, planned: rollforward.Plan, into: str, progress=None,
+                      allow_definer_objects: bool = False) -> rollforward.ApplyResult:
+    """Replay `planned` (one database's) into existing database `into` as its restore account; return what went in.
+
+    The account holds `into`'s privileges plus BINLOG REPLAY for the replay only. Definer-rights
+    objects the replay created that sql/ does not define are refused, as restore does. Any
+    restore path that made `into` (logical here, physical --into) rolls forward through this;
+    on failure the caller drops `into`.
+    """
+    with session(info, database=None) as conn:
+        privilege = dialects.binlog_replay_privilege(dialects.for_connection(conn))
+        with restore_account(conn, info, into) as login:
+            with binlog_replay(conn, login, privilege):
+                applied = rollforward.apply(planned, login, {planned.database: into}, progress=progress)
+            foreign = settle(conn, login, into)
+    if foreign and not allow_definer_objects:
+        raise BackupError("the roll-forward created definer-rights objects that sql/ does not define: "
+                          + ", ".join(foreign) + "; nothing was kept",
+                          "Check what they do; if you trust them, restore with --allow-definer-objects")
+    return applied
+
+
+def _until_epoch(conn, until: str, created_at: str, name: str) -> int:
+    """The moment `until` as Unix seconds; BackupError when it is before the backup was made."""
+    moment = binlog.server_epoch(conn, until)
+    made = int(datetime.fromisoformat(created_at).timestamp())
+    if moment < made:
+        with conn.cursor() as cur:
+            cur.execute("SELECT FROM_UNIXTIME(%s)", (made,))
+            local = cur.fetchone()[0]
+        raise BackupError(f"--until {until} is before {name} was made ({local} in the server's time zone)",
+                          "Give a later moment, or restore an older backup")
+    return moment
