@@ -16,8 +16,8 @@ end: `HMS_HOME=DIR hms server start` runs it. Whatever fails, nothing made in DI
 from __future__ import annotations
 
 import contextlib
-import secrets
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable

@@ -73,6 +73,10 @@ class Manifest:
         """The name of the backup an incremental physical backup is built on (prune keeps it)."""
         return (self.chain or {}).get("parent")
 
+    @parent.setter
+    def parent(self, name: str | None) -> None:
+        self.chain = {**(self.chain or {}), "parent": name}
+
     @classmethod
     def from_dict(cls, data: dict) -> "Manifest":
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}

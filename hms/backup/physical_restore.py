@@ -26,7 +26,13 @@ from . import contents
 from .create import create_backup
 from .errors import BackupError
 from .physical_chain import open_chain
-from .restore import RestoreResult, VerifyResult, _snapshot, _target_state, restore_backup
+from .restore import (
+    RestoreResult,
+    VerifyResult,
+    _snapshot,
+    _target_state,
+    restore_backup,
+)
 from .scratch_server import scratch_server
 
 BeforeCopy = Callable[[ConnectionInfo, "dict | None"], None]

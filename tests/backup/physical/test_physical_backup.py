@@ -333,3 +333,22 @@ def test_a_data_directory_this_machine_cannot_read_is_one_line(tmp_path):
     else:
         with pytest.raises(BackupError, match="cannot read the server's data directory"):
             _readable(str(closed))
+
+
+# -- with retention and the binary log archive ----------------------------------------
+
+def test_prune_keeps_a_kept_incrementals_chain_and_deletes_an_old_physical_backup(physical_source, tmp_path, key):
+    from hms.backup.prune import execute, plan_prune
+
+    old = create_physical_backup(physical_source, tmp_path, key_file=key)
+    full = create_physical_backup(physical_source, tmp_path, key_file=key)
+    add_patients(physical_source, "before-prune", count=1)
+    inc = create_physical_backup(physical_source, tmp_path, incremental=True, key_file=key)
+    assert inc.manifest.parent == full.name
+    plan = plan_prune(tmp_path, keep_last=1, key_file=key)
+    kept = {d.name: d.reasons for d in plan.backups if d.keep}
+    assert set(kept) == {inc.name, full.name} and f"the base of incremental {inc.name}" in kept[full.name]
+    execute(plan, tmp_path, key_file=key)
+    assert not old.path.exists()
+    assert [b.name for b in list_backups(tmp_path, key_file=key)] == [inc.name, full.name]
+    assert verify_physical(None, inc.path, key_file=key).ok
