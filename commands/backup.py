@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 
 from hms.backup import create_backup, list_backups, restore_backup, verify_backup
-from hms.backup.in_progress import restore_marks
 from hms.backup.archive import archive_binlogs
 from hms.backup.errors import BackupError
+from hms.backup.in_progress import restore_marks
+from hms.backup.manifest import is_physical_path
 from hms.backup.point_in_time import restore_until
 from hms.backup.prune import execute, plan_prune
 from hms.backup.signing import KEY_NAME
@@ -44,8 +46,13 @@ def backup() -> None:
 
 @backup.command("create")
 @click.option("--json", "as_json", is_flag=True, help="Print the new backup's manifest as JSON.")
+@click.option("--physical", is_flag=True,
+              help="Copy the whole server's files with mariadb-backup (MariaDB, on the server's machine) into "
+                   "<database>_<UTC time>.physical/ instead of dumping SQL.")
+@click.option("--incremental", is_flag=True,
+              help="With --physical: copy only what changed since the newest physical backup of this server.")
 @click.pass_obj
-def create(settings: Settings, as_json: bool) -> None:
+def create(settings: Settings, as_json: bool, physical: bool, incremental: bool) -> None:
     """Dump the database to <database>_<UTC time>.sql.gz; print its path.
 
     One consistent snapshot (--single-transaction) with routines, triggers and
@@ -60,14 +67,29 @@ def create(settings: Settings, as_json: bool) -> None:
         GRANT RELOAD ON *.* TO ...   (a read lock held for milliseconds)
         MariaDB: GRANT SELECT ON mysql.proc TO ...   MySQL: GRANT SHOW_ROUTINE ON *.* TO ...
 
+    With --physical, mariadb-backup copies the server's data directory (run hms as root
+    or the server's account) and logs in as hms_physical_backup, an account hms makes
+    holding only RELOAD, PROCESS, LOCK TABLES and BINLOG MONITOR; the login given to hms
+    must be able to create it (the administrative one). --incremental builds a chain:
+    full, then each incremental on top of the previous physical backup.
+
     \b
     Example:
         hms backup create
         HMS_BACKUP_DIR=/srv/backups hms --database hms backup create --json
+        hms backup create --physical && hms backup create --physical --incremental
     """
-    with progress_bar(settings, f"dumping {settings.database}") as progress:
-        made = create_backup(admin_login(settings), settings.backup_dir, progress=progress,
-                             key_file=_key_file(settings))
+    if incremental and not physical:
+        raise click.UsageError("--incremental needs --physical")
+    if physical:
+        from hms.backup.physical import create_physical_backup
+
+        made = create_physical_backup(admin_login(settings), settings.backup_dir, incremental=incremental,
+                                      key_file=_key_file(settings))
+    else:
+        with progress_bar(settings, f"dumping {settings.database}") as progress:
+            made = create_backup(admin_login(settings), settings.backup_dir, progress=progress,
+                                 key_file=_key_file(settings))
     archived = []
     try:  # the backup stands on its own; archiving its binary logs is a second step that may fail alone
         result = archive_binlogs(admin_login(settings), settings.backup_dir, key_file=_key_file(settings))
@@ -106,11 +128,12 @@ def list_(settings: Settings, as_json: bool) -> None:
         when = datetime.fromisoformat(m.created_at).strftime("%Y-%m-%d %H:%M:%S UTC")
         state = ("ok" if b.signed else "UNSIGNED") if b.intact else "CHECKSUM MISMATCH"
         rows = sum(m.tables.values())
-        click.echo(f"{b.name:<{width}}  {_size(m.bytes):>9}  {when}  {rows:>11,} rows  {state}")
+        click.echo(f"{b.name:<{width}}  {_kind(b):<20}  {_size(m.bytes):>9}  {when}  {rows:>11,} rows  {state}"
+                   + (f"  on {m.chain['parent']}" if b.physical and m.chain.get("parent") else ""))
 
 
 @backup.command("verify")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("path", type=click.Path(path_type=str))
 @click.option("--no-source", is_flag=True,
               help="Compare with the manifest only, not with the live database it came from.")
 @TRUST_UNSIGNED
@@ -123,12 +146,25 @@ def verify(settings: Settings, path: str, no_source: bool, trust_unsigned: bool)
     database. The scratch database is always dropped. Exit 1 naming every difference.
 
     \b
+    A physical backup (and the chain it needs) is copied, every file checked against its
+    manifest, prepared and started as a scratch server (a free port, the unprivileged
+    server account), which is stopped and removed afterwards.
+
+    \b
     Example:
         hms backup verify backups/hms_20250101T020000.000Z.sql.gz
+        hms backup verify --no-source backups/hms_20250101T030000.000Z.physical
     """
-    with progress_bar(settings, "restoring into scratch") as progress:
-        result = verify_backup(admin_login(settings), path, compare_source=not no_source,
-                               progress=progress, key_file=_key_file(settings), trust_unsigned=trust_unsigned)
+    if _physical(path):
+        from hms.backup.physical_restore import verify_physical
+
+        with progress_bar(settings, "checking and preparing a copy") as progress:
+            result = verify_physical(None if no_source else admin_login(settings), path, progress=progress,
+                                     key_file=_key_file(settings), trust_unsigned=trust_unsigned)
+    else:
+        with progress_bar(settings, "restoring into scratch") as progress:
+            result = verify_backup(admin_login(settings), path, compare_source=not no_source,
+                                   progress=progress, key_file=_key_file(settings), trust_unsigned=trust_unsigned)
     for name in result.definer_objects:
         click.echo(f"note: {name} runs with its definer's rights and is not defined by sql/ "
                    "(restore refuses it without --allow-definer-objects)", err=True)
@@ -145,8 +181,10 @@ def verify(settings: Settings, path: str, no_source: bool, trust_unsigned: bool)
 
 
 @backup.command("restore")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--into", "into", required=True, metavar="NAME", help="The database to create and restore into.")
+@click.argument("path", type=click.Path(path_type=str))
+@click.option("--into", "into", metavar="NAME", help="The database to create and restore into.")
+@click.option("--home", "home", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="A physical backup only: make DIR (new or empty) a whole server home holding it.")
 @click.option("--replace", is_flag=True,
               help="Overwrite NAME if it exists and is not empty (a safety backup is taken first).")
 @TRUST_UNSIGNED
@@ -159,9 +197,10 @@ def verify(settings: Settings, path: str, no_source: bool, trust_unsigned: bool)
 @click.option("--until-gtid", metavar="GTID",
               help="Roll NAME forward up to and including this transaction (domain-server-sequence, e.g. 0-1-1234).")
 @click.pass_obj
-def restore(settings: Settings, path: str, into: str, replace: bool, trust_unsigned: bool,
+def restore(settings: Settings, path: str, into: str | None, home: Path | None, replace: bool, trust_unsigned: bool,
             allow_definer_objects: bool, until: str | None, until_gtid: str | None) -> None:
-    """Restore a backup made by hms into a new database NAME, optionally as it was at a moment.
+    """Restore a backup made by hms into a new database NAME (optionally as it was at a moment),
+    or a physical one into a new server home.
 
     Only backups whose manifest is signed by this installation's key ($HMS_HOME/backup.key)
     and whose checksum matches are restored. The dump runs as NAME's restore account,
@@ -177,11 +216,27 @@ def restore(settings: Settings, path: str, into: str, replace: bool, trust_unsig
     log or the archive in HMS_BACKUP_DIR/binlogs. Every file, checksum and the GTID
     sequence are checked before anything is written; the live database is not touched.
 
+    A physical backup (and the chain it needs) is checked file by file, prepared and
+    started as a scratch server; --into copies its database from there as above. --home
+    DIR makes DIR a new server home instead (disaster recovery), with a new administrative
+    password in DIR/client.cnf; `HMS_HOME=DIR hms server start` runs it (see docs/backups.md).
+
     \b
     Example:
         hms backup restore backups/hms_20250101T020000.000Z.sql.gz --into hms_copy
         hms backup restore backups/hms_20250101T020000.000Z.sql.gz --into hms_1041 --until "2025-01-01 10:41:00"
+        hms backup restore backups/hms_20250101T030000.000Z.physical --home /var/lib/hms-new
     """
+    if (into is None) == (home is None):
+        raise click.UsageError("give exactly one of --into NAME and --home DIR")
+    if home is not None:
+        if replace or allow_definer_objects:
+            raise click.UsageError("--replace and --allow-definer-objects go with --into, not --home")
+        if until is not None or until_gtid is not None:
+            raise BackupError("--until and --until-gtid do not go with --home yet",
+                              "Restore the home without them (it holds the backup's moment)")
+        _restore_home(settings, path, home, trust_unsigned)
+        return
     try:
         check_database_name(into)
     except ConfigError as exc:
@@ -190,15 +245,25 @@ def restore(settings: Settings, path: str, into: str, replace: bool, trust_unsig
         if replace:
             raise BackupError("--replace cannot be combined with --until or --until-gtid",
                               "A point-in-time restore makes a new database: pick a new name")
+        if _physical(path):
+            raise BackupError("--until and --until-gtid restore logical backups only, for now",
+                              "Restore the physical backup without them, or pick a logical backup")
         _restore_until(settings, path, into, until, until_gtid, trust_unsigned, allow_definer_objects)
         return
-    from pathlib import Path
+    if _physical(path):
+        from hms.backup.physical_restore import restore_physical_into
 
-    total = Path(path).stat().st_size if Path(path).is_file() else None
-    with progress_bar(settings, f"restoring into {into}", total) as progress:
-        result = restore_backup(admin_login(settings), path, into, replace=replace,
-                                backup_dir=settings.backup_dir, progress=progress, key_file=_key_file(settings),
-                                trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects)
+        with progress_bar(settings, "checking and preparing a copy") as progress:
+            result = restore_physical_into(admin_login(settings), path, into, replace=replace,
+                                           backup_dir=settings.backup_dir, progress=progress,
+                                           key_file=_key_file(settings), trust_unsigned=trust_unsigned,
+                                           allow_definer_objects=allow_definer_objects)
+    else:
+        total = Path(path).stat().st_size if Path(path).is_file() else None
+        with progress_bar(settings, f"restoring into {into}", total) as progress:
+            result = restore_backup(admin_login(settings), path, into, replace=replace,
+                                    backup_dir=settings.backup_dir, progress=progress, key_file=_key_file(settings),
+                                    trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects)
     if result.cleaned is not None:
         click.echo(f"dropped the half-restored '{into}' left by the restore of {result.cleaned.backup} "
                    f"interrupted since {result.cleaned.started_at:%Y-%m-%d %H:%M:%S} UTC")
@@ -207,6 +272,38 @@ def restore(settings: Settings, path: str, into: str, replace: bool, trust_unsig
     rows = sum(result.backup.manifest.tables.values())
     click.echo(f"restored {result.backup.name} into '{into}' ({len(result.backup.manifest.tables)} tables, "
                f"{rows:,} rows)")
+
+
+def _restore_home(settings: Settings, path: str, home: Path, trust_unsigned: bool) -> None:
+    """`restore --home`: a physical backup into a new server home; no running server is needed."""
+    from hms.backup.home_restore import restore_home
+
+    if not _physical(path):
+        raise click.UsageError("--home needs a physical backup (a <database>_<time>.physical directory); "
+                               "restore a logical one with --into")
+    with progress_bar(settings, "checking and preparing a copy") as progress:
+        result = restore_home(path, home, key_file=_key_file(settings), trust_unsigned=trust_unsigned,
+                              progress=progress)
+    incrementals = len(result.chain) - 1
+    click.echo(f"restored {result.backup.name}" + (f" (full + {incrementals} incremental)" if incrementals else "")
+               + f" into a new server home {result.home} ({result.version}); its administrative login is in "
+                 f"{result.home / 'client.cnf'}")
+    click.echo(f"start it with: HMS_HOME={result.home} hms server start")
+
+
+def _physical(path: str) -> bool:
+    """True for a physical backup's directory; a usage error for any other directory."""
+    if is_physical_path(Path(path)):
+        return True
+    if Path(path).is_dir():
+        raise click.BadParameter(f"'{path}' is a directory, and not a physical backup (<database>_<time>.physical)",
+                                 param_hint="PATH")
+    return False
+
+
+def _kind(b) -> str:
+    """'logical', 'physical full' or 'physical incremental'."""
+    return f"physical {b.manifest.chain.get('type', '?')}" if b.physical else "logical"
 
 
 def _restore_until(settings: Settings, path: str, into: str, until: str | None, until_gtid: str | None,

@@ -302,3 +302,50 @@ def binlog_replay_privilege(dialect: Dialect) -> str | None:
 ROLLFORWARD_ON_MYSQL = ("point-in-time recovery with hms needs MariaDB (its GTIDs, mariadb-binlog and the BINLOG "
                         "REPLAY privilege)", "On MySQL, restore the backup, then replay `mysqlbinlog "
                         "--start-position=<the manifest's binlog position> <files> | mysql` by hand")
+
+
+# -- physical backups ----------------------------------------------------------
+# Appended for `hms backup create --physical`: which tool copies a running server's files.
+
+PHYSICAL_BACKUP_TOOLS = ("mariadb-backup", "mariabackup")
+
+
+def physical_backup_binary(dialect: Dialect) -> str | None:
+    """mariadb-backup when the server is MariaDB and the tool is installed; None otherwise.
+
+    mariadb-backup reads only MariaDB's data files (its redo log format differs from
+    MySQL 8's), so a MySQL server has no physical backup tool here.
+    """
+    if not dialect.is_mariadb:
+        return None
+    return _which(*PHYSICAL_BACKUP_TOOLS)
+
+
+def physical_backup_missing(dialect: Dialect, version: str) -> tuple[str, str]:
+    """(what failed, how to fix it) when `physical_backup_binary` found nothing."""
+    if not dialect.is_mariadb:
+        return (f"physical backups are made with mariadb-backup, which reads MariaDB's files only, and this "
+                f"server is MySQL {version}",
+                "Use a logical backup (`hms backup create`), or Percona XtraBackup, the physical backup "
+                "tool for MySQL")
+    return ("physical backups need mariadb-backup, which is not installed (not on PATH)",
+            "Install it (`apt-get install mariadb-backup`, or `scripts/system-packages.sh backup`), "
+            "or use a logical backup (`hms backup create`)")
+
+
+def physical_backup_privileges(dialect: Dialect) -> str:
+    """The global privileges mariadb-backup needs (MariaDB 10.5+ names), and nothing more.
+
+    RELOAD: BACKUP STAGE and FLUSH; PROCESS: the InnoDB log position; LOCK TABLES:
+    the non-InnoDB tables' copy; BINLOG MONITOR: the binary log coordinates.
+    """
+    if not dialect.is_mariadb:
+        raise ValueError("physical backups are MariaDB-only; see physical_backup_missing()")
+    return "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR"
+
+
+def native_password_hash(password: str) -> str:
+    """mysql_native_password's stored form of `password` ('*' + 40 hex), so only a hash is ever sent."""
+    import hashlib
+
+    return "*" + hashlib.sha1(hashlib.sha1(password.encode("utf-8")).digest()).hexdigest().upper()

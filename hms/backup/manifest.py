@@ -4,6 +4,10 @@ A backup is two files in the backup directory: `<database>_<UTC timestamp>.sql.g
 and `<database>_<UTC timestamp>.json`, its manifest. Only a pair whose manifest says
 it was made by hms, and whose dump still has the recorded size and sha256, is
 trusted by restore and verify.
+
+A physical backup (`create --physical`) is one directory, `<database>_<UTC timestamp>.physical`,
+holding mariadb-backup's files under `data/` and its manifest, `manifest.json`, which lists
+every file's size and sha256 (see physical.py).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import signing
+from . import physical_files, signing
 from .errors import BackupError
 from .signing import PRIVATE_FILE
 
@@ -30,6 +34,11 @@ PARTIAL_PREFIX = ".partial-"
 NAME = re.compile(r"^(?P<database>[A-Za-z_][A-Za-z0-9_]{0,63})_(?P<stamp>\d{8}T\d{6}\.\d{3}Z)\.sql\.gz$")
 STAMP_FORMAT = "%Y%m%dT%H%M%S"
 CHUNK = 1 << 20
+PHYSICAL_SUFFIX = ".physical"
+PHYSICAL_MANIFEST = "manifest.json"
+PHYSICAL_DATA = "data"
+PHYSICAL_NAME = re.compile(r"^(?P<database>[A-Za-z_][A-Za-z0-9_]{0,63})_(?P<stamp>\d{8}T\d{6}\.\d{3}Z)\.physical$")
+KINDS = ("logical", "physical")
 
 
 @dataclass
@@ -47,10 +56,26 @@ class Manifest:
     objects: dict[str, dict[str, str]] = field(default_factory=dict)
     seconds: float = 0.0
     format: str = FORMAT
-    binlog: dict | None = None  # {file, position, gtid} of the snapshot; None: binary log off, or older backup
+    # Added with physical backups (older manifests are logical backups without them).
+    kind: str = "logical"
+    binlog: dict | None = None  # where the binary log stood at the snapshot: {"file", "position", "gtid"}
+    chain: dict | None = None  # physical: {"type": full|incremental, "parent", "from_lsn", "to_lsn", "last_lsn"}
+    files: dict[str, list] = field(default_factory=dict)  # physical: {path under data/: [bytes, sha256]}
+    checksums: dict[str, int] = field(default_factory=dict)  # physical: {table: content checksum}, contents.py
+    source: dict[str, str] = field(default_factory=dict)  # physical: the server it was taken from
+    contents_from: str = ""  # physical: where tables/checksums were read ("snapshot" or "prepared copy")
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def parent(self) -> str | None:
+        """The name of the backup an incremental physical backup is built on (prune keeps it)."""
+        return (self.chain or {}).get("parent")
+
+    @parent.setter
+    def parent(self, name: str | None) -> None:
+        self.chain = {**(self.chain or {}), "parent": name}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Manifest":
@@ -80,8 +105,16 @@ class Backup:
         if self.intact is not None:
             data["checksum_ok"] = self.intact
         data["signed"] = self.signed
+        data["kind"] = m.kind
         data["binlog"] = m.binlog
+        data["parent"] = (m.chain or {}).get("parent")
+        if m.chain is not None:
+            data["chain"] = m.chain
         return data
+
+    @property
+    def physical(self) -> bool:
+        return self.manifest.kind == "physical"
 
 
 def new_name(database: str, now: datetime | None = None) -> str:
@@ -90,8 +123,20 @@ def new_name(database: str, now: datetime | None = None) -> str:
     return f"{database}_{now.strftime(STAMP_FORMAT)}.{now.microsecond // 1000:03d}Z{SUFFIX}"
 
 
+def new_physical_name(database: str, now: datetime) -> str:
+    """Return `<database>_<UTC timestamp>.physical`, the directory of a physical backup made `now`."""
+    return new_name(database, now)[: -len(SUFFIX)] + PHYSICAL_SUFFIX
+
+
+def is_physical_path(path: Path) -> bool:
+    """True when `path` is named like a physical backup's directory."""
+    return Path(path).name.endswith(PHYSICAL_SUFFIX)
+
+
 def manifest_path(path: Path) -> Path:
-    """Return where the manifest of backup file `path` lives."""
+    """Return where the manifest of backup `path` lives (beside a dump, inside a physical backup)."""
+    if is_physical_path(path):
+        return path / PHYSICAL_MANIFEST
     return path.with_name(path.name[: -len(SUFFIX)] + MANIFEST_SUFFIX)
 
 
@@ -138,8 +183,8 @@ def read_manifest(path: Path) -> Manifest:
 
 def _manifest_data(path: Path) -> dict:
     """Return the manifest JSON of backup file `path`, checked to be an hms manifest."""
-    mpath = manifest_path(path) if path.name.endswith(SUFFIX) else None
-    if mpath is None or not mpath.is_file():
+    mpath = manifest_path(path) if path.name.endswith((SUFFIX, PHYSICAL_SUFFIX)) else None
+    if mpath is None or mpath.is_symlink() or not mpath.is_file():
         raise BackupError(f"{path.name} is not a backup made by hms (no manifest beside it)",
                           "Restore only files listed by `hms backup list`")
     try:
@@ -150,6 +195,9 @@ def _manifest_data(path: Path) -> dict:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(f"{mpath.name} is not an hms backup manifest",
                           "Restore only files listed by `hms backup list`")
+    if data.get("kind", "logical") != ("physical" if is_physical_path(path) else "logical"):
+        raise BackupError(f"the manifest of {path.name} describes another kind of backup",
+                          "Restore only backups listed by `hms backup list`")
     return data
 
 
@@ -203,16 +251,22 @@ def list_backups(directory: Path, check: bool = True, *, key_file: Path | None =
     key = signing.load_key(key_file)
     found = []
     for path in directory.iterdir():
-        if not NAME.match(path.name) or path.is_symlink() or not path.is_file():
+        physical = bool(PHYSICAL_NAME.match(path.name))
+        if not (NAME.match(path.name) or physical) or path.is_symlink():
             continue  # a link could point anywhere (client.cnf): only real files are backups
-        if manifest_path(path).is_symlink():
+        if not (path.is_dir() if physical else path.is_file()) or manifest_path(path).is_symlink():
             continue
         try:
             data = _manifest_data(path)
             manifest = _manifest_of(path, data)
         except BackupError:
             continue  # not ours, or not finished: never offered for restore
-        intact = _intact(path, manifest) if check else None
+        if not check:
+            intact = None
+        elif physical:
+            intact = physical_files.intact(path / PHYSICAL_DATA, manifest.files, manifest.sha256)
+        else:
+            intact = _intact(path, manifest)
         found.append(Backup(path=path, manifest=manifest, intact=intact, signed=signing.is_signed(data, key)))
     found.sort(key=lambda b: (b.manifest.created_at, b.name), reverse=True)
     return found
