@@ -233,8 +233,8 @@ def restore(settings: Settings, path: str, into: str | None, home: Path | None, 
         if replace or allow_definer_objects:
             raise click.UsageError("--replace and --allow-definer-objects go with --into, not --home")
         if until is not None or until_gtid is not None:
-            raise BackupError("--until and --until-gtid do not go with --home yet",
-                              "Restore the home without them (it holds the backup's moment)")
+            _restore_home_until(settings, path, home, until, until_gtid, trust_unsigned)
+            return
         _restore_home(settings, path, home, trust_unsigned)
         return
     try:
@@ -245,9 +245,7 @@ def restore(settings: Settings, path: str, into: str | None, home: Path | None, 
         if replace:
             raise BackupError("--replace cannot be combined with --until or --until-gtid",
                               "A point-in-time restore makes a new database: pick a new name")
-        if _physical(path):
-            raise BackupError("--until and --until-gtid restore logical backups only, for now",
-                              "Restore the physical backup without them, or pick a logical backup")
+        _physical(path)  # a directory that is not a physical backup is a usage error
         _restore_until(settings, path, into, until, until_gtid, trust_unsigned, allow_definer_objects)
         return
     if _physical(path):
@@ -289,6 +287,46 @@ def _restore_home(settings: Settings, path: str, home: Path, trust_unsigned: boo
                + f" into a new server home {result.home} ({result.version}); its administrative login is in "
                  f"{result.home / 'client.cnf'}")
     click.echo(f"start it with: HMS_HOME={result.home} hms server start")
+
+
+def _restore_home_until(settings: Settings, path: str, home: Path, until: str | None, until_gtid: str | None,
+                        trust_unsigned: bool) -> None:
+    """`restore --home --until`: disaster recovery to a moment, from the old server's log or the archive."""
+    from hms.backup.point_in_time import restore_home_until
+
+    if not _physical(path):
+        raise click.UsageError("--home needs a physical backup (a <database>_<time>.physical directory); "
+                               "restore a logical one with --into")
+    source = _answering(admin_login, settings)
+    if source is None and not settings.quiet:
+        click.echo("the server does not answer: rolling forward from the archived binary logs alone", err=True)
+
+    def planned(plan):
+        if not settings.quiet:
+            click.echo(f"rolling forward {plan.transactions:,} transaction(s) from {plan.start.file}:"
+                       f"{plan.start.position}", err=True)
+        return None
+
+    with progress_bar(settings, "checking and preparing a copy") as progress:
+        made, plan, applied = restore_home_until(source, path, home, until=until, until_gtid=until_gtid,
+                                                 backup_dir=settings.backup_dir, key_file=_key_file(settings),
+                                                 trust_unsigned=trust_unsigned, progress=progress,
+                                                 on_planned=planned)
+    click.echo(f"restored {made.backup.name} into a new server home {made.home} ({made.version}), rolled forward "
+               f"{plan.transactions:,} transaction(s); its administrative login is in {made.home / 'client.cnf'}")
+    click.echo(f"start it with: HMS_HOME={made.home} hms server start")
+
+
+def _answering(login, settings: Settings):
+    """The administrative login when its server answers, else None (it may be the server that was lost)."""
+    from hms.connection import session
+
+    try:
+        info = login(settings)
+        with session(info, database=None):
+            return info
+    except HmsError:
+        return None
 
 
 def _physical(path: str) -> bool:

@@ -1,7 +1,14 @@
-"""`hms backup restore PATH --into NAME --until T | --until-gtid G` for logical backups: the
-backup restored into a new database as usual, then rolled forward with the source
-database's transactions from the backup's binlog coordinates to that moment, renamed
-into NAME, on the running server. The live database is never touched.
+"""Point-in-time recovery: a backup restored, then rolled forward with the binary log.
+
+`hms backup restore PATH --into NAME --until T | --until-gtid G` (logical or physical
+backups): the backup restored into a new database as usual, then rolled forward with the
+source database's transactions from the backup's binlog coordinates to that moment,
+renamed into NAME, on the running server. The live database is never touched.
+
+`hms backup restore PATH --home DIR --until ...` (physical backups, disaster recovery):
+the backup made into a new server home, then the whole server's transactions replayed
+into it with their original GTIDs, from the old server's binary log when it still
+answers, else from the archive alone.
 
 Order: every check and the whole roll-forward plan (files present, intact, without a
 GTID gap or an unlogged load) come first, before NAME is created; a failure after that
@@ -22,7 +29,7 @@ from ..databases import database_exists, drop_database
 from ..identifiers import check_database_name
 from . import binlog, rollforward
 from .errors import BackupError
-from .manifest import open_backup
+from .manifest import is_physical_path, open_backup
 from .restore import RestoreResult, restore_backup
 from .restore_account import binlog_replay, restore_account, settle
 
@@ -56,16 +63,10 @@ def restore_until(info: ConnectionInfo, path: Path | str, into: str, *, until: s
         raise BackupError("no moment to recover to", "Give --until \"YYYY-MM-DD HH:MM:SS\" or --until-gtid GTID")
     check_database_name(into)
     target_gtid = binlog.parse_gtid(until_gtid) if until_gtid is not None else None
-    backup = open_backup(path, key_file=key_file, trust_unsigned=trust_unsigned)
+    backup = _open(path, key_file, trust_unsigned)
     manifest = backup.manifest
-    kind = getattr(manifest, "kind", "logical") or "logical"
-    if kind != "logical":
-        raise BackupError(f"{backup.name} is a {kind} backup; --into with --until restores logical backups here",
-                          "Restore a physical backup with --home, or pick a logical backup")
-    start = binlog.Coordinates.from_dict(manifest.binlog)
-    if start is None:
-        raise BackupError(f"{backup.name} records no binary log position (made before hms recorded one, or with the "
-                          "binary log off), so it cannot be rolled forward", "Use a newer backup")
+    physical = (getattr(manifest, "kind", "logical") or "logical") == "physical"
+    start = _start(backup)
     with session(info, database=None) as conn:
         if dialects.binlog_replay_privilege(dialects.for_connection(conn)) is None:
             raise BackupError(*dialects.ROLLFORWARD_ON_MYSQL)
@@ -75,8 +76,15 @@ def restore_until(info: ConnectionInfo, path: Path | str, into: str, *, until: s
     with rollforward.plan(info, start, until_time=until_time, until_gtid=target_gtid, database=manifest.database,
                           backup_dir=backup_dir, key_file=key_file) as planned:
         count = on_planned(planned) if on_planned else None
-        restored = restore_backup(info, backup.path, into, progress=progress, key_file=key_file,
-                                  trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects)
+        if physical:
+            from .physical_restore import restore_physical_into
+
+            restored = restore_physical_into(info, backup.path, into, progress=progress, key_file=key_file,
+                                             trust_unsigned=trust_unsigned,
+                                             allow_definer_objects=allow_definer_objects)
+        else:
+            restored = restore_backup(info, backup.path, into, progress=progress, key_file=key_file,
+                                      trust_unsigned=trust_unsigned, allow_definer_objects=allow_definer_objects)
         try:
             applied = roll_forward_into(info, planned, into, count, allow_definer_objects)
         except BaseException:
@@ -84,6 +92,80 @@ def restore_until(info: ConnectionInfo, path: Path | str, into: str, *, until: s
                 drop_database(conn, into)
             raise
     return PointInTimeResult(restore=restored, plan=planned, applied=applied)
+
+
+def restore_home_until(source: ConnectionInfo | None, path: Path | str, home: Path | str, *,
+                       until: str | None = None, until_gtid: str | None = None, backup_dir: Path | None = None,
+                       key_file: Path | None = None, trust_unsigned: bool = False,
+                       progress: Callable[[int], None] | None = None, profile: str = "bulk",
+                       on_planned: Callable[[rollforward.Plan], Callable[[int], None] | None] | None = None):
+    """Make `home` a server home from physical backup `path`, rolled forward to `until` / `until_gtid`.
+
+    `source` is the old server, when it still answers: its binary log is read (and its
+    time zone reads `until`); None plans from the archive in `backup_dir` alone, `until`
+    then read in this machine's time zone. The plan is checked before the home is made.
+    Returns (HomeResult, Plan, ApplyResult).
+    """
+    from .home_restore import restore_home
+
+    if until is not None and until_gtid is not None:
+        raise BackupError("--until and --until-gtid were both given", "Give one moment: a time or a GTID")
+    if until is None and until_gtid is None:
+        raise BackupError("no moment to recover to", "Give --until \"YYYY-MM-DD HH:MM:SS\" or --until-gtid GTID")
+    target_gtid = binlog.parse_gtid(until_gtid) if until_gtid is not None else None
+    backup = _open(path, key_file, trust_unsigned)
+    if (getattr(backup.manifest, "kind", "logical") or "logical") != "physical":
+        raise BackupError(f"{backup.name} is a logical backup; --home needs a physical one",
+                          "Restore a logical backup with --into NAME")
+    start = _start(backup)
+    until_time = None
+    if until is not None:
+        if source is not None:
+            with session(source, database=None) as conn:
+                until_time = _until_epoch(conn, until, backup.manifest.created_at, backup.name)
+        else:
+            until_time = _local_epoch(until, backup.manifest.created_at, backup.name)
+    applied: list[rollforward.ApplyResult] = []
+    with rollforward.plan(source, start, until_time=until_time, until_gtid=target_gtid, database=None,
+                          backup_dir=backup_dir, key_file=key_file) as planned:
+        count = on_planned(planned) if on_planned else None
+
+        def roll_forward(server, _coordinates) -> None:
+            applied.append(rollforward.apply(planned, server.connection_info(), progress=count,
+                                             preserve_gtids=True))
+
+        made = restore_home(backup.path, home, key_file=key_file, trust_unsigned=trust_unsigned,
+                            roll_forward=roll_forward, progress=progress, profile=profile)
+    return made, planned, applied[0] if applied else rollforward.ApplyResult()
+
+
+def _open(path: Path | str, key_file: Path | None, trust_unsigned: bool):
+    """The backup at `path`, logical (a file) or physical (a directory), authenticated."""
+    if is_physical_path(Path(path)):
+        from .physical_chain import open_physical
+
+        return open_physical(path, key_file=key_file, trust_unsigned=trust_unsigned)
+    return open_backup(path, key_file=key_file, trust_unsigned=trust_unsigned)
+
+
+def _start(backup) -> binlog.Coordinates:
+    start = binlog.Coordinates.from_dict(backup.manifest.binlog)
+    if start is None:
+        raise BackupError(f"{backup.name} records no binary log position (made before hms recorded one, or with the "
+                          "binary log off), so it cannot be rolled forward", "Use a newer backup")
+    return start
+
+
+def _local_epoch(until: str, created_at: str, name: str) -> int:
+    """`until` read in this machine's time zone (no server to ask), as Unix seconds; not before the backup."""
+    try:
+        moment = int(datetime.strptime(until.strip(), binlog.UNTIL_FORMAT).timestamp())
+    except ValueError:
+        raise BackupError(f"'{until}' is not a moment hms can read",
+                          'Write it as "YYYY-MM-DD HH:MM:SS", e.g. "2025-03-01 10:41:00"') from None
+    if moment < int(datetime.fromisoformat(created_at).timestamp()):
+        raise BackupError(f"--until {until} is before {name} was made", "Give a later moment, or an older backup")
+    return moment
 
 
 def roll_forward_into(info: ConnectionInfo, planned: rollforward.Plan, into: str, progress=None,
