@@ -342,10 +342,3 @@ def physical_backup_privileges(dialect: Dialect) -> str:
     if not dialect.is_mariadb:
         raise ValueError("physical backups are MariaDB-only; see physical_backup_missing()")
     return "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR"
-
-
-def native_password_hash(password: str) -> str:
-    """mysql_native_password's stored form of `password` ('*' + 40 hex), so only a hash is ever sent."""
-    import hashlib
-
-    return "*" + hashlib.sha1(hashlib.sha1(password.encode("utf-8")).digest()).hexdigest().upper()

@@ -18,7 +18,7 @@ from typing import Iterator
 import pymysql
 
 from .. import dialect as dialects
-from .. import errcodes
+from .. import errcodes, passwords
 from ..connection import ConnectionInfo, error_code, server_message
 from .errors import BackupError
 
@@ -44,7 +44,7 @@ def backup_account(conn, info: ConnectionInfo, dialect: dialects.Dialect) -> Ite
             cur.execute("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@%s", (ACCOUNT, host))
             cur.execute(f"GRANT {dialects.physical_backup_privileges(dialect)} ON *.* TO %s@%s", (ACCOUNT, host))
             cur.execute("ALTER USER %s@%s IDENTIFIED BY PASSWORD %s ACCOUNT UNLOCK",
-                        (ACCOUNT, host, dialects.native_password_hash(password)))
+                        (ACCOUNT, host, passwords.native_hash(password)))
     except pymysql.err.MySQLError as exc:
         if error_code(exc) in (errcodes.SPECIFIC_ACCESS_DENIED, errcodes.ACCESS_DENIED, errcodes.DB_ACCESS_DENIED,
                                errcodes.TABLEACCESS_DENIED):
@@ -63,4 +63,4 @@ def backup_account(conn, info: ConnectionInfo, dialect: dialects.Dialect) -> Ite
 
 def _locked_hash() -> str:
     """The hash of a random password nobody ever sees."""
-    return dialects.native_password_hash(secrets.token_urlsafe(32))
+    return passwords.native_hash(secrets.token_urlsafe(32))

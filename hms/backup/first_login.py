@@ -16,7 +16,7 @@ import pwd
 import re
 from pathlib import Path
 
-from .. import dialect as dialects
+from .. import passwords
 from ..server import EmbeddedServer, ServerStatus
 from .errors import BackupError
 
@@ -34,7 +34,7 @@ def init_sql(password: str, *, gtid_state: str | None = None) -> str:
     transactions written after the restore continue the source's GTID sequence (and a
     roll-forward's events, which carry their own GTIDs, follow on in strict mode).
     """
-    hashed = dialects.native_password_hash(password)
+    hashed = passwords.native_hash(password)
     if not _HASH.match(hashed):  # values in this file cannot be bound: only these shapes get in
         raise BackupError("the new administrative password could not be hashed", "Try again")
     lines = ["SET sql_log_bin = 0;"]
