@@ -56,6 +56,8 @@ def test_point_in_time_restore_to_a_moment_has_rows_a_and_not_the_mistake(app, a
     job = finished_job(app)
     assert job.state == "success", job.message
     assert job.kind == "point-in-time restore" and f"into new database {target} as of {moment}" in job.message
+    # progress counted the restore's bytes, then the transactions rolled forward out of the plan's
+    assert job.phase.startswith("rolling forward") and job.total and 3 <= job.done <= job.total
     assert patients_named(server_info, target, tag_a) == 3
     assert patients_named(server_info, target, tag_b) == 0
     assert patients_named(migrated, migrated.database, tag_b) == 2  # the live database is untouched
