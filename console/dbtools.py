@@ -121,10 +121,11 @@ def index():
     running = jobs.running()
     database = current_app.config["HMS_DATABASE"]
     backups = list_backups(_backup_dir(), key_file=_key_file())
+    has_physical = any(b.physical and b.signed and b.manifest.database == database for b in backups)
     response = current_app.make_response(render_template(
-        "dbtools/index.html", backups=backups, running=running, jobs=jobs.recent(),
-        restores=_restores(), backup_form=BackupForm(), physical_form=PhysicalForm(), verify_form=VerifyForm(), kind=_kind,
-        database=database, has_physical=any(b.physical and b.signed and b.manifest.database == database for b in backups)))
+        "dbtools/index.html", backups=backups, running=running, jobs=jobs.recent(), restores=_restores(),
+        backup_form=BackupForm(), physical_form=PhysicalForm(), verify_form=VerifyForm(), kind=_kind,
+        database=database, has_physical=has_physical))
     if running:
         response.headers["Refresh"] = "2"  # progress without scripts (the CSP allows none inline)
     return response
@@ -225,8 +226,7 @@ def restore():
         return f"restored {path.name} into new database {into}"
 
     _start(Job("restore", f"{path.name} -> {into}", context.actor(), context.source(), total=_total(path, key_file)),
-           work,
-           f"Restoring {path.name} into {into}…")
+           work, f"Restoring {path.name} into {into}…")
     return redirect(url_for("dbtools.index"))
 
 
@@ -237,7 +237,8 @@ UNTIL = "backup point-in-time restore"
 def restore_until_form():
     """A backup restored into a new database and rolled forward to a moment or a GTID."""
     form = UntilForm()
-    candidates = [b for b in list_backups(_backup_dir(), key_file=_key_file()) if b.signed and b.intact and b.manifest.binlog]
+    candidates = [b for b in list_backups(_backup_dir(), key_file=_key_file())
+                  if b.signed and b.intact and b.manifest.binlog]
     form.name.choices = [(b.name, f"{b.name} ({_kind(b)}, made {b.manifest.created_at[:19].replace('T', ' ')} UTC)")
                          for b in candidates]
     clock = _server_clock()
