@@ -32,6 +32,7 @@ class Job:
     done: int = 0
     message: str = ""
     problems: list[str] = field(default_factory=list)
+    phase: str = ""  # what the job is doing now, for jobs of several steps ("rolling forward")
     started: float = field(default_factory=time.time)
     finished: float | None = None
 
@@ -43,6 +44,10 @@ class Job:
 
     def advance(self, n: int) -> None:
         self.done += n
+
+    def begin(self, phase: str, total: int | None = None) -> None:
+        """Start the job's next step: its progress counts from zero again, out of `total`."""
+        self.phase, self.total, self.done = phase, total, 0
 
 
 class Jobs:
