@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from hms.backup import create_backup, find_backup, list_backups, restore_backup, verify_backup
 from hms.backup import BackupError, binlog
 from hms.backup.in_progress import restores_on
-from hms.backup.manifest import PHYSICAL_NAME, is_physical_path, open_verified
+from hms.backup.manifest import is_physical_path, open_verified
 from hms.backup.physical import create_physical_backup
 from hms.backup.physical_chain import open_chain
 from hms.backup.physical_restore import restore_physical_into, verify_physical
@@ -96,23 +96,10 @@ def _jobs() -> Jobs:
 def _listed(name: str | None, action: str):
     """Return the path of the listed backup `name`; refuse (audited, 404) anything else."""
     try:
-        if isinstance(name, str) and PHYSICAL_NAME.match(name):
-            return _find_physical(name)
         return find_backup(_backup_dir(), name or "", key_file=_key_file())
     except HmsError as exc:
         audit(action, (name or "")[:200], "refused", exc.message)
         abort(404, exc.message)
-
-
-def _find_physical(name: str):
-    """The path of the listed, signed physical backup `name` (find_backup takes dump names only)."""
-    for backup in list_backups(_backup_dir(), check=False, key_file=_key_file()):
-        if backup.name == name and backup.physical:
-            if not backup.signed:
-                raise BackupError(f"{name} is unsigned (made elsewhere, or its manifest was edited)",
-                                  "The console restores only backups made here")
-            return backup.path
-    raise BackupError(f"there is no backup called {name}", "Pick a backup from the list")
 
 
 @bp.get("/")

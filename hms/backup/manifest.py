@@ -297,7 +297,7 @@ def find_backup(directory: Path, name: str, *, key_file: Path | None = None) -> 
     backup pattern, present in the directory with a manifest signed by this
     installation's key, is accepted (the console never restores an unsigned backup).
     """
-    if not isinstance(name, str) or not NAME.match(name):
+    if not isinstance(name, str) or not (NAME.match(name) or PHYSICAL_NAME.match(name)):
         raise BackupError("that is not the name of a backup", "Pick a backup from the list")
     for backup in list_backups(directory, check=False, key_file=key_file):
         if backup.name == name:
