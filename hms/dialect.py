@@ -97,6 +97,30 @@ class Dialect:
                     "--auth-root-authentication-method=normal", "--skip-test-db"]
         return [str(server_bin), f"--defaults-file={defaults_file}", "--initialize-insecure", f"--user={user}"]
 
+    # -- protected health information (hms/server/protection.py) --------------
+    def tls_options(self, ca: Path, cert: Path, key: Path, require: bool) -> dict[str, str]:
+        """hms.cnf options serving TLS 1.2+ with these files; `require`: no TCP login without it."""
+        options = {"ssl_ca": str(ca), "ssl_cert": str(cert), "ssl_key": str(key),
+                   "tls_version": "TLSv1.2,TLSv1.3"}
+        if require:
+            options["require_secure_transport"] = "ON"
+        return options
+
+    def access_audit_options(self, path: Path, rotate_bytes: int, rotations: int) -> dict[str, str]:
+        """hms.cnf options recording every login and every table read or written, per account.
+
+        MariaDB's server_audit plugin, CONNECT and TABLE events only: no statement text is
+        ever written (so neither a password nor a patient's name in a WHERE clause), yet each
+        table event names the account, the table and the statement (query id). MySQL
+        Community has no audit plugin: nothing is added (`hms audit access` says so).
+        """
+        if not self.is_mariadb:
+            return {}
+        return {"plugin_load_add": "server_audit", "server_audit_logging": "ON",
+                "server_audit_events": "CONNECT,TABLE", "server_audit_output_type": "file",
+                "server_audit_file_path": str(path), "server_audit_file_rotate_size": str(rotate_bytes),
+                "server_audit_file_rotations": str(rotations)}
+
     # -- client tools --------------------------------------------------------
     def client_binary(self) -> str | None:
         """The command-line client matching this family, if installed."""

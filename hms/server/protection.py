@@ -1,0 +1,104 @@
+"""The embedded server's protections for health data, as hms.cnf options.
+
+What a home was started with is remembered in $HMS_HOME/protection.json, so every later
+`hms server start` keeps it: the bind address (beyond loopback only with TLS required for
+every TCP login) and whether the access audit (MariaDB's server_audit plugin, into
+$HMS_HOME/audit/) is on (by default it is). TLS itself is always served on TCP (hms/tls.py
+makes the certificates).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from .. import dialect as dialects
+from .. import tls
+from ..errors import ConfigError, ServerError
+
+CHOICES_FILE = "protection.json"
+# The access audit (server_audit): who logged in, and which tables each account read or wrote.
+AUDIT_DIR = "audit"
+AUDIT_FILE = "server_audit.log"
+AUDIT_ROTATE_BYTES = 100 << 20
+AUDIT_ROTATIONS = 9
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What this home's server is started with."""
+
+    bind: str = LOOPBACK
+    access_audit: bool = True
+
+    @property
+    def beyond_loopback(self) -> bool:
+        return not ipaddress.ip_address(self.bind).is_loopback
+
+
+def load(home: Path) -> Choices:
+    path = Path(home) / CHOICES_FILE
+    if not path.is_file():
+        return Choices()
+    data = json.loads(path.read_text())
+    known = {k: v for k, v in data.items() if k in Choices.__dataclass_fields__}
+    return Choices(**known)
+
+
+def save(home: Path, choices: Choices) -> None:
+    (Path(home) / CHOICES_FILE).write_text(json.dumps(asdict(choices), indent=2) + "\n")
+
+
+def check_bind(address: str) -> str:
+    """The address `--bind` names, checked: an IPv4 or IPv6 address."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        raise ConfigError(f"--bind {address!r} is not an IP address",
+                          "Give the address to listen on, e.g. --bind 0.0.0.0 (every interface) "
+                          "or --bind 10.0.0.5") from None
+
+
+def choose(home: Path, *, bind: str | None = None, access_audit: bool | None = None) -> Choices:
+    """This start's choices: the remembered ones, changed by what was asked; saved."""
+    choices = load(home)
+    if bind is not None:
+        choices = replace(choices, bind=check_bind(bind))
+    if access_audit is not None:
+        choices = replace(choices, access_audit=access_audit)
+    save(home, choices)
+    return choices
+
+
+def refuse_change_while_running(home: Path, *, bind: str | None = None) -> None:
+    """A running server keeps its choices: say so when a different one is asked for."""
+    current = load(home)
+    if bind is not None and check_bind(bind) != current.bind:
+        raise ServerError(f"the embedded server already runs bound to {current.bind}",
+                          "Stop it with `hms server stop` first to change --bind")
+
+
+def server_options(server, dialect: dialects.Dialect, server_uid: int, choices: Choices) -> dict[str, str]:
+    """The hms.cnf options for these choices (certificates made or renewed as needed)."""
+    files = tls.ensure(server.home, choices.bind, server_uid)
+    options = {"bind-address": choices.bind}
+    options.update(dialect.tls_options(files.ca_cert, files.server_cert, files.server_key,
+                                       require=choices.beyond_loopback))
+    if choices.access_audit:
+        options.update(dialect.access_audit_options(_audit_dir(server.home, server_uid) / AUDIT_FILE,
+                                                    AUDIT_ROTATE_BYTES, AUDIT_ROTATIONS))
+    return options
+
+
+def _audit_dir(home: Path, server_uid: int) -> Path:
+    """$HMS_HOME/audit: written by the server account only, read by it and the hms user (root)."""
+    directory = Path(home) / AUDIT_DIR
+    directory.mkdir(mode=0o700, exist_ok=True)
+    if os.geteuid() == 0:
+        os.chown(directory, server_uid, -1)
+    os.chmod(directory, 0o700)
+    return directory
