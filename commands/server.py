@@ -28,8 +28,13 @@ def server() -> None:
 @click.option("--access-audit/--no-access-audit", default=None,
               help="Record logins and which tables each account reads and writes (MariaDB's server_audit, "
                    "into $HMS_HOME/audit). Remembered [default: as last time, else on]")
+@click.option("--password-check/--no-password-check", default=None,
+              help="The server itself refuses plain-text passwords weaker than hms's policy (MariaDB's "
+                   "simple_password_check); hms sends only hashes and checks them before hashing. "
+                   "Remembered [default: as last time, else off]")
 @click.pass_obj
-def start(settings: Settings, port: int | None, bind: str | None, access_audit: bool | None) -> None:
+def start(settings: Settings, port: int | None, bind: str | None, access_audit: bool | None,
+          password_check: bool | None) -> None:
     """Start the embedded server, creating it on first use; waits until it answers.
 
     Idempotent: a running server is left as it is. TLS is served on TCP with a
@@ -40,7 +45,8 @@ def start(settings: Settings, port: int | None, bind: str | None, access_audit: 
         HMS_HOME=./.hms hms server start --port 3307
         hms server start --bind 0.0.0.0
     """
-    status = EmbeddedServer(settings.home).start(port=port, bind=bind, access_audit=access_audit)
+    status = EmbeddedServer(settings.home).start(port=port, bind=bind, access_audit=access_audit,
+                                                 password_check=password_check)
     click.echo(f"running: {status.version} at {status.url}")
 
 

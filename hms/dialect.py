@@ -121,6 +121,23 @@ class Dialect:
                 "server_audit_file_path": str(path), "server_audit_file_rotate_size": str(rotate_bytes),
                 "server_audit_file_rotations": str(rotations)}
 
+    def password_check_options(self, min_length: int) -> dict[str, str]:
+        """hms.cnf options checking every password set in plain text against hms's policy.
+
+        MariaDB's simple_password_check (length, a digit, both cases, a symbol) sees only
+        passwords given as text (CREATE USER ... IDENTIFIED BY 'text', SET PASSWORD =
+        PASSWORD('text')). hms sends only hashes, which no plugin can check, so
+        strict_password_validation is OFF (else the server refuses every hash) and hms
+        checks its policy client-side before hashing (hms/passwords.py). MySQL 8: the
+        validate_password component (INSTALL COMPONENT), not set up here.
+        """
+        if not self.is_mariadb:
+            return {}
+        return {"plugin_load_add": "simple_password_check",
+                "simple_password_check_minimal_length": str(min_length),
+                "simple_password_check_digits": "1", "simple_password_check_letters_same_case": "1",
+                "simple_password_check_other_characters": "1", "strict_password_validation": "OFF"}
+
     # -- client tools --------------------------------------------------------
     def client_binary(self) -> str | None:
         """The command-line client matching this family, if installed."""

@@ -3,7 +3,8 @@
 What a home was started with is remembered in $HMS_HOME/protection.json, so every later
 `hms server start` keeps it: the bind address (beyond loopback only with TLS required for
 every TCP login) and whether the access audit (MariaDB's server_audit plugin, into
-$HMS_HOME/audit/) is on (by default it is). TLS itself is always served on TCP (hms/tls.py
+$HMS_HOME/audit/) is on (by default it is), whether the server checks plain-text passwords
+(simple_password_check, off by default). TLS itself is always served on TCP (hms/tls.py
 makes the certificates).
 """
 
@@ -16,7 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .. import dialect as dialects
-from .. import tls
+from .. import passwords, tls
 from ..errors import ConfigError, ServerError
 
 CHOICES_FILE = "protection.json"
@@ -34,6 +35,7 @@ class Choices:
 
     bind: str = LOOPBACK
     access_audit: bool = True
+    password_check: bool = False
 
     @property
     def beyond_loopback(self) -> bool:
@@ -63,13 +65,17 @@ def check_bind(address: str) -> str:
                           "or --bind 10.0.0.5") from None
 
 
-def choose(home: Path, *, bind: str | None = None, access_audit: bool | None = None) -> Choices:
+def choose(home: Path, *, bind: str | None = None, access_audit: bool | None = None,
+           password_check: bool | None = None) -> Choices:
     """This start's choices: the remembered ones, changed by what was asked; saved."""
     choices = load(home)
     if bind is not None:
         choices = replace(choices, bind=check_bind(bind))
     if access_audit is not None:
         choices = replace(choices, access_audit=access_audit)
+    if password_check is not None:
+        choices = replace(choices, password_check=password_check)
+
     save(home, choices)
     return choices
 
@@ -89,9 +95,20 @@ def server_options(server, dialect: dialects.Dialect, server_uid: int, choices: 
     options.update(dialect.tls_options(files.ca_cert, files.server_cert, files.server_key,
                                        require=choices.beyond_loopback))
     if choices.access_audit:
-        options.update(dialect.access_audit_options(_audit_dir(server.home, server_uid) / AUDIT_FILE,
-                                                    AUDIT_ROTATE_BYTES, AUDIT_ROTATIONS))
+        _merge(options, dialect.access_audit_options(_audit_dir(server.home, server_uid) / AUDIT_FILE,
+                                                     AUDIT_ROTATE_BYTES, AUDIT_ROTATIONS))
+    if choices.password_check:
+        _merge(options, dialect.password_check_options(passwords.MIN_LENGTH))
     return options
+
+
+def _merge(options: dict[str, str], more: dict[str, str]) -> None:
+    """Add `more`; plugin_load_add lists are joined (one option line loads several plugins)."""
+    for key, value in more.items():
+        if key == "plugin_load_add" and key in options:
+            options[key] = f"{options[key]};{value}"
+        else:
+            options[key] = value
 
 
 def _audit_dir(home: Path, server_uid: int) -> Path:

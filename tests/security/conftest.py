@@ -4,13 +4,17 @@ server, and scratch copies of the console's audit log to tamper with."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli import cli
 from hms.connection import connect
-from tests.support import unique_numbers
+from hms.server import EmbeddedServer
+from tests.support import embedded_home, unique_numbers
 
 
 @pytest.fixture
@@ -71,3 +75,36 @@ def console_auth(service_login, migrated, console_admin):
     with app.test_client() as client:
         client.environ_base["REMOTE_ADDR"] = address()
         yield Auth(client, console_admin)
+
+
+def hms_process(home, *args) -> subprocess.CompletedProcess:
+    """Run hms in its own process (a server it starts is not this process's child)."""
+    exe = Path(sys.executable).with_name("hms")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HMS_")}
+    env["HMS_HOME"] = str(home)
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def outward_address() -> tuple[str, str]:
+    """(address to bind, address to connect to): this machine's first non-loopback address, else all."""
+    found = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    v4 = [a for a in found if "." in a and not a.startswith("127.")]
+    return (v4[0], v4[0]) if v4 else ("0.0.0.0", "127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def bound():
+    """A migrated embedded server started by `hms server start --bind ADDRESS --password-check`; yields (home, address, port, hms)."""
+    bind, address = outward_address()
+    with embedded_home("tls") as home:
+        env = {"HMS_HOME": str(home), "HMS_DATABASE_URL": "", "HMS_DATABASE": "hms", "HMS_SERVICE_PASSWORD": ""}
+
+        def hms(*args, input=None):
+            return CliRunner().invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
+        try:
+            result = hms_process(home, "server", "start", "--bind", bind, "--password-check")
+            assert result.returncode == 0, result.stderr
+            assert hms("db", "migrate").exit_code == 0
+            yield home, address, EmbeddedServer(home).connection_info().port, hms
+        finally:
+            EmbeddedServer(home).stop()
