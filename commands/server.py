@@ -32,9 +32,12 @@ def server() -> None:
               help="The server itself refuses plain-text passwords weaker than hms's policy (MariaDB's "
                    "simple_password_check); hms sends only hashes and checks them before hashing. "
                    "Remembered [default: as last time, else off]")
+@click.option("--encrypt", is_flag=True,
+              help="Encrypt everything the server writes (tables, redo and undo logs, binary logs, temporary "
+                   "files, Aria tables) and every backup file. Only when the home is made")
 @click.pass_obj
 def start(settings: Settings, port: int | None, bind: str | None, access_audit: bool | None,
-          password_check: bool | None) -> None:
+          password_check: bool | None, encrypt: bool) -> None:
     """Start the embedded server, creating it on first use; waits until it answers.
 
     Idempotent: a running server is left as it is. TLS is served on TCP with a
@@ -44,9 +47,10 @@ def start(settings: Settings, port: int | None, bind: str | None, access_audit: 
     Example:
         HMS_HOME=./.hms hms server start --port 3307
         hms server start --bind 0.0.0.0
+        HMS_HOME=/var/lib/hms hms server start --encrypt
     """
     status = EmbeddedServer(settings.home).start(port=port, bind=bind, access_audit=access_audit,
-                                                 password_check=password_check)
+                                                 password_check=password_check, encrypt=encrypt)
     click.echo(f"running: {status.version} at {status.url}")
 
 
@@ -102,3 +106,21 @@ def ca(settings: Settings) -> None:
     from hms import tls
 
     click.echo(tls.ca_pem(settings.home), nl=False)
+
+
+@server.command("rotate-key")
+@click.pass_obj
+def rotate_key(settings: Settings) -> None:
+    """Add a new encryption key, restart with it, and re-encrypt every table under it.
+
+    Older keys stay in $HMS_HOME/keys/server.key: the redo log, system tablespace, Aria
+    tables and existing binary logs were written under them.
+
+    \b
+    Example:
+        hms server rotate-key
+    """
+    from hms.server.protection import rotate_key as rotate
+
+    key_id, tables = rotate(EmbeddedServer(settings.home))
+    click.echo(f"key {key_id} is now the default; {tables} tables re-encrypted under it")

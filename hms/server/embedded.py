@@ -117,7 +117,8 @@ class EmbeddedServer:
                             url=info.url(hide_password=True), pid=self._pid())
 
     def start(self, port: int | None = None, bind: str | None = None,
-              access_audit: bool | None = None, password_check: bool | None = None) -> ServerStatus:
+              access_audit: bool | None = None, password_check: bool | None = None,
+              encrypt: bool = False) -> ServerStatus:
         """Start the server (creating it on first use); return once it answers. Idempotent.
 
         `bind`: listen on this address (remembered for later starts); beyond loopback every
@@ -128,7 +129,7 @@ class EmbeddedServer:
             if port is not None and self.connection_info().port != port:
                 raise ServerError(f"the embedded server already runs on port {self.connection_info().port}",
                                   "Stop it with `hms server stop` first to change the port")
-            protection.refuse_change_while_running(self.home, bind=bind)
+            protection.refuse_change_while_running(self.home, bind=bind, encrypt=encrypt)
             return current
         found = dialects.find_server_binary()
         if found is None:
@@ -139,7 +140,8 @@ class EmbeddedServer:
         prepare_home(self.home, self.log_file, account)
         fresh = not (self.datadir / "mysql").is_dir()
         chosen_port = port or configured_port(self.config_file) or free_port(prefer_low=self.profile == "bulk")
-        choices = protection.choose(self.home, bind=bind, access_audit=access_audit, password_check=password_check)
+        choices = protection.choose(self.home, bind=bind, access_audit=access_audit, password_check=password_check,
+                                    encrypt=encrypt, fresh=fresh)
         extra = protection.server_options(self, dialect, account.pw_uid, choices)
         write_config(self, dialect, chosen_port, account.pw_name, extra_options=extra)
         if fresh:
@@ -195,7 +197,7 @@ class EmbeddedServer:
         with open(self.home / "server.out", "ab") as out:
             process = subprocess.Popen([str(server_bin), f"--defaults-file={self.config_file}"],
                                        stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                       start_new_session=True)
+                                       start_new_session=True, env=protection.server_environment(self.home))
         # Kept so the child is reaped by stop() when this object started it.
         self._process = process
         deadline = time.monotonic() + START_TIMEOUT

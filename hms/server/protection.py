@@ -4,7 +4,8 @@ What a home was started with is remembered in $HMS_HOME/protection.json, so ever
 `hms server start` keeps it: the bind address (beyond loopback only with TLS required for
 every TCP login) and whether the access audit (MariaDB's server_audit plugin, into
 $HMS_HOME/audit/) is on (by default it is), whether the server checks plain-text passwords
-(simple_password_check, off by default). TLS itself is always served on TCP (hms/tls.py
+(simple_password_check, off by default), and whether it encrypts everything it writes
+(chosen when the home is made; hms/encryption.py). TLS itself is always served on TCP (hms/tls.py
 makes the certificates).
 """
 
@@ -17,8 +18,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .. import dialect as dialects
-from .. import passwords, tls
+from .. import encryption, passwords, tls
 from ..errors import ConfigError, ServerError
+from ..identifiers import quote_identifier
 
 CHOICES_FILE = "protection.json"
 # The access audit (server_audit): who logged in, and which tables each account read or wrote.
@@ -36,6 +38,8 @@ class Choices:
     bind: str = LOOPBACK
     access_audit: bool = True
     password_check: bool = False
+    encrypt: bool = False
+    encryption_key_id: int = 1
 
     @property
     def beyond_loopback(self) -> bool:
@@ -66,9 +70,19 @@ def check_bind(address: str) -> str:
 
 
 def choose(home: Path, *, bind: str | None = None, access_audit: bool | None = None,
-           password_check: bool | None = None) -> Choices:
-    """This start's choices: the remembered ones, changed by what was asked; saved."""
+           password_check: bool | None = None, encrypt: bool = False, fresh: bool = False) -> Choices:
+    """This start's choices: the remembered ones, changed by what was asked; saved.
+
+    `encrypt` only on a fresh home: an existing unencrypted one is refused (docs/security.md
+    says how to move its data into an encrypted home)."""
     choices = load(home)
+    if encrypt and not choices.encrypt:
+        if not fresh:
+            raise ConfigError(f"the home {home} was created without encryption at rest",
+                              "Encryption is chosen when a home is made: back up (`hms backup create`), start "
+                              "a new HMS_HOME with `hms server start --encrypt`, migrate and restore into it "
+                              "(docs/security.md, 'Moving to an encrypted home')")
+        choices = replace(choices, encrypt=True)
     if bind is not None:
         choices = replace(choices, bind=check_bind(bind))
     if access_audit is not None:
@@ -80,9 +94,13 @@ def choose(home: Path, *, bind: str | None = None, access_audit: bool | None = N
     return choices
 
 
-def refuse_change_while_running(home: Path, *, bind: str | None = None) -> None:
+def refuse_change_while_running(home: Path, *, bind: str | None = None, encrypt: bool = False) -> None:
     """A running server keeps its choices: say so when a different one is asked for."""
     current = load(home)
+    if encrypt and not current.encrypt:
+        raise ConfigError(f"the home {home} was created without encryption at rest",
+                          "Encryption is chosen when a home is made: see docs/security.md, "
+                          "'Moving to an encrypted home'")
     if bind is not None and check_bind(bind) != current.bind:
         raise ServerError(f"the embedded server already runs bound to {current.bind}",
                           "Stop it with `hms server stop` first to change --bind")
@@ -99,6 +117,9 @@ def server_options(server, dialect: dialects.Dialect, server_uid: int, choices: 
                                                      AUDIT_ROTATE_BYTES, AUDIT_ROTATIONS))
     if choices.password_check:
         _merge(options, dialect.password_check_options(passwords.MIN_LENGTH))
+    if choices.encrypt:
+        key_file = encryption.ensure_server_keys(server.home, server_uid)
+        _merge(options, dialect.encryption_options(key_file, choices.encryption_key_id))
     return options
 
 
@@ -119,3 +140,48 @@ def _audit_dir(home: Path, server_uid: int) -> Path:
         os.chown(directory, server_uid, -1)
     os.chmod(directory, 0o700)
     return directory
+
+
+SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
+
+
+def rotate_key(server) -> tuple[int, int]:
+    """A new server key: restart with it as the default, re-encrypt every InnoDB table under it.
+
+    Returns (the new key id, how many tables were re-encrypted). The plugin reads its key
+    file only at start-up, hence the restart; older keys stay (hms/encryption.py says why).
+    """
+    from ..connection import session
+
+    choices = load(server.home)
+    if not choices.encrypt:
+        raise ConfigError(f"the home {server.home} does not encrypt at rest, so it has no key to rotate",
+                          "Encryption is chosen when a home is made: `hms server start --encrypt` on a new HMS_HOME")
+    new_id = encryption.add_server_key(server.home)
+    save(server.home, replace(choices, encryption_key_id=new_id))
+    server.stop()
+    server.start()
+    with session(server.connection_info(), database=None) as conn, conn.cursor() as cur:
+        cur.execute("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
+                    "WHERE ENGINE = 'InnoDB' AND TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN %s",
+                    (SYSTEM_SCHEMAS,))
+        tables = cur.fetchall()
+        for schema, table in tables:
+            cur.execute(f"ALTER TABLE {quote_identifier(schema)}.{quote_identifier(table)} "
+                        f"ENCRYPTION_KEY_ID = {int(new_id)}")
+    return new_id, len(tables)
+
+
+def server_environment(home: Path) -> dict[str, str]:
+    """The server process's environment: this one's, and for an encrypted home glibc's malloc perturb.
+
+    MariaDB encrypts only the used part of an Aria index page and writes the rest of the
+    page from a fresh, unzeroed heap buffer (ma_crypt_index_pre_write_hook zeroes it only
+    in valgrind builds), so freed server memory (a statement's text, rows) could reach the
+    disk in plain text inside an encrypted mysql.* table. MALLOC_PERTURB_ makes glibc
+    overwrite memory when it is freed and when it is handed out again, so it cannot.
+    """
+    env = dict(os.environ)
+    if load(home).encrypt:
+        env["MALLOC_PERTURB_"] = "165"
+    return env
