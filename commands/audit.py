@@ -75,7 +75,7 @@ def access(settings: Settings, account: str | None, table: str | None, since: st
     start = access_audit.parse_since(since) if since else None
     with session(admin_login(settings), database=None) as conn:
         files = access_audit.log_files(conn)
-    events = list(access_audit.events(files))
+    events = list(access_audit.events(files, since=start))
     rows = access_audit.summarise(events, account=account, table=table, since=start)
     logins = access_audit.logins(events, account=account, since=start)
     if as_json:

@@ -90,15 +90,34 @@ def log_files(conn) -> list[Path]:
     return found
 
 
-def events(paths: Iterable[Path]) -> Iterator[Event]:
-    """The audit files' login and table events, in file order."""
-    for path in paths:
+def events(paths: Iterable[Path], *, since: datetime | None = None,
+           tail_bytes: int | None = None) -> Iterator[Event]:
+    """The audit files' login and table events, in file order.
+
+    `since`: files last written before it are skipped unread. `tail_bytes`: read only the
+    newest that many bytes of all the files together (a page view's bound)."""
+    paths = [p for p in paths if since is None or datetime.fromtimestamp(p.stat().st_mtime) >= since]
+    budget = tail_bytes
+    chosen: list[tuple[Path, int]] = []
+    for path in reversed(paths):
+        size = path.stat().st_size
+        if budget is None:
+            chosen.append((path, 0))
+            continue
+        if budget <= 0:
+            break
+        chosen.append((path, max(0, size - budget)))
+        budget -= size
+    for path, offset in reversed(chosen):
         try:
             handle = path.open("r", encoding="utf-8", errors="replace")
         except PermissionError:
             raise ConfigError(f"{path} is not readable by this user",
                               "Run this as the user that started the server (or root)") from None
         with handle:
+            if offset:
+                handle.seek(offset)
+                handle.readline()  # the rest of a line cut by the offset
             for line in handle:
                 event = parse(line)
                 if event is not None:

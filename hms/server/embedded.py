@@ -129,7 +129,8 @@ class EmbeddedServer:
             if port is not None and self.connection_info().port != port:
                 raise ServerError(f"the embedded server already runs on port {self.connection_info().port}",
                                   "Stop it with `hms server stop` first to change the port")
-            protection.refuse_change_while_running(self.home, bind=bind, encrypt=encrypt)
+            protection.refuse_change_while_running(self.home, bind=bind, encrypt=encrypt, access_audit=access_audit,
+                                                   password_check=password_check)
             return current
         found = dialects.find_server_binary()
         if found is None:

@@ -94,9 +94,15 @@ def choose(home: Path, *, bind: str | None = None, access_audit: bool | None = N
     return choices
 
 
-def refuse_change_while_running(home: Path, *, bind: str | None = None, encrypt: bool = False) -> None:
+def refuse_change_while_running(home: Path, *, bind: str | None = None, encrypt: bool = False,
+                                access_audit: bool | None = None, password_check: bool | None = None) -> None:
     """A running server keeps its choices: say so when a different one is asked for."""
     current = load(home)
+    for option, asked, held in (("--access-audit", access_audit, current.access_audit),
+                                ("--password-check", password_check, current.password_check)):
+        if asked is not None and asked != held:
+            raise ServerError(f"the embedded server already runs with {option} {'on' if held else 'off'}",
+                              f"Stop it with `hms server stop` first to change {option}")
     if encrypt and not current.encrypt:
         raise ConfigError(f"the home {home} was created without encryption at rest",
                           "Encryption is chosen when a home is made: see docs/security.md, "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -117,3 +118,23 @@ def test_audit_files_are_the_server_accounts_alone(server_info):
     assert directory.stat().st_mode & 0o077 == 0
     for path in files:
         assert path.stat().st_mode & 0o007 == 0
+
+
+def test_a_page_view_reads_only_the_newest_bytes_and_skips_old_files(server_info, tmp_path):
+    """The console's bound: events() reads the newest tail_bytes of the files, and none written before `since`."""
+    from datetime import datetime, timedelta
+
+    real = audit_files(server_info)[-1].read_text().splitlines()
+    table_lines = [line for line in real if ",READ," in line][:1]
+    assert table_lines, "the server wrote no table event"
+    old, new = tmp_path / "a.log.1", tmp_path / "a.log"
+    old.write_text("\n".join(table_lines * 50) + "\n")
+    new.write_text("\n".join(table_lines * 1000) + "\n")
+    everything = list(access_audit.events([old, new]))
+    assert len(everything) == 1050
+    line_bytes = len(table_lines[0]) + 1
+    tail = list(access_audit.events([old, new], tail_bytes=10 * line_bytes))
+    assert 9 <= len(tail) <= 10
+    long_ago = datetime.now() - timedelta(days=30)
+    os.utime(old, (long_ago.timestamp(), long_ago.timestamp()))
+    assert len(list(access_audit.events([old, new], since=datetime.now() - timedelta(days=7)))) == 1000

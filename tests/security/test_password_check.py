@@ -62,3 +62,11 @@ def test_hms_users_create_still_works_with_the_check_on(bound):
     result = hms("users", "create", name, "--role", "qa")
     assert result.exit_code == 0, result.output
     assert "password (shown once" in result.output
+
+
+def test_a_running_server_keeps_its_choices(bound):
+    from tests.security.conftest import hms_process
+
+    result = hms_process(bound[0], "server", "start", "--no-password-check")
+    assert result.returncode == 1
+    assert "already runs with --password-check on" in result.stderr
