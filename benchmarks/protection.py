@@ -3,7 +3,7 @@
 Two fresh embedded homes under /tmp, each migrated and seeded at --scale: a plain one and
 one made with `hms server start --encrypt`. On each: the seed load, a cold and a warm
 full-table scan (appointment's clustered index, after a restart with no buffer-pool
-reload), and `hms backup create`. On the plain home: the patient record and booking p99
+reload), and `hms backup create`, the two homes alternating round by round. On the plain home: the patient record and booking p99
 over TLS (verified with the home's CA) against plain TCP (TLS disabled), and booking +
 record throughput with the access audit (server_audit) on against off. Variants are
 interleaved in rounds to spread the shared machine's noise. Target: each protection
@@ -76,8 +76,8 @@ def scan_seconds(home: Path) -> float:
         return time.perf_counter() - started
 
 
-def storage_figures(home: Path, scale: float, encrypt: bool, backups: Path) -> dict:
-    """Start (creating), migrate, seed, scan cold and warm, back up; leave the server running."""
+def load_home(home: Path, scale: float, encrypt: bool) -> float:
+    """Start (creating), migrate and seed one home; return the seed's seconds; leave it running."""
     hms(home, "server", "start", *(["--encrypt"] if encrypt else []))
     hms(home, "db", "migrate")
     seed = hms(home, "seed", "--scale", f"{scale:g}")
@@ -89,13 +89,22 @@ def storage_figures(home: Path, scale: float, encrypt: bool, backups: Path) -> d
                 if cur.fetchone()[0] == 0:
                     break
                 time.sleep(1)
-    hms(home, "server", "stop")
-    hms(home, "server", "start")
-    cold = scan_seconds(home)
-    warm = min(scan_seconds(home) for _ in range(3))
-    backup = hms(home, "backup", "create", backups=backups)
-    size = sum(f.stat().st_size for f in backups.glob("*.sql.gz"))
-    return {"seed_s": seed, "cold_scan_s": cold, "warm_scan_s": warm, "backup_s": backup, "backup_bytes": size}
+    return seed
+
+
+def storage_figures(homes: dict[str, Path], backups: dict[str, Path], rounds: int) -> dict:
+    """Cold scan (after a restart), best of 3 warm scans and a backup, homes alternating each round."""
+    samples = {kind: {"cold_scan_s": [], "warm_scan_s": [], "backup_s": []} for kind in homes}
+    for round_ in range(rounds):
+        for kind in (list(homes) if round_ % 2 == 0 else list(reversed(homes))):
+            home = homes[kind]
+            hms(home, "server", "stop")
+            hms(home, "server", "start")
+            samples[kind]["cold_scan_s"].append(scan_seconds(home))
+            samples[kind]["warm_scan_s"].append(min(scan_seconds(home) for _ in range(3)))
+            samples[kind]["backup_s"].append(hms(home, "backup", "create", backups=backups[kind]))
+    return {kind: {key: harness.median(values) for key, values in figures.items()} | {"samples": figures}
+            for kind, figures in samples.items()}
 
 
 def timed_ops(conn, op, inputs: dict, seconds: float, seed: int) -> list[float]:
@@ -160,7 +169,7 @@ def cost(base: float, protected: float, higher_is_better: bool = False) -> float
 
 def main() -> None:
     parser = harness.arguments(__doc__, scale=0.1, database=False)
-    parser.add_argument("--seconds", type=float, default=8.0, help="seconds per timed round (default 8)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="seconds per timed round (default 15)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per comparison (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the two homes under /tmp")
     args = parser.parse_args()
@@ -168,13 +177,15 @@ def main() -> None:
     backups = {k: Path(tempfile.mkdtemp(prefix=f"hms-protect-{k}-backups-")) for k in homes}
     record: dict = {"scale": args.scale, "seconds": args.seconds, "rounds": args.rounds, "pool": POOL}
     try:
-        storage = {}
+        seeds = {}
         for kind in ("plain", "encrypted"):
-            print(f"{kind} home: start, migrate, seed at scale {args.scale:g}, scan, back up ...", flush=True)
-            storage[kind] = storage_figures(homes[kind], args.scale, kind == "encrypted", backups[kind])
-            if kind == "encrypted":
-                hms(homes[kind], "server", "stop")
-        record["storage"] = storage
+            print(f"{kind} home: start, migrate, seed at scale {args.scale:g} ...", flush=True)
+            seeds[kind] = load_home(homes[kind], args.scale, kind == "encrypted")
+        print("cold and warm scans and backups, the homes alternating ...", flush=True)
+        record["storage"] = storage_figures(homes, backups, args.rounds)
+        for kind in homes:
+            record["storage"][kind]["seed_s"] = seeds[kind]
+        hms(homes["encrypted"], "server", "stop")
         facts = harness.machine(EmbeddedServer(homes["plain"]).connection_info().with_database("hms"))
         info = EmbeddedServer(homes["plain"]).connection_info().with_database("hms")
         inputs = oltp.sample_inputs(info, random.Random(7))

@@ -108,6 +108,7 @@ def test_an_hms_account_for_a_remote_host_requires_tls_and_a_local_one_does_not(
     admin = pymysql.connect(**_socket(home))
     assert "REQUIRE SSL" in query(admin, f"SHOW CREATE USER `{name}`@'%'")[0][0]
     assert "REQUIRE" not in query(admin, f"SHOW CREATE USER `{local}`@'localhost'")[0][0]
+    assert f"GRANT USAGE ON *.* TO `{name}`@`%` REQUIRE SSL" in hms("users", "show", name).output
     # require_secure_transport off for a moment: the account's own REQUIRE SSL still refuses plain TCP.
     query(admin, "SET GLOBAL require_secure_transport = OFF")
     try:
@@ -131,6 +132,7 @@ def test_users_cert_issues_a_certificate_the_account_must_then_present(bound, ca
     assert result.exit_code == 0, result.output
     cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}-key.pem"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert "REQUIRE X509" in hms("users", "show", name).output
     login = dict(host=address, port=port, user=name, password=password, ssl_ca=str(ca_file),
                  ssl_verify_cert=True, connect_timeout=10)
     with pytest.raises(pymysql.err.OperationalError) as excinfo:
