@@ -4,6 +4,7 @@ The seeder's group lives in seed/cli.py and the console's in console/cli.py; cli
 the root assembles all of them.
 """
 
+from .audit import audit
 from .backup import backup
 from .db import db
 from .query import query
@@ -11,4 +12,4 @@ from .roles import roles
 from .server import server
 from .users import users
 
-__all__ = ["backup", "db", "query", "roles", "server", "users"]
+__all__ = ["audit", "backup", "db", "query", "roles", "server", "users"]

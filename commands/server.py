@@ -22,17 +22,35 @@ def server() -> None:
 
 @server.command("start")
 @click.option("--port", type=click.IntRange(1, 65535), help="TCP port on 127.0.0.1 [default: first free from 3307]")
+@click.option("--bind", metavar="ADDRESS",
+              help="Listen on ADDRESS (e.g. 0.0.0.0) instead of 127.0.0.1; every TCP login must then use TLS. "
+                   "Remembered for later starts [default: as last time, else 127.0.0.1]")
+@click.option("--access-audit/--no-access-audit", default=None,
+              help="Record logins and which tables each account reads and writes (MariaDB's server_audit, "
+                   "into $HMS_HOME/audit). Remembered [default: as last time, else on]")
+@click.option("--password-check/--no-password-check", default=None,
+              help="The server itself refuses plain-text passwords weaker than hms's policy (MariaDB's "
+                   "simple_password_check); hms sends only hashes and checks them before hashing. "
+                   "Remembered [default: as last time, else off]")
+@click.option("--encrypt", is_flag=True,
+              help="Encrypt everything the server writes (tables, redo and undo logs, binary logs, temporary "
+                   "files, Aria tables) and every backup file. Only when the home is made")
 @click.pass_obj
-def start(settings: Settings, port: int | None) -> None:
+def start(settings: Settings, port: int | None, bind: str | None, access_audit: bool | None,
+          password_check: bool | None, encrypt: bool) -> None:
     """Start the embedded server, creating it on first use; waits until it answers.
 
-    Idempotent: a running server is left as it is.
+    Idempotent: a running server is left as it is. TLS is served on TCP with a
+    certificate from the home's own CA (`hms server ca` prints it).
 
     \b
     Example:
         HMS_HOME=./.hms hms server start --port 3307
+        hms server start --bind 0.0.0.0
+        HMS_HOME=/var/lib/hms hms server start --encrypt
     """
-    status = EmbeddedServer(settings.home).start(port=port)
+    status = EmbeddedServer(settings.home).start(port=port, bind=bind, access_audit=access_audit,
+                                                 password_check=password_check, encrypt=encrypt)
     click.echo(f"running: {status.version} at {status.url}")
 
 
@@ -73,3 +91,36 @@ def status(settings: Settings, as_json: bool) -> None:
         click.echo(f"not running (home {state.home}); start it with `hms server start`")
     if not state.running:
         raise SystemExit(1)
+
+
+@server.command("ca")
+@click.pass_obj
+def ca(settings: Settings) -> None:
+    """Print the CA certificate (PEM) clients verify the embedded server with.
+
+    \b
+    Example:
+        hms server ca > hms-ca.pem
+        mariadb -h db.example.org -u alice -p --ssl-ca=hms-ca.pem --ssl-verify-server-cert
+    """
+    from hms import tls
+
+    click.echo(tls.ca_pem(settings.home), nl=False)
+
+
+@server.command("rotate-key")
+@click.pass_obj
+def rotate_key(settings: Settings) -> None:
+    """Add a new encryption key, restart with it, and re-encrypt every table under it.
+
+    Older keys stay in $HMS_HOME/keys/server.key: the redo log, system tablespace, Aria
+    tables and existing binary logs were written under them.
+
+    \b
+    Example:
+        hms server rotate-key
+    """
+    from hms.server.protection import rotate_key as rotate
+
+    key_id, tables = rotate(EmbeddedServer(settings.home))
+    click.echo(f"key {key_id} is now the default; {tables} tables re-encrypted under it")

@@ -159,3 +159,33 @@ unlock = _simple("unlock", "unlocked", "Unlock the account (ACCOUNT UNLOCK).\n\n
                  "\b\nExample:\n    hms users unlock alice")
 drop = _simple("drop", "dropped", "Drop the account (DROP USER).\n\n"
                "\b\nExample:\n    hms users drop alice")
+
+
+@users.command("cert")
+@click.argument("name")
+@host_option
+@click.option("--require", is_flag=True,
+              help="Also make the account present a certificate from this CA at every login (REQUIRE X509).")
+@click.option("--out", type=click.Path(file_okay=False), metavar="DIR",
+              help="Where to write NAME.pem and NAME-key.pem (0600) [default: $HMS_HOME/tls/clients]")
+@click.pass_obj
+def cert(settings: Settings, name: str, host: str, require: bool, out: str | None) -> None:
+    """Issue a TLS client certificate for NAME, signed by the embedded server's CA.
+
+    \b
+    Example:
+        hms users cert alice --require
+        mariadb -u alice -p --ssl-ca=ca.pem --ssl-cert=alice.pem --ssl-key=alice-key.pem --ssl-verify-server-cert
+    """
+    from pathlib import Path
+
+    from hms import tls
+
+    if require:
+        with account_manager(settings) as manager:
+            tls.require_client_certificate(manager, name, host)
+    certificate, key = tls.issue_client(settings.home, name, Path(out) if out else None)
+    click.echo(f"certificate: {certificate}")
+    click.echo(f"key (0600):  {key}")
+    if require:
+        click.echo(f"'{name}'@'{host}' must now present a certificate from this CA (REQUIRE X509)")

@@ -5,12 +5,20 @@ what (`action`), on what (`target`), from where (`source`) and how it ended
 (`outcome`: success, failure or refused), with a short `detail`. Callers must never
 pass a password; values are cut to the column sizes so an over-long attempt is
 still recorded.
+
+Every entry is chained to the one before it (sql/console/schema/V007__audit_log_chain.sql):
+`row_hash` is SHA-256 over the previous entry's hash and this entry's contents, computed
+on the server by a trigger for every writer. `verify` recomputes the chain here, in
+Python, and names the first entry that was edited, deleted or inserted out of order.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+
+import pymysql
 
 from .identifiers import quote_identifier
 
@@ -31,6 +39,17 @@ SELECT audit_id, occurred_at, actor, action, target, outcome, detail, source
 
 COUNT = "SELECT COUNT(*) FROM {schema}.audit_log WHERE {where}"
 
+CHAIN = """
+SELECT audit_id, occurred_at, actor, action, target, outcome, detail, source, prev_hash, row_hash
+  FROM {schema}.audit_log
+ ORDER BY audit_id
+"""
+
+HEAD = "SELECT last_id, last_hash FROM {schema}.audit_chain_head WHERE chain_id = 1"
+
+# The hash the first entry follows.
+GENESIS = "0" * 64
+
 RECENT_FAILURES = """
 SELECT COUNT(*) FROM {schema}.audit_log
  WHERE action = 'login' AND outcome <> 'success'
@@ -50,6 +69,21 @@ class Entry:
     outcome: str
     detail: str | None
     source: str | None
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What `verify` found: how many entries it checked, the chain's head, the first broken link."""
+
+    checked: int
+    head_id: int
+    head_hash: str
+    broken_at: int | None = None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
 
 
 def record(conn, schema: str, *, actor: str, action: str, target: str | None, outcome: str,
@@ -80,6 +114,63 @@ def recent_login_failures(conn, schema: str, username: str, source: str, seconds
     with conn.cursor() as cur:
         cur.execute(RECENT_FAILURES.format(schema=quote_identifier(schema)), (int(seconds), username[:200], source[:100]))
         return cur.fetchone()[0]
+
+
+def entry_hash(prev_hash: str, audit_id: int, occurred_at: datetime, actor: str | None, action: str | None,
+               target: str | None, outcome: str | None, detail: str | None, source: str | None) -> str:
+    """The hash trg_audit_log_chain gives an entry: SHA-256 over the previous hash and its fields."""
+    def text(value: str | None) -> str:
+        return "-" if value is None else f"{len(value)}:{value}"
+    parts = [prev_hash, str(audit_id), occurred_at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+             *(text(v) for v in (actor, action, target, outcome, detail, source))]
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+
+def verify(conn, schema: str) -> ChainReport:
+    """Walk the whole chain oldest first; return where it first breaks, if it does.
+
+    Read in one consistent snapshot, so entries written meanwhile neither break nor extend it.
+    """
+    quoted = quote_identifier(schema)
+    checked, previous, previous_id = 0, GENESIS, None
+    with conn.cursor() as cur:
+        cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(HEAD.format(schema=quoted))
+            head = cur.fetchone()
+        head_id, head_hash = (int(head[0]), head[1]) if head else (0, GENESIS)
+        with conn.cursor(pymysql.cursors.SSCursor) as cur:
+            cur.execute(CHAIN.format(schema=quoted))
+            broken = None
+            for audit_id, occurred_at, *fields, prev_hash, row_hash in cur:
+                if broken is None:
+                    broken = _check(audit_id, occurred_at, fields, prev_hash, row_hash, previous, previous_id)
+                    if broken is None:
+                        checked, previous, previous_id = checked + 1, row_hash, audit_id
+        # (the streamed rows are read to the end before the next statement)
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("COMMIT")
+    if broken is not None:
+        return ChainReport(checked, head_id, head_hash, broken[0], broken[1])
+    if (previous_id or 0) != head_id or previous != head_hash:
+        last = f"entry {previous_id}" if previous_id else "no entry"
+        return ChainReport(checked, head_id, head_hash, head_id,
+                           f"the chain ends at {last} but its head is entry {head_id}: "
+                           "the newest entries were deleted, or the head was changed")
+    return ChainReport(checked, head_id, head_hash)
+
+
+def _check(audit_id: int, occurred_at: datetime, fields: list, prev_hash: str, row_hash: str,
+           previous: str, previous_id: int | None) -> tuple[int, str] | None:
+    after = f"entry {previous_id}" if previous_id else "the start of the log"
+    if prev_hash != previous:
+        return audit_id, (f"entry {audit_id} does not follow {after}: an entry before it was deleted, "
+                          "or it was inserted out of order")
+    if entry_hash(prev_hash, audit_id, occurred_at, *fields) != row_hash:
+        return audit_id, f"entry {audit_id} was changed after it was written: its hash does not match its contents"
+    return None
 
 
 def _filters(**filters: str) -> tuple[str, list]:

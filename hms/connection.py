@@ -33,6 +33,8 @@ class ConnectionInfo:
     port: int = 3306
     unix_socket: str | None = None
     database: str | None = None
+    # A CA certificate file: TLS required, the server's certificate and name verified (hms/tls.py).
+    ssl_ca: str | None = None
 
     def with_database(self, database: str | None) -> "ConnectionInfo":
         """Return a copy whose default schema is `database`."""
@@ -56,7 +58,8 @@ class ConnectionInfo:
             host="localhost" if self.unix_socket else self.host,
             port=None if self.unix_socket else self.port,
             database=self.database,
-            query={"unix_socket": self.unix_socket} if self.unix_socket else {},
+            query={**({"unix_socket": self.unix_socket} if self.unix_socket else {}),
+                   **({"ssl_ca": self.ssl_ca} if self.ssl_ca else {})},
         )
         return url.render_as_string(hide_password=hide_password)
 
@@ -85,9 +88,12 @@ def info_from_url(url: str) -> ConnectionInfo:
     socket = parsed.query.get("unix_socket")
     if isinstance(socket, tuple):
         socket = socket[-1]
+    ssl_ca = parsed.query.get("ssl_ca")
+    if isinstance(ssl_ca, tuple):
+        ssl_ca = ssl_ca[-1]
     return ConnectionInfo(user=parsed.username, password=parsed.password or "",
                           host=parsed.host or "127.0.0.1", port=port or 3306,
-                          unix_socket=socket or None, database=parsed.database or None)
+                          unix_socket=socket or None, database=parsed.database or None, ssl_ca=ssl_ca or None)
 
 
 def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocommit: bool = True,
@@ -102,6 +108,7 @@ def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocom
             autocommit=autocommit, local_infile=local_infile, connect_timeout=10,
             read_timeout=read_timeout, cursorclass=cursorclass,
             init_command=f"SET SESSION sql_mode = '{SQL_MODE}'",
+            ssl_ca=info.ssl_ca, ssl_verify_cert=bool(info.ssl_ca) or None, ssl_verify_identity=bool(info.ssl_ca) or None,
         )
     except pymysql.err.OperationalError as exc:
         raise connection_error(exc, info, db) from None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import errcodes, passwords
+from .errors import ConfigError
 
 # The unprivileged system user a root-started embedded server runs as: Debian's and
 # Ubuntu's mariadb-server and mysql-server packages both create `mysql`.
@@ -139,6 +140,68 @@ class Dialect:
             return [install_db, f"--defaults-file={defaults_file}", f"--user={user}",
                     "--auth-root-authentication-method=normal", "--skip-test-db"]
         return [str(server_bin), f"--defaults-file={defaults_file}", "--initialize-insecure", f"--user={user}"]
+
+    # -- protected health information (hms/server/protection.py) --------------
+    def tls_options(self, ca: Path, cert: Path, key: Path, require: bool) -> dict[str, str]:
+        """hms.cnf options serving TLS 1.2+ with these files; `require`: no TCP login without it."""
+        options = {"ssl_ca": str(ca), "ssl_cert": str(cert), "ssl_key": str(key),
+                   "tls_version": "TLSv1.2,TLSv1.3"}
+        if require:
+            options["require_secure_transport"] = "ON"
+        return options
+
+    def access_audit_options(self, path: Path, rotate_bytes: int, rotations: int) -> dict[str, str]:
+        """hms.cnf options recording every login and every table read or written, per account.
+
+        MariaDB's server_audit plugin, CONNECT and TABLE events only: no statement text is
+        ever written (so neither a password nor a patient's name in a WHERE clause), yet each
+        table event names the account, the table and the statement (query id). MySQL
+        Community has no audit plugin: nothing is added (`hms audit access` says so).
+        """
+        if not self.is_mariadb:
+            return {}
+        return {"plugin_load_add": "server_audit", "server_audit_logging": "ON",
+                "server_audit_events": "CONNECT,TABLE", "server_audit_output_type": "file",
+                "server_audit_file_path": str(path), "server_audit_file_rotate_size": str(rotate_bytes),
+                "server_audit_file_rotations": str(rotations)}
+
+    def password_check_options(self, min_length: int) -> dict[str, str]:
+        """hms.cnf options checking every password set in plain text against hms's policy.
+
+        MariaDB's simple_password_check (length, a digit, both cases, a symbol) sees only
+        passwords given as text (CREATE USER ... IDENTIFIED BY 'text', SET PASSWORD =
+        PASSWORD('text')). hms sends only hashes, which no plugin can check, so
+        strict_password_validation is OFF (else the server refuses every hash) and hms
+        checks its policy client-side before hashing (hms/passwords.py). MySQL 8: the
+        validate_password component (INSTALL COMPONENT), not set up here.
+        """
+        if not self.is_mariadb:
+            return {}
+        return {"plugin_load_add": "simple_password_check",
+                "simple_password_check_minimal_length": str(min_length),
+                "simple_password_check_digits": "1", "simple_password_check_letters_same_case": "1",
+                "simple_password_check_other_characters": "1", "strict_password_validation": "OFF"}
+
+    def encryption_options(self, key_file: Path, default_key_id: int) -> dict[str, str]:
+        """hms.cnf options encrypting everything the server writes, with keys from `key_file`.
+
+        MariaDB's file_key_management plugin: InnoDB tables (new ones under
+        `default_key_id`), the redo log, the system tablespace with its undo logs (by the
+        background encryption threads), temporary tables and files, the binary log, Aria
+        tables. MySQL 8 has its own keyring component and default_table_encryption, not
+        set up here: ConfigError names it.
+        """
+        if not self.is_mariadb:
+            raise ConfigError("encryption at rest for the embedded server needs MariaDB",
+                              "On MySQL 8 use the keyring_file component with default_table_encryption=ON, "
+                              "binlog_encryption=ON and innodb_redo_log_encrypt=ON")
+        return {"plugin_load_add": "file_key_management", "file_key_management_filename": str(key_file),
+                "file_key_management_encryption_algorithm": "AES_CTR",
+                "innodb_encrypt_tables": "ON", "innodb_encrypt_log": "ON",
+                "innodb_encrypt_temporary_tables": "ON", "innodb_encryption_threads": "2",
+                "innodb_default_encryption_key_id": str(default_key_id),
+                "encrypt_tmp_disk_tables": "ON", "encrypt_tmp_files": "ON", "encrypt_binlog": "ON",
+                "aria_encrypt_tables": "ON"}
 
     # -- client tools --------------------------------------------------------
     def client_binary(self) -> str | None:

@@ -38,6 +38,8 @@ def defaults_file(info: ConnectionInfo) -> Iterator[Path]:
         lines += ["host=localhost", f"socket={_option_value(info.unix_socket)}"]
     else:
         lines += [f"host={_option_value(info.host)}", f"port={int(info.port)}", "protocol=TCP"]
+    if info.ssl_ca:  # TLS, and the server's certificate checked against this CA
+        lines += [f"ssl-ca={_option_value(info.ssl_ca)}", "ssl-verify-server-cert"]
     remove_stale_client_files()
     fd, name = tempfile.mkstemp(prefix=f"{CLIENT_FILE_PREFIX}{os.getpid()}-", suffix=".cnf")
     try:

@@ -51,10 +51,12 @@ PASSWORD_FILE = "service.cnf"
 # procedures call), and its tables. Granted per procedure, so they are re-granted
 # after every migrate (re-creating a procedure drops the grants on it).
 PUBLIC_PROCEDURES = ("account_create", "account_drop", "account_elevate", "account_grants", "account_list",
-                     "account_lock", "account_set_password", "account_set_role", "account_unlock", "role_grants")
+                     "account_lock", "account_set_password", "account_set_role", "account_unlock", "role_grants",
+                     "account_require_x509")
 GRANTS = tuple(f"GRANT EXECUTE ON PROCEDURE {{schema}}.`{name}` TO %s@%s" for name in PUBLIC_PROCEDURES) + (
     "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.`console_admin` TO %s@%s",
     "GRANT SELECT, INSERT ON {schema}.`audit_log` TO %s@%s",
+    "GRANT SELECT ON {schema}.`audit_chain_head` TO %s@%s",  # for `hms audit verify` in the console
     "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.`login_throttle` TO %s@%s",
     # The salt of an enrolled password, to derive the key account_elevate checks; never the verifier.
     "GRANT SELECT (admin_id, salt) ON {schema}.`admin_elevation` TO %s@%s",

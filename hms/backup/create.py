@@ -24,7 +24,7 @@ import pymysql
 from .. import dialect as dialects
 from .. import errcodes
 from ..connection import ConnectionInfo, error_code, server_message, session
-from . import binlog, contents, signing
+from . import binlog, contents, encryption, signing
 from .dump import run_dump
 from .manifest import (
     PARTIAL_PREFIX,
@@ -106,7 +106,7 @@ def _dump(conn, info, dialect, dump_bin, partial: Path, progress, on_started):
     except OSError as exc:
         raise _write_error(exc, partial.parent) from None
     with handle:
-        sink = HashingWriter(handle)
+        sink = encryption.sink(HashingWriter(handle))  # encrypted when the installation has a backup key
         counts: dict[str, int] = {}
         coordinates = _lock_and_snapshot(conn)
 
@@ -134,6 +134,7 @@ def _dump(conn, info, dialect, dump_bin, partial: Path, progress, on_started):
             with contextlib.suppress(pymysql.err.MySQLError):
                 _unlock(conn)
         try:
+            encryption.finish(sink)
             handle.flush()
             os.fsync(handle.fileno())
         except OSError as exc:

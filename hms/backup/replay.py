@@ -19,6 +19,7 @@ try:  # ISA-L's inflate, several times faster than zlib's
     from isal import igzip as _gzip
 except ImportError:  # pragma: no cover
     _gzip = gzip
+from . import encryption
 from .dump import start_tool
 from .stream import TRAILER
 
@@ -39,7 +40,7 @@ class _Feeder(threading.Thread):
 
     def run(self) -> None:
         try:
-            with open(self.path, "rb") as raw, _gzip.GzipFile(fileobj=raw, mode="rb") as plain:
+            with encryption.open_backup(self.path) as raw, _gzip.GzipFile(fileobj=raw, mode="rb") as plain:
                 done = 0
                 while chunk := plain.read(READ_SIZE):
                     self.tail = (self.tail + chunk)[-256:]
@@ -116,7 +117,7 @@ def _client_failure(path: Path, code: int, stderr: str) -> str:
 def statement_at(path: Path, number: int, width: int = 100) -> str:
     """Return the start of line `number` of the decompressed backup, shortened for a message."""
     try:
-        with gzip.open(path, "rb") as plain:
+        with encryption.open_backup(path) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as plain:
             for index, line in enumerate(plain, start=1):
                 if index == number:
                     text = line.decode("utf-8", "replace").strip()

@@ -27,8 +27,11 @@ BINLOG_RETENTION_DAYS = 7
 
 
 def write_config(server, dialect: dialects.Dialect, port: int, user: str | None = None,
-                 server_id: int = 1) -> None:
-    """Write an EmbeddedServer's hms.cnf (account, paths, port, sizes, binary log), and its my.cnf once."""
+                 server_id: int = 1, extra_options: dict[str, str] | None = None) -> None:
+    """Write an EmbeddedServer's hms.cnf (account, paths, port, sizes, binary log), and its my.cnf once.
+
+    `extra_options` come last and win: the protections of hms/server/protection.py (TLS,
+    bind address, audit plugin, encryption, password check)."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     bulk = server.profile == "bulk"
     if bulk:
@@ -64,6 +67,7 @@ def write_config(server, dialect: dialects.Dialect, port: int, user: str | None 
     if not bulk:
         options["innodb_flush_method"] = "O_DIRECT_NO_FSYNC" if not dialect.is_mariadb else "O_DIRECT"
     options.update(dialect.server_options(memory, bulk))
+    options.update(extra_options or {})
     body = "\n".join(f"{k} = {v}" if v else k for k, v in options.items())
     managed = server.config_file.with_name(MANAGED_NAME)
     managed.write_text("# Written by `hms server start` on every start: put your own settings in "

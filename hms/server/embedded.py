@@ -17,6 +17,7 @@ from .. import errcodes
 from ..connection import ConnectionInfo, session
 from ..errors import ConnectionFailed, ServerError
 from ..optionfiles import read_option_file, write_option_file
+from . import protection
 from .config import configured_port, free_port, write_config
 from .runas import prepare_home, server_account
 
@@ -115,13 +116,21 @@ class EmbeddedServer:
         return ServerStatus(running=version is not None, home=self.home, version=version,
                             url=info.url(hide_password=True), pid=self._pid())
 
-    def start(self, port: int | None = None) -> ServerStatus:
-        """Start the server (creating it on first use); return once it answers. Idempotent."""
+    def start(self, port: int | None = None, bind: str | None = None,
+              access_audit: bool | None = None, password_check: bool | None = None,
+              encrypt: bool = False) -> ServerStatus:
+        """Start the server (creating it on first use); return once it answers. Idempotent.
+
+        `bind`: listen on this address (remembered for later starts); beyond loopback every
+        TCP login must use TLS; `access_audit`: record logins and table reads and writes per
+        account (remembered; on by default). See hms/server/protection.py."""
         current = self.status()
         if current.running:
             if port is not None and self.connection_info().port != port:
                 raise ServerError(f"the embedded server already runs on port {self.connection_info().port}",
                                   "Stop it with `hms server stop` first to change the port")
+            protection.refuse_change_while_running(self.home, bind=bind, encrypt=encrypt, access_audit=access_audit,
+                                                   password_check=password_check)
             return current
         found = dialects.find_server_binary()
         if found is None:
@@ -132,7 +141,10 @@ class EmbeddedServer:
         prepare_home(self.home, self.log_file, account)
         fresh = not (self.datadir / "mysql").is_dir()
         chosen_port = port or configured_port(self.config_file) or free_port(prefer_low=self.profile == "bulk")
-        write_config(self, dialect, chosen_port, account.pw_name)
+        choices = protection.choose(self.home, bind=bind, access_audit=access_audit, password_check=password_check,
+                                    encrypt=encrypt, fresh=fresh)
+        extra = protection.server_options(self, dialect, account.pw_uid, choices)
+        write_config(self, dialect, chosen_port, account.pw_name, extra_options=extra)
         if fresh:
             self._initialise(server_bin, dialect, account.pw_name)
         for attempt in range(5):
@@ -145,7 +157,7 @@ class EmbeddedServer:
                 if port is not None or "Address already in use" not in exc.what or attempt == 4:
                     raise
                 chosen_port = free_port(prefer_low=False)
-                write_config(self, dialect, chosen_port, account.pw_name)
+                write_config(self, dialect, chosen_port, account.pw_name, extra_options=extra)
         if fresh or not self.client_file.is_file():
             self._secure(chosen_port)
         else:
@@ -186,7 +198,7 @@ class EmbeddedServer:
         with open(self.home / "server.out", "ab") as out:
             process = subprocess.Popen([str(server_bin), f"--defaults-file={self.config_file}"],
                                        stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                       start_new_session=True)
+                                       start_new_session=True, env=protection.server_environment(self.home))
         # Kept so the child is reaped by stop() when this object started it.
         self._process = process
         deadline = time.monotonic() + START_TIMEOUT
@@ -210,7 +222,7 @@ class EmbeddedServer:
 
     def _secure(self, port: int) -> None:
         """First start: give root a random password; drop anonymous users and the test db."""
-        password = secrets.token_urlsafe(24)
+        password = secrets.token_urlsafe(24) + "aA1!"  # passes the server's password check when on
         first_login = ConnectionInfo(user=ADMIN_USER, unix_socket=str(self.socket_path))
         with session(first_login, database=None) as conn:
             # Only the password's hash is sent: these statements go to the binary log.

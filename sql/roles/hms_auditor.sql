@@ -19,3 +19,9 @@ SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(CONCAT(DATABASE(), '_consol
 PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
+
+-- and the head of its hash chain, to verify it (`hms audit verify`).
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(CONCAT(DATABASE(), '_console'), '`', '``'), '`.audit_chain_head TO hms_auditor');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;

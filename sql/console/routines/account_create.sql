@@ -41,5 +41,6 @@ BEGIN
     CALL run_account_statement(CONCAT('SET DEFAULT ROLE `', p_role, '`',
                                       IF(VERSION() LIKE '%MariaDB%', ' FOR ', ' TO '),
                                       QUOTE(p_user), '@', QUOTE(p_host)));
+    CALL account_require_tls(p_user, p_host);  -- REQUIRE SSL unless the host is this machine
 END$$
 DELIMITER ;

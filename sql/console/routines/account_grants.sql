@@ -5,8 +5,8 @@
 -- cannot be filtered inside a routine, so the lines are built from the grant tables:
 -- account_guard ('read') has already refused any account that is not a pure hms-role
 -- account, so an account's grants are exactly USAGE, its hms roles and (MariaDB) its
--- default role. Account options (TLS requirements, resource limits) are not grants and
--- are not shown. Reading the grant tables needs the definer's SELECT on mysql, which the
+-- default role. MariaDB's USAGE line carries the TLS requirement hms sets (REQUIRE SSL,
+-- REQUIRE X509); resource limits are not shown. Reading the grant tables needs the definer's SELECT on mysql, which the
 -- service account must not have.
 DROP PROCEDURE IF EXISTS account_grants;
 
@@ -26,7 +26,10 @@ BEGIN
             SELECT 1 AS part, Role AS role_name, CONCAT('GRANT `', Role, '` TO ', v_grantee) AS grant_line
               FROM mysql.roles_mapping WHERE User = p_user AND Host = p_host
             UNION ALL
-            SELECT 2, '', CONCAT('GRANT USAGE ON *.* TO ', v_grantee)
+            -- with its TLS requirement, as MariaDB's SHOW GRANTS gives it (REQUIRE SSL / X509)
+            SELECT 2, '', CONCAT('GRANT USAGE ON *.* TO ', v_grantee,
+                                 COALESCE(ELT(JSON_VALUE(Priv, '$.ssl_type'), ' REQUIRE SSL', ' REQUIRE X509'), ''))
+              FROM mysql.global_priv WHERE User = p_user AND Host = p_host
             UNION ALL
             SELECT 3, '', CONCAT('SET DEFAULT ROLE `', JSON_VALUE(Priv, '$.default_role'), '` FOR ', v_grantee)
               FROM mysql.global_priv

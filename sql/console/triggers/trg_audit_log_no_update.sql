@@ -1,0 +1,12 @@
+-- Audit log entries are never changed: an UPDATE is refused (a DBA who drops this
+-- trigger first is still caught by the hash chain, `hms audit verify`).
+DROP TRIGGER IF EXISTS trg_audit_log_no_update;
+
+DELIMITER $$
+CREATE TRIGGER trg_audit_log_no_update
+BEFORE UPDATE ON audit_log
+FOR EACH ROW
+BEGIN
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit log entries cannot be changed';
+END$$
+DELIMITER ;
