@@ -15,7 +15,7 @@ from hms.accounts import AccountError
 from hms.connection import connect
 from hms.databases import console_schema
 from hms.elevation import ElevationRefused, Reentry
-from hms.passwords import generate
+from hms.passwords import generate, native_hash
 from tests.support import query
 
 from .test_accounts import login, refused
@@ -50,7 +50,7 @@ def test_the_service_account_alone_cannot_grant_admin_or_dba(service_login, serv
     try:
         for role in ("hms_admin", "hms_dba"):
             name = new_name()
-            message = _refused_by_server(conn, schema, "account_create", name, "%", role, generate())
+            message = _refused_by_server(conn, schema, "account_create", name, "%", role, native_hash(generate()))
             assert "password re-entered" in message
             assert query(db, "SELECT COUNT(*) FROM mysql.user WHERE User = %s", (name,))[0][0] == 0
         analyst = new_name()
@@ -70,7 +70,7 @@ def test_the_service_account_alone_cannot_take_over_or_touch_a_dba_account(servi
     schema = console_schema(migrated.database)
     conn = connect(service_login, database=None)
     try:
-        for procedure, args in [("account_set_password", (generate(),)), ("account_lock", ()),
+        for procedure, args in [("account_set_password", (native_hash(generate()),)), ("account_lock", ()),
                                 ("account_unlock", ()), ("account_drop", ()), ("account_set_role", ("hms_qa",))]:
             message = _refused_by_server(conn, schema, procedure, dba.user, "%", *args)
             assert "password re-entered" in message, procedure
@@ -159,7 +159,7 @@ def test_a_stolen_service_password_cannot_enrol_or_mint_its_own_ticket(service_l
             assert "does not match" in _refused_by_server(conn, schema, "account_elevate", admin_id, key)
         assert "64 hexadecimal" in _refused_by_server(conn, schema, "account_elevate", admin_id, "zz")
         assert "password re-entered" in _refused_by_server(conn, schema, "account_create", name, "%", "hms_dba",
-                                                           generate())
+                                                           native_hash(generate()))
         console_admins.delete(conn, schema, f"thief_{name[-8:]}")
     finally:
         conn.close()
@@ -175,15 +175,15 @@ def test_a_ticket_serves_only_its_own_connection_and_only_until_it_expires(servi
         _call(first, schema, "account_elevate", admin_id, key)
         other, mine, late = new_name(), new_name(), new_name()
         assert "password re-entered" in _refused_by_server(second, schema, "account_create", other, "%", "hms_dba",
-                                                           generate())
-        _call(first, schema, "account_create", mine, "%", "hms_dba", generate())
+                                                           native_hash(generate()))
+        _call(first, schema, "account_create", mine, "%", "hms_dba", native_hash(generate()))
         assert _roles(db, mine) == ["hms_dba"]
         with db.cursor() as cur:
             cur.execute(f"UPDATE `{schema}`.elevation_ticket SET expires_at = NOW(3) - INTERVAL 1 SECOND "
                         "WHERE connection_id = %s", (first.thread_id(),))
             assert cur.rowcount == 1
         assert "password re-entered" in _refused_by_server(first, schema, "account_create", late, "%", "hms_dba",
-                                                           generate())
+                                                           native_hash(generate()))
     finally:
         first.close()
         second.close()
