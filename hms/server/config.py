@@ -18,6 +18,10 @@ from .. import dialect as dialects
 
 
 MANAGED_NAME = "hms.cnf"
+# Options hms.replication keeps for a server that is part of a replication topology
+# (server_id, read_only on a replica, relay log, semi-sync, its buffer pool share):
+# merged into hms.cnf on every start, so `hms server start` keeps a replica fenced.
+ROLE_NAME = "role.cnf"
 USER_HEADER = ("# Your settings for this server: `hms server start` never rewrites this file.\n"
                "# hms's own settings are in {managed} (rewritten on every start), read first;\n"
                "# an option set below the include overrides hms's value.\n")
@@ -68,6 +72,7 @@ def write_config(server, dialect: dialects.Dialect, port: int, user: str | None 
         options["innodb_flush_method"] = "O_DIRECT_NO_FSYNC" if not dialect.is_mariadb else "O_DIRECT"
     options.update(dialect.server_options(memory, bulk))
     options.update(extra_options or {})
+    options.update(role_options(server.home))
     body = "\n".join(f"{k} = {v}" if v else k for k, v in options.items())
     managed = server.config_file.with_name(MANAGED_NAME)
     managed.write_text("# Written by `hms server start` on every start: put your own settings in "
@@ -87,6 +92,11 @@ def _write_user_config(config_file: Path, managed: Path) -> None:
         config_file.write_text(USER_HEADER.format(managed=managed.name) + include + text)
         return
     config_file.write_text(USER_HEADER.format(managed=managed.name) + include + "\n[mysqld]\n")
+
+
+def role_options(home: Path) -> dict[str, str | None]:
+    """The [mysqld] options of the home's role.cnf (written by hms.replication), or {} for a lone server."""
+    return _read_options(Path(home) / ROLE_NAME)
 
 
 def configured_port(config_file: Path) -> int | None:
