@@ -48,12 +48,13 @@ STALE_PARTIAL_SECONDS = 6 * 3600
 def create_backup(info: ConnectionInfo, directory: Path, *,
                   progress: Callable[[int], None] | None = None,
                   on_started: Callable[[subprocess.Popen], None] | None = None,
-                  key_file: Path | None = None) -> Backup:
+                  key_file: Path | None = None, extra: dict | None = None) -> Backup:
     """Return the new Backup of database `info.database`, written to `directory`.
 
     `progress` gets the number of uncompressed bytes as they are written;
     `on_started` gets the dump tool's process (tests use it to kill a dump). The manifest
     is signed with the key in `key_file` (default $HMS_HOME/backup.key, made on first use).
+    `extra` (e.g. {"taken_from": ...} of a replica's backup) is recorded and signed with it.
     """
     database = info.database
     if not database:
@@ -89,7 +90,7 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
                         binlog=coordinates.as_dict() if coordinates else None)
     try:
         os.replace(partial, final)
-        write_json_atomically(manifest_path(final), signing.sign(manifest.as_dict(), key))
+        write_json_atomically(manifest_path(final), signing.sign({**manifest.as_dict(), **(extra or {})}, key))
         _fsync_directory(directory)
     except OSError as exc:
         for path in (partial, final, manifest_path(final)):

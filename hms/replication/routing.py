@@ -58,3 +58,14 @@ def read_replica(home: Path, lag_limit: int | None = None) -> ReadTarget | None:
                                        s.lag_seconds, s.name))
     info = login(topology.member(best.name))
     return ReadTarget(name=best.name, state=best, login=info)
+
+
+def analyst_address(home: Path) -> str | None:
+    """Where an analyst should connect, for `hms users show`: the read replica's address; None without replicas."""
+    topology = topologies.load(home)
+    if topology is None or not topology.replicas():
+        return None
+    target = read_replica(home)
+    if target is None:
+        return "the primary (no replica is healthy right now)"
+    return f"{target.address} (replica '{target.name}', read-only)"
