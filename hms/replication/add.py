@@ -79,7 +79,7 @@ def add_replica(topology: Topology, name: str, port: int | None = None, semi_syn
         _write_files(member, topology, primary_info, password, chosen)
         say(f"starting '{name}' on port {chosen} ...")
         member.server().start(port=chosen)
-        with session(member.server().connection_info(), database=None) as conn:
+        with session(member.login(), database=None) as conn:
             role.apply(topology, member)
             link.attach(conn, primary_port, password, gtid=copied_at)
             link.wait_running(conn, ATTACH_SECONDS)
@@ -100,9 +100,8 @@ def add_replica(topology: Topology, name: str, port: int | None = None, semi_syn
 
 
 def primary_login(primary: Member):
-    info = primary.server().connection_info()
     if primary.server().status().running:
-        return info
+        return primary.login()
     raise ReplicationError(f"the primary '{primary.name}' is not running",
                            "Start it with `hms server start`" if primary.name == MAIN
                            else f"Start it with `hms replica start {primary.name}`")
@@ -137,7 +136,7 @@ def catch_up(primary_info, member: Member) -> None:
     with session(primary_info, database=None) as conn, conn.cursor() as cur:
         cur.execute("SELECT @@gtid_binlog_pos")
         target = cur.fetchone()[0]
-    with session(member.server().connection_info(), database=None) as conn:
+    with session(member.login(), database=None) as conn:
         if not link.wait_for(conn, target, CATCH_UP_SECONDS):
             raise ReplicationError(f"the replica did not catch up with the primary ({target}) within "
                                    f"{CATCH_UP_SECONDS} s", "See `hms replica status` and its error.log")
@@ -145,7 +144,7 @@ def catch_up(primary_info, member: Member) -> None:
 
 def join_semi_sync(primary_info, member: Member) -> None:
     """Reconnect the replica's I/O thread so the primary (semi-sync on by now) counts it; check it does."""
-    with session(member.server().connection_info(), database=None) as conn, conn.cursor() as cur:
+    with session(member.login(), database=None) as conn, conn.cursor() as cur:
         cur.execute("STOP SLAVE IO_THREAD")
         cur.execute("START SLAVE IO_THREAD")
     deadline = time.monotonic() + ATTACH_SECONDS

@@ -34,7 +34,7 @@ def repoint(topology: Topology, member: Member) -> None:
     if password is None:
         raise ReplicationError(f"no replication password in {account.login_file(member.home)}",
                                f"Rebuild the replica with `hms replica rejoin {member.name} --rebuild`")
-    with session(member.server().connection_info(), database=None) as conn:
+    with session(member.login(), database=None) as conn:
         with conn.cursor(pymysql.cursors.DictCursor) as cur:
             cur.execute("SHOW SLAVE STATUS")
             row = cur.fetchone() or {}
@@ -57,7 +57,7 @@ def remove_replica(topology: Topology, name: str) -> None:
         raise ReplicationError(f"'{name}' is this HMS_HOME's own server and cannot be deleted",
                                "Stop it with `hms server stop`, or rebuild it with `hms replica rejoin main --rebuild`")
     with contextlib.suppress(HmsError, pymysql.err.MySQLError, OSError):
-        with session(member.server().connection_info(), database=None) as conn:
+        with session(member.login(), database=None) as conn:
             link.detach(conn)
     member.server().stop()
     del topology.members[name]
@@ -79,7 +79,7 @@ def _settle(topology: Topology) -> None:
         return
     # The last replica is gone: no replication account, and the primary is a lone server again.
     with contextlib.suppress(HmsError, pymysql.err.MySQLError, OSError):
-        with session(primary.server().connection_info(), database=None) as conn:
+        with session(primary.login(), database=None) as conn:
             account.drop(conn)
     account.forget(primary.home)
     if primary.name == MAIN:

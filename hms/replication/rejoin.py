@@ -39,7 +39,7 @@ def rejoin(topology: Topology, name: str, rebuild: bool = False, say=lambda text
     if not member.server().status().running:
         say(f"starting '{name}' (read-only) ...")
         member.server().start()
-    info = member.server().connection_info()
+    info = member.login()
     with session(info, database=None) as conn:
         if member.fenced:
             _check_not_ahead(topology, member, conn)
@@ -99,7 +99,7 @@ def _rebuild(topology: Topology, member: Member, say) -> str:
     role.write(topology, member)
     say(f"starting '{member.name}' on port {port} ...")
     server.start(port=port)
-    with session(server.connection_info(), database=None) as conn:
+    with session(member.login(), database=None) as conn:
         role.apply(topology, member)
         link.attach(conn, primary.server().connection_info().port, password, gtid=copied_at)
         link.wait_running(conn, ATTACH_SECONDS)

@@ -77,7 +77,7 @@ def apply(topology: Topology, member: Member) -> None:
     write(topology, member)
     wanted = options(topology, member)
     primary = member.name == topology.primary
-    with session(member.server().connection_info(), database=None) as conn, conn.cursor() as cur:
+    with session(member.login(), database=None) as conn, conn.cursor() as cur:
         if primary:
             semi = wanted.get("rpl_semi_sync_master_enabled") == "ON"
             if semi:

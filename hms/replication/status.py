@@ -91,9 +91,9 @@ class MemberState:
 
 
 def login(member: Member) -> ConnectionInfo | None:
-    """The member's administrative login, or None when its home holds none."""
+    """The member's administrative login (loopback TCP), or None when its home holds none."""
     try:
-        return member.server().connection_info()
+        return member.login()
     except ServerError:
         return None
 

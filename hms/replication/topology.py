@@ -16,10 +16,11 @@ import fcntl
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
+from ..connection import ConnectionInfo
 from ..server import EmbeddedServer
 from .errors import ReplicationError
 
@@ -29,6 +30,21 @@ REPLICAS_DIR = "replicas"
 FORMAT = "hms-replication/1"
 MAIN = "main"
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+# One EmbeddedServer per home in this process: the object that started a server keeps its
+# process handle, so stopping it later (from any command of the same process) reaps it.
+_servers: dict[Path, EmbeddedServer] = {}
+
+
+def server_for(home: Path, profile: str) -> EmbeddedServer:
+    """The EmbeddedServer of `home` for this process, with `profile` for its next start."""
+    home = Path(home).absolute()
+    server = _servers.get(home)
+    if server is None:
+        server = _servers[home] = EmbeddedServer(home, profile=profile)
+    server.profile = profile
+    return server
 
 
 def check_name(name: str) -> str:
@@ -52,7 +68,15 @@ class Member:
 
     def server(self) -> EmbeddedServer:
         """The member's server; replicas start with the small 'replica' profile (sizes pinned in role.cnf)."""
-        return EmbeddedServer(self.home, profile="bulk" if self.name == MAIN else "replica")
+        return server_for(self.home, "bulk" if self.name == MAIN else "replica")
+
+    def login(self) -> ConnectionInfo:
+        """The member's administrative login over loopback TCP (ServerError when its home holds none).
+
+        TCP, not the unix socket: a dead server's socket file refuses fast, and PyMySQL
+        leaks its socket object when a unix-socket connect is refused.
+        """
+        return replace(self.server().connection_info(), host="127.0.0.1", unix_socket=None)
 
     def as_dict(self) -> dict:
         data = asdict(self)
