@@ -94,6 +94,8 @@ def add_replica(topology: Topology, name: str, port: int | None = None, semi_syn
     except BaseException:
         topology.members.pop(name, None)
         _undo(member, primary_info if fresh_account and not topology.replicas() else None, primary)
+        if semi_sync:
+            _apply_role(topology, primary)   # no semi-sync on the primary without this replica
         raise
     return Added(member=member, port=chosen, gtid=copied_at,
                  pool_bytes=int(role.options(topology, member)["innodb_buffer_pool_size"]))

@@ -166,4 +166,5 @@ def all_states(topology: Topology, names: list[str] | None = None) -> tuple[Memb
     primary = primary_state(topology)
     members = [topology.member(n) for n in names] if names else topology.replicas()
     reference = primary.gtid if primary.running else None
-    return primary, [replica_state(topology, m, reference) for m in members]
+    return primary, [primary if m.name == topology.primary else replica_state(topology, m, reference)
+                     for m in members]
