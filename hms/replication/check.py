@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import pymysql
 
+from .. import dialect as dialects
 from ..backup import contents
 from ..connection import session
 from ..errors import HmsError
@@ -111,9 +112,11 @@ def _primary_snapshot(conn) -> tuple[str, str, int]:
     with conn.cursor() as cur:
         cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
-        cur.execute("SHOW STATUS WHERE Variable_name IN ('Binlog_snapshot_file', 'Binlog_snapshot_position')")
-        found = dict(cur.fetchall())
-        binlog_file, binlog_pos = found["Binlog_snapshot_file"], int(found["Binlog_snapshot_position"])
+        coordinates = dialects.binlog_coordinates(dialects.MARIADB, cur)
+        if coordinates is None:
+            raise ReplicationError("the primary runs without a binary log", "Restart it with `hms server start`")
+        binlog_file, binlog_pos, _ = coordinates
+        # The GTID state at the snapshot's own position (@@gtid_binlog_pos may be later already).
         cur.execute("SELECT BINLOG_GTID_POS(%s, %s)", (binlog_file, binlog_pos))
         gtid = cur.fetchone()[0] or ""
     return gtid, binlog_file, binlog_pos
