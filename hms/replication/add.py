@@ -54,6 +54,10 @@ def add_replica(topology: Topology, name: str, port: int | None = None, semi_syn
     if name == MAIN or name in topology.members:
         raise ReplicationError(f"'{name}' already names a server of this topology",
                                "Choose another name (see `hms replica list`)")
+    home = topology.replica_home(name)
+    if home.exists():
+        raise ReplicationError(f"{home} already exists (left by an earlier replica?)",
+                               "Remove that directory, or choose another name")
     primary = topology.primary_member()
     primary_info = primary_login(primary)
     with session(primary_info, database=None) as conn:
@@ -65,10 +69,6 @@ def add_replica(topology: Topology, name: str, port: int | None = None, semi_syn
         password = account.ensure(conn, primary.home)
     topology.primary_pool = topology.primary_pool or pool
     topology.redo_bytes = topology.redo_bytes or redo
-    home = topology.replica_home(name)
-    if home.exists():
-        raise ReplicationError(f"{home} already exists (left by an earlier replica?)",
-                               "Remove that directory, or choose another name")
     member = Member(name=name, home=home, server_id=topology.next_server_id(), semi_sync=semi_sync)
     chosen = port or free_port_after(primary_port)
     try:
@@ -96,6 +96,8 @@ def add_replica(topology: Topology, name: str, port: int | None = None, semi_syn
         _undo(member, primary_info if fresh_account and not topology.replicas() else None, primary)
         if semi_sync:
             _apply_role(topology, primary)   # no semi-sync on the primary without this replica
+        if not topology.replicas() and not topology.record.exists():
+            role.remove(primary)             # still a lone server
         raise
     return Added(member=member, port=chosen, gtid=copied_at,
                  pool_bytes=int(role.options(topology, member)["innodb_buffer_pool_size"]))

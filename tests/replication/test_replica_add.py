@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import stat
 import subprocess
 
@@ -237,6 +238,18 @@ def test_bad_input_is_refused_in_one_line_and_changes_nothing(pair):
         assert len(result.stderr.strip().splitlines()) == 1
     assert sorted(pair.topology().members) == ["main", "r1"]
     assert not (pair.home / "replicas" / "Bad-Name").exists()
+
+
+def test_a_failed_add_leaves_nothing_behind(pair):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = pair.hms("replica", "add", "r3", "--port", str(port))
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1, result.output
+    assert not (pair.home / "replicas" / "r3").exists()
+    assert sorted(pair.topology().members) == ["main", "r1"]
+    assert pair.ok("replica", "status").stdout.startswith("r1  replica")
 
 
 def test_remove_deletes_a_replica_and_its_home(pair):
