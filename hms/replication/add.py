@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import time
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ from .. import dialect as dialects
 from ..connection import session
 from ..errors import ConnectionFailed, HmsError
 from ..optionfiles import write_option_file
+from ..server.config import free_port
 from . import account, link, provision, role
 from .errors import ReplicationError
 from .topology import MAIN, Member, Topology, check_name
@@ -70,7 +70,7 @@ def add_replica(topology: Topology, name: str, port: int | None = None, semi_syn
     topology.primary_pool = topology.primary_pool or pool
     topology.redo_bytes = topology.redo_bytes or redo
     member = Member(name=name, home=home, server_id=topology.next_server_id(), semi_sync=semi_sync)
-    chosen = port or free_port_after(primary_port)
+    chosen = port or free_port(first=primary_port + 1)
     try:
         home.mkdir(parents=True, mode=0o755)
         say(f"copying the primary '{primary.name}' with mariadb-backup ...")
@@ -181,16 +181,3 @@ def _undo(member: Member, drop_account_on, primary: Member) -> None:
             with session(drop_account_on, database=None) as conn:
                 account.drop(conn)
             account.forget(primary.home)
-
-
-def free_port_after(port: int) -> int:
-    """The first TCP port above `port` that nothing listens on at 127.0.0.1."""
-    for candidate in range(port + 1, min(port + 200, 65536)):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-            return candidate
-    raise ReplicationError(f"no free port above {port}", "Pass --port N")
-

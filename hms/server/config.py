@@ -119,9 +119,9 @@ def _read_options(path: Path) -> dict[str, str | None]:
     return dict(parser["mysqld"]) if parser.has_section("mysqld") else {}
 
 
-def free_port(prefer_low: bool = True) -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on: 3307 and up, or any."""
-    for candidate in range(3307, 3400) if prefer_low else ():
+def free_port(prefer_low: bool = True, first: int = 3307) -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on: `first` (3307) and up, or any."""
+    for candidate in range(first, min(first + 93, 65536)) if prefer_low else ():
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", candidate))
