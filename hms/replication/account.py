@@ -2,9 +2,9 @@
 
 `hms_replication`@`127.0.0.1` holds REPLICATION SLAVE and nothing else (semi-sync
 needs no more; `hms replica status` reads each server as its administrative login).
-It is created with a password hash computed here, `IDENTIFIED BY PASSWORD '*...'`,
-so the binary log, which replicates the statement to every replica, never holds the
-password. The password is kept 0600 in replication.cnf in the home of every member
+It is created from the password's hash (hms.passwords.native_hash), `IDENTIFIED BY
+PASSWORD '*...'`, so the binary log, which replicates the statement to every replica,
+never holds the password. The password is kept 0600 in replication.cnf in the home of every member
 (any of them may have to connect to a new primary after a promotion) and reaches a
 replica's server only through CHANGE MASTER TO, which is not logged (the server keeps
 it in master.info in its private data directory).
@@ -13,7 +13,6 @@ it in master.info in its private data directory).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from pathlib import Path
 
 import pymysql
@@ -27,11 +26,6 @@ USER = "hms_replication"
 # the replicas' network (e.g. '10.0.0.%'), with TLS required: see docs/replication.md.
 HOST = "127.0.0.1"
 LOGIN_NAME = "replication.cnf"
-
-
-def native_password_hash(password: str) -> str:
-    """Return the mysql_native_password hash of `password`: '*' + upper hex SHA1(SHA1(password))."""
-    return "*" + hashlib.sha1(hashlib.sha1(password.encode("utf-8")).digest()).hexdigest().upper()
 
 
 def login_file(home: Path) -> Path:
@@ -65,7 +59,7 @@ def ensure(conn, home: Path) -> str:
     password = read_password(home)
     if password is None:
         password = passwords.generate(32)
-    hashed = native_password_hash(password)
+    hashed = passwords.native_hash(password)
     try:
         with conn.cursor() as cur:
             cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY PASSWORD %s", (USER, HOST, hashed))

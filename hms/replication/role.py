@@ -22,6 +22,7 @@ import pymysql
 
 from ..connection import session
 from ..server.config import ROLE_NAME
+from . import account
 from .topology import Member, Topology
 
 
@@ -49,6 +50,7 @@ def options(topology: Topology, member: Member) -> dict[str, str]:
                          rpl_semi_sync_master_timeout=str(SEMI_SYNC_TIMEOUT_MS))
         return found
     found["read_only"] = "ON"
+    found["report_host"] = account.HOST   # named in the primary's SHOW SLAVE HOSTS (hms seed checks it)
     if topology.primary_pool:
         live = [m for m in topology.replicas() if not m.fenced] or [member]
         found["innodb_buffer_pool_size"] = str(replica_pool(topology.primary_pool, len(live)))

@@ -19,7 +19,7 @@ from .. import dialect as dialects
 
 MANAGED_NAME = "hms.cnf"
 # Options hms.replication keeps for a server that is part of a replication topology
-# (server_id, read_only on a replica, relay log, semi-sync, its buffer pool share):
+# (server_id, read_only on a replica, semi-sync, its buffer pool share):
 # merged into hms.cnf on every start, so `hms server start` keeps a replica fenced.
 ROLE_NAME = "role.cnf"
 USER_HEADER = ("# Your settings for this server: `hms server start` never rewrites this file.\n"

@@ -19,10 +19,11 @@ from hms import dialect as dialects
 from hms.connection import connect
 from hms.migrations import SQL_ROOT, Migrator
 from hms.optionfiles import read_option_file
+from hms.passwords import native_hash
 from hms.replication import account
 from hms.roles import ROLE_NAMES
 from tests.support import query
-from tests.support.replicas import book, future_slots
+from tests.support.replicas import SEED_SCALE, book, future_slots
 
 pytestmark = pytest.mark.skipif(dialects.find_server_binary() is None,
                                 reason="the replication tests start their own servers (mariadbd)")
@@ -81,6 +82,17 @@ def test_bookings_accounts_and_migrations_arrive(pair, tmp_path):
     assert rows(pair, "r1", "SELECT COUNT(*) FROM replica_probe") == [(0,)]
 
 
+def test_a_seed_reaches_the_replica_only_through_the_binary_log(pair):
+    pair.ok("--database", "hms_seeded", "db", "migrate")
+    refused = pair.hms("--database", "hms_seeded", "seed", "--scale", SEED_SCALE, "--seed", "3")
+    port = pair.server("r1").connection_info().port
+    assert refused.exit_code == 1 and f"1 replica(s) are attached (127.0.0.1:{port})" in refused.stderr
+    pair.ok("--database", "hms_seeded", "seed", "--scale", SEED_SCALE, "--seed", "3", "--log-bin")
+    pair.wait_replicated("r1")
+    count = "SELECT COUNT(*) FROM hms_seeded.appointment"
+    assert rows(pair, "r1", count) == rows(pair, "main", count) and rows(pair, "r1", count)[0][0] > 0
+
+
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_every_hms_role_is_refused_writes_on_the_replica(pair, role):
     name, password = f"w_{role}", "Repl1ca-Write!Test"
@@ -110,7 +122,8 @@ def test_console_service_account_cannot_change_accounts_on_the_replica(pair):
     service_password = read_option_file(pair.home / "service.cnf")["password"]
     with contextlib.closing(connect(pair.tcp("r1", "hms_service", service_password, None))) as conn, conn.cursor() as cur:
         with pytest.raises(pymysql.err.OperationalError) as excinfo:
-            cur.execute("CALL hms_console.account_create('sneaky', '%', 'hms_analyst', 'Sneaky-Passw0rd!')")
+            cur.execute("CALL hms_console.account_create('sneaky', '%%', 'hms_analyst', %s)",
+                        (native_hash("Sneaky-Passw0rd!"),))
         assert "read-only (a replica)" in excinfo.value.args[1]
         with pytest.raises(pymysql.err.OperationalError) as excinfo:
             cur.execute("INSERT INTO hms_console.audit_log (actor, action) VALUES ('x', 'y')")
@@ -124,7 +137,7 @@ def test_replication_password_is_in_no_binary_log_or_server_log(pair):
     binlogs = sorted((pair.home / "binlog").glob("hms-bin.0*"))
     decoded = subprocess.run([dialects.binlog_binary(dialects.MARIADB), *map(str, binlogs)],
                              capture_output=True, text=True, check=True).stdout
-    assert "IDENTIFIED BY PASSWORD '" + account.native_password_hash(password) in decoded
+    assert "IDENTIFIED BY PASSWORD '" + native_hash(password) in decoded
     assert password not in decoded
     for home in (pair.home, pair.home / "replicas" / "r1"):
         for log in ("error.log", "server.out", "provision.log"):
@@ -133,10 +146,6 @@ def test_replication_password_is_in_no_binary_log_or_server_log(pair):
     grants = rows(pair, "main", "SHOW GRANTS FOR 'hms_replication'@'127.0.0.1'")
     assert grants[0][0].startswith("GRANT REPLICATION SLAVE ON *.* TO")
     assert len(grants) == 1
-
-
-def test_native_password_hash_matches_the_server(pair):
-    assert rows(pair, "main", "SELECT PASSWORD('Some-Secret-1')") == [(account.native_password_hash("Some-Secret-1"),)]
 
 
 def test_query_reads_from_the_replica_unless_primary_is_asked(pair):
@@ -189,6 +198,21 @@ def test_backup_from_replica_records_where_and_at_which_gtid(pair):
     assert rows(pair, "r1", "SELECT 1 FROM DUAL WHERE @@gtid_slave_pos IS NOT NULL") == [(1,)]
     (state,) = json.loads(pair.ok("replica", "status", "r1", "--json").stdout)
     assert state["sql_running"], "the replica's SQL thread was not restarted after the backup"
+
+
+def test_point_in_time_recovery_works_from_a_replica_backup(pair):
+    made = json.loads(pair.ok("backup", "create", "--from-replica", "r1", "--json").stdout)
+    # The snapshot's place in the primary's binary log, where the roll-forward starts.
+    assert made["binlog"]["gtid"] == made["taken_from"]["gtid"]
+    with contextlib.closing(pair.connect("main")) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO department (name, location) VALUES ('After The Replica Backup', 'P')")
+        cur.execute("SELECT @@last_gtid")
+        wanted = cur.fetchone()[0]
+        cur.execute("INSERT INTO department (name, location) VALUES ('Too Late', 'P')")
+    pair.ok("backup", "restore", made["path"], "--into", "hms_from_replica", "--until-gtid", wanted)
+    names = {name for (name,) in rows(pair, "main", "SELECT name FROM hms_from_replica.department")}
+    assert "After The Replica Backup" in names and "Too Late" not in names
+    assert len(names) == rows(pair, "main", "SELECT COUNT(*) FROM department")[0][0] - 1
 
 
 def test_check_finds_a_row_changed_by_hand(pair):
