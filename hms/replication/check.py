@@ -75,8 +75,7 @@ def check_replica(topology: Topology, member: Member) -> CheckResult:
             _apply_until(control, member.name, result.gtid, binlog_file, binlog_pos)
             _snapshot(replica)
         finally:
-            with contextlib.suppress(pymysql.err.MySQLError), control.cursor() as cur:
-                cur.execute("START SLAVE SQL_THREAD")
+            _resume(control)
         schemas = sorted(set(_schemas(primary)) | set(_schemas(replica)))
         for schema in schemas:
             if not DATABASE_NAME.fullmatch(schema):
@@ -123,28 +122,46 @@ def _primary_snapshot(conn) -> tuple[str, str, int]:
 
 
 def _apply_until(control, name: str, gtid: str, binlog_file: str, binlog_pos: int) -> None:
-    """Let the replica apply exactly up to the primary's snapshot, then stop there."""
+    """Let the replica apply exactly up to the primary's snapshot, and no further.
+
+    The UNTIL condition is checked before each event: once the replica has applied `gtid`
+    it applies nothing more, whether its SQL thread has stopped yet (it stops only when a
+    later event arrives) or not.
+    """
     with control.cursor() as cur:
         cur.execute("SELECT @@gtid_slave_pos")
-        if cur.fetchone()[0] != gtid:
+        if not _same(cur.fetchone()[0], gtid):
             cur.execute("START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = %s, MASTER_LOG_POS = %s",
                         (binlog_file, binlog_pos))
         deadline = time.monotonic() + ALIGN_SECONDS
         while True:
             cur.execute("SELECT @@gtid_slave_pos")
             at = cur.fetchone()[0]
+            if _same(at, gtid):
+                return
             cur.execute("SHOW SLAVE STATUS")
             columns = [d[0] for d in cur.description]
-            running = dict(zip(columns, cur.fetchone()))["Slave_SQL_Running"]
-            if running != "Yes":
-                break
+            if dict(zip(columns, cur.fetchone()))["Slave_SQL_Running"] != "Yes":
+                raise ReplicationError(f"'{name}' stopped at {at}, not at the primary's snapshot {gtid}",
+                                       f"See `hms replica status {name}`, then run the check again")
             if time.monotonic() > deadline:
                 raise ReplicationError(f"'{name}' did not reach the primary's position {gtid} within "
                                        f"{ALIGN_SECONDS} s", "Check its lag with `hms replica status`")
             time.sleep(0.05)
-    if gtids.sequences(gtid) != {d: s for d, s in gtids.sequences(at).items() if d in gtids.sequences(gtid)}:
-        raise ReplicationError(f"'{name}' stopped at {at}, not at the primary's snapshot {gtid}",
-                               f"See `hms replica status {name}`, then run the check again")
+
+
+def _same(at: str, gtid: str) -> bool:
+    """True when the replica's position `at` is the primary's `gtid`, domain by domain."""
+    wanted = gtids.sequences(gtid)
+    return {d: s for d, s in gtids.sequences(at).items() if d in wanted} == wanted
+
+
+def _resume(control) -> None:
+    """Replicate normally again (a pending UNTIL is cleared by stopping the thread first)."""
+    with contextlib.suppress(pymysql.err.MySQLError), control.cursor() as cur:
+        cur.execute("STOP SLAVE SQL_THREAD")
+    with contextlib.suppress(pymysql.err.MySQLError), control.cursor() as cur:
+        cur.execute("START SLAVE SQL_THREAD")
 
 
 def _snapshot(conn) -> None:

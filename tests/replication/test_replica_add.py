@@ -11,6 +11,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import time
 
 import pymysql
 import pytest
@@ -213,6 +214,30 @@ def test_point_in_time_recovery_works_from_a_replica_backup(pair):
     names = {name for (name,) in rows(pair, "main", "SELECT name FROM hms_from_replica.department")}
     assert "After The Replica Backup" in names and "Too Late" not in names
     assert len(names) == rows(pair, "main", "SELECT COUNT(*) FROM department")[0][0] - 1
+
+
+def _delay(pair, seconds: int) -> None:
+    with contextlib.closing(pair.connect("r1", None)) as conn, conn.cursor() as cur:
+        cur.execute("STOP SLAVE")
+        cur.execute("CHANGE MASTER TO MASTER_DELAY = %s", (seconds,))
+        cur.execute("START SLAVE")
+
+
+def test_check_reads_a_lagging_replica_at_the_primarys_snapshot(pair):
+    _delay(pair, 2)     # the replica applies each transaction 2 s after the primary committed it
+    try:
+        with contextlib.closing(pair.connect("main")) as conn, conn.cursor() as cur:
+            cur.execute("INSERT INTO department (name, location) VALUES ('Behind', 'P')")
+        assert rows(pair, "r1", "SELECT COUNT(*) FROM department WHERE name = 'Behind'") == [(0,)]
+        started = time.monotonic()
+        checked = pair.ok("replica", "check", "r1")
+        assert "r1: identical to the primary" in checked.stdout
+        assert time.monotonic() - started < 30
+        assert rows(pair, "r1", "SELECT COUNT(*) FROM department WHERE name = 'Behind'") == [(1,)]
+    finally:
+        _delay(pair, 0)
+    (state,) = json.loads(pair.ok("replica", "status", "r1", "--json").stdout)
+    assert state["sql_running"] and state["io_running"]
 
 
 def test_check_finds_a_row_changed_by_hand(pair):
