@@ -252,8 +252,10 @@ def start(settings: Settings, name: str | None) -> None:
     """
     with locked(_home(settings)) as topology:
         for member in _members(topology, name):
-            port = start_member(topology, member)
-            click.echo(f"{member.name}: running on port {port}")
+            start_member(topology, member)
+        _, states = all_states(topology, [m.name for m in _members(topology, name)])
+    for state in states:
+        click.echo(_line(state))
 
 
 @replica.command("stop")

@@ -13,6 +13,8 @@ from . import account, link, role
 from .errors import ReplicationError
 from .topology import MAIN, Member, Topology
 
+START_WAIT_SECONDS = 15
+
 
 def start_member(topology: Topology, member: Member) -> int:
     """Start the member's server and return its port.
@@ -24,6 +26,10 @@ def start_member(topology: Topology, member: Member) -> int:
     member.server().start()
     if member.name != topology.primary and not member.fenced:
         repoint(topology, member)
+        # Give the threads a moment to connect, so what the caller shows next is settled;
+        # a replica that cannot replicate (its primary down) is still started.
+        with contextlib.suppress(ReplicationError), session(member.login(), database=None) as conn:
+            link.wait_running(conn, START_WAIT_SECONDS)
     return member.server().connection_info().port
 
 
