@@ -28,6 +28,7 @@ from .. import dialect as dialects
 from ..connection import session
 from ..errors import ConnectionFailed, HmsError
 from ..optionfiles import write_option_file
+from ..server import protection
 from ..server.config import free_port
 from . import account, link, provision, role
 from .errors import ReplicationError
@@ -60,6 +61,7 @@ def add_replica(topology: Topology, name: str, port: int | None = None, semi_syn
                                "Remove that directory, or choose another name")
     primary = topology.primary_member()
     primary_info = primary_login(primary)
+    _check_protections(primary)
     with session(primary_info, database=None) as conn:
         _check_primary(conn, primary.name)
         with conn.cursor() as cur:
@@ -74,7 +76,7 @@ def add_replica(topology: Topology, name: str, port: int | None = None, semi_syn
     try:
         home.mkdir(parents=True, mode=0o755)
         say(f"copying the primary '{primary.name}' with mariadb-backup ...")
-        copied_at = provision.copy_server(primary.server(), home / "data", home / "provision.log")
+        copied_at = provision.copy_server(primary.server(), home / "data")
         topology.members[name] = member
         _write_files(member, topology, primary_info, password, chosen)
         say(f"starting '{name}' on port {chosen} ...")
@@ -109,6 +111,17 @@ def primary_login(primary: Member):
     raise ReplicationError(f"the primary '{primary.name}' is not running",
                            "Start it with `hms server start`" if primary.name == MAIN
                            else f"Start it with `hms replica start {primary.name}`")
+
+
+def _check_protections(primary: Member) -> None:
+    """Refuse the protections replicas do not follow yet (hms/server/protection.py)."""
+    choices = protection.load(primary.home)
+    if choices.encrypt:
+        raise ReplicationError(f"the primary '{primary.name}' encrypts its files, and a replica would need its keys",
+                               "Replicas of an encrypted home are not supported yet (see docs/replication.md)")
+    if choices.beyond_loopback:
+        raise ReplicationError(f"the primary '{primary.name}' listens on {choices.bind}, and hms sets up replicas "
+                               "on loopback only", "See docs/replication.md, 'Addresses on real machines'")
 
 
 def _check_primary(conn, name: str) -> None:

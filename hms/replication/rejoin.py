@@ -89,7 +89,7 @@ def _rebuild(topology: Topology, member: Member, say) -> str:
             (member.home / name).rename(aside / name)
     try:
         say(f"copying '{primary.name}' with mariadb-backup ...")
-        copied_at = provision.copy_server(primary.server(), member.home / "data", member.home / "provision.log")
+        copied_at = provision.copy_server(primary.server(), member.home / "data")
     except BaseException:
         _put_back(member, aside)
         raise

@@ -34,8 +34,9 @@ def write_config(server, dialect: dialects.Dialect, port: int, user: str | None 
                  server_id: int = 1, extra_options: dict[str, str] | None = None) -> None:
     """Write an EmbeddedServer's hms.cnf (account, paths, port, sizes, binary log), and its my.cnf once.
 
-    `extra_options` come last and win: the protections of hms/server/protection.py (TLS,
-    bind address, audit plugin, encryption, password check)."""
+    `extra_options` come after hms's own: the protections of hms/server/protection.py (TLS,
+    bind address, audit plugin, encryption, password check); then role.cnf's, the server's
+    place in a replication topology (hms/replication/role.py)."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     bulk = server.profile == "bulk"
     if bulk:

