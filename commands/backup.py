@@ -18,6 +18,7 @@ from hms.backup.signing import KEY_NAME
 from hms.config import Settings, check_database_name
 from hms.errors import ConfigError, HmsError
 from hms.login import admin_login
+from hms.replication.backup import backup_source
 from hms.server.config import BINLOG_RETENTION_DAYS
 
 from .options import echo_json, json_option, progress_bar
@@ -51,8 +52,9 @@ def backup() -> None:
                    "<database>_<UTC time>.physical/ instead of dumping SQL.")
 @click.option("--incremental", is_flag=True,
               help="With --physical: copy only what changed since the newest physical backup of this server.")
+@click.option("--from-replica", metavar="NAME", help="Dump replica NAME instead of the primary (see `hms replica`).")
 @click.pass_obj
-def create(settings: Settings, as_json: bool, physical: bool, incremental: bool) -> None:
+def create(settings: Settings, as_json: bool, physical: bool, incremental: bool, from_replica: str | None) -> None:
     """Dump the database to <database>_<UTC time>.sql.gz; print its path.
 
     One consistent snapshot (--single-transaction) with routines, triggers and
@@ -78,18 +80,23 @@ def create(settings: Settings, as_json: bool, physical: bool, incremental: bool)
         hms backup create
         HMS_BACKUP_DIR=/srv/backups hms --database hms backup create --json
         hms backup create --physical && hms backup create --physical --incremental
+        hms backup create --from-replica r1
     """
     if incremental and not physical:
         raise click.UsageError("--incremental needs --physical")
+    if physical and from_replica:
+        raise click.UsageError("--from-replica makes a logical backup; physical backups copy the primary")
+    extra = None
     if physical:
         from hms.backup.physical import create_physical_backup
 
         made = create_physical_backup(admin_login(settings), settings.backup_dir, incremental=incremental,
                                       key_file=_key_file(settings))
     else:
-        with progress_bar(settings, f"dumping {settings.database}") as progress:
-            made = create_backup(admin_login(settings), settings.backup_dir, progress=progress,
-                                 key_file=_key_file(settings))
+        with progress_bar(settings, f"dumping {settings.database}") as progress, \
+                backup_source(settings, from_replica) as (login, extra):
+            made = create_backup(login, settings.backup_dir, progress=progress,
+                                 key_file=_key_file(settings), extra=extra)
     archived = []
     try:  # the backup stands on its own; archiving its binary logs is a second step that may fail alone
         result = archive_binlogs(admin_login(settings), settings.backup_dir, key_file=_key_file(settings))
@@ -98,7 +105,7 @@ def create(settings: Settings, as_json: bool, physical: bool, incremental: bool)
     except HmsError as exc:
         click.echo(f"warning: the binary logs were not archived: {exc.message}", err=True)
     if as_json:
-        echo_json({**made.as_dict(), "archived_binlogs": archived})
+        echo_json({**made.as_dict(), "archived_binlogs": archived, **(extra or {})})
     else:
         click.echo(str(made.path))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from hms.config import Settings
+from hms.replication.routing import analyst_address
 from hms.roles import ROLE_NAMES
 
 from .options import (
@@ -68,13 +69,16 @@ def show(settings: Settings, name: str, host: str, as_json: bool) -> None:
     """
     with account_manager(settings) as manager:
         account = manager.show(name, host)
+    reads = analyst_address(settings.home) if "analyst" in account.roles and not settings.url else None
     if as_json:
-        echo_json(account.as_dict(with_grants=True))
+        echo_json({**account.as_dict(with_grants=True), **({"read_from": reads} if reads else {})})
         return
     click.echo(f"account:       '{account.name}'@'{account.host}'")
     click.echo(f"roles:         {', '.join(account.roles) or '-'}")
     click.echo(f"default roles: {', '.join(account.default_roles) or '-'}")
     click.echo(f"locked:        {'yes' if account.locked else 'no'}")
+    if reads:
+        click.echo(f"reads from:    {reads}")
     click.echo("grants:")
     for grant in account.grants:
         click.echo(f"  {grant}")

@@ -405,3 +405,17 @@ def physical_backup_privileges(dialect: Dialect) -> str:
     if not dialect.is_mariadb:
         raise ValueError("physical backups are MariaDB-only; see physical_backup_missing()")
     return "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR"
+
+
+# -- replication ---------------------------------------------------------------
+# Appended for `hms replica`: built on MariaDB's GTID replication and mariadb-backup.
+
+def replication_unsupported(dialect: Dialect) -> str | None:
+    """Why `hms replica` cannot manage replicas of this family, with the alternative; None when it can."""
+    if dialect.is_mariadb:
+        return None
+    return ("`hms replica` manages MariaDB replicas only (MASTER_GTID_WAIT, gtid_slave_pos and mariadb-backup "
+            "have no MySQL 8 equivalent it drives). On MySQL 8.4 use MySQL Shell's InnoDB ReplicaSet "
+            "(`dba.createReplicaSet()`, provisioning by CLONE), or CHANGE REPLICATION SOURCE TO ... "
+            "SOURCE_AUTO_POSITION = 1")
+

@@ -48,12 +48,14 @@ STALE_PARTIAL_SECONDS = 6 * 3600
 def create_backup(info: ConnectionInfo, directory: Path, *,
                   progress: Callable[[int], None] | None = None,
                   on_started: Callable[[subprocess.Popen], None] | None = None,
-                  key_file: Path | None = None) -> Backup:
+                  key_file: Path | None = None, extra: dict | None = None) -> Backup:
     """Return the new Backup of database `info.database`, written to `directory`.
 
     `progress` gets the number of uncompressed bytes as they are written;
     `on_started` gets the dump tool's process (tests use it to kill a dump). The manifest
     is signed with the key in `key_file` (default $HMS_HOME/backup.key, made on first use).
+    `extra` is recorded and signed with it, over the manifest's own fields (a replica's
+    backup: {"taken_from": ..., "binlog": the snapshot's place in the primary's binary log}).
     """
     database = info.database
     if not database:
@@ -87,9 +89,11 @@ def create_backup(info: ConnectionInfo, directory: Path, *,
                         dump_tool=Path(dump_bin).name, tables=rows, digests=stream.digests, objects=objects,
                         seconds=round(time.monotonic() - started, 3),
                         binlog=coordinates.as_dict() if coordinates else None)
+    recorded = {**manifest.as_dict(), **(extra or {})}
+    manifest = Manifest.from_dict(recorded)
     try:
         os.replace(partial, final)
-        write_json_atomically(manifest_path(final), signing.sign(manifest.as_dict(), key))
+        write_json_atomically(manifest_path(final), signing.sign(recorded, key))
         _fsync_directory(directory)
     except OSError as exc:
         for path in (partial, final, manifest_path(final)):

@@ -18,6 +18,10 @@ from .. import dialect as dialects
 
 
 MANAGED_NAME = "hms.cnf"
+# Options hms.replication keeps for a server that is part of a replication topology
+# (server_id, read_only on a replica, semi-sync, its buffer pool share):
+# merged into hms.cnf on every start, so `hms server start` keeps a replica fenced.
+ROLE_NAME = "role.cnf"
 USER_HEADER = ("# Your settings for this server: `hms server start` never rewrites this file.\n"
                "# hms's own settings are in {managed} (rewritten on every start), read first;\n"
                "# an option set below the include overrides hms's value.\n")
@@ -30,8 +34,9 @@ def write_config(server, dialect: dialects.Dialect, port: int, user: str | None 
                  server_id: int = 1, extra_options: dict[str, str] | None = None) -> None:
     """Write an EmbeddedServer's hms.cnf (account, paths, port, sizes, binary log), and its my.cnf once.
 
-    `extra_options` come last and win: the protections of hms/server/protection.py (TLS,
-    bind address, audit plugin, encryption, password check)."""
+    `extra_options` come after hms's own: the protections of hms/server/protection.py (TLS,
+    bind address, audit plugin, encryption, password check); then role.cnf's, the server's
+    place in a replication topology (hms/replication/role.py)."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     bulk = server.profile == "bulk"
     if bulk:
@@ -68,6 +73,7 @@ def write_config(server, dialect: dialects.Dialect, port: int, user: str | None 
         options["innodb_flush_method"] = "O_DIRECT_NO_FSYNC" if not dialect.is_mariadb else "O_DIRECT"
     options.update(dialect.server_options(memory, bulk))
     options.update(extra_options or {})
+    options.update(role_options(server.home))
     body = "\n".join(f"{k} = {v}" if v else k for k, v in options.items())
     managed = server.config_file.with_name(MANAGED_NAME)
     managed.write_text("# Written by `hms server start` on every start: put your own settings in "
@@ -87,6 +93,11 @@ def _write_user_config(config_file: Path, managed: Path) -> None:
         config_file.write_text(USER_HEADER.format(managed=managed.name) + include + text)
         return
     config_file.write_text(USER_HEADER.format(managed=managed.name) + include + "\n[mysqld]\n")
+
+
+def role_options(home: Path) -> dict[str, str | None]:
+    """The [mysqld] options of the home's role.cnf (written by hms.replication), or {} for a lone server."""
+    return _read_options(Path(home) / ROLE_NAME)
 
 
 def configured_port(config_file: Path) -> int | None:
@@ -109,9 +120,9 @@ def _read_options(path: Path) -> dict[str, str | None]:
     return dict(parser["mysqld"]) if parser.has_section("mysqld") else {}
 
 
-def free_port(prefer_low: bool = True) -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on: 3307 and up, or any."""
-    for candidate in range(3307, 3400) if prefer_low else ():
+def free_port(prefer_low: bool = True, first: int = 3307) -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on: `first` (3307) and up, or any."""
+    for candidate in range(first, min(first + 93, 65536)) if prefer_low else ():
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", candidate))

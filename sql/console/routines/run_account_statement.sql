@@ -7,6 +7,8 @@
 -- account is granted EXECUTE on the public procedures one by one, never on this one.
 -- The text may hold a password (CREATE USER / ALTER USER ... IDENTIFIED BY): the
 -- session variable PREPARE reads it from is cleared right after PREPARE, and on error.
+-- A read-only server (a replica, or a primary fenced for a switchover) refuses every
+-- change: the definer's own privileges would otherwise pass read_only (docs/replication.md).
 DROP PROCEDURE IF EXISTS run_account_statement;
 
 DELIMITER $$
@@ -20,6 +22,9 @@ BEGIN
         SET @hms_account_sql = NULL;
         RESIGNAL;
     END;
+    IF @@GLOBAL.read_only AND p_sql NOT LIKE 'SHOW %' AND p_sql NOT LIKE 'KILL %' THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'this server is read-only (a replica): manage accounts on the primary';
+    END IF;
     -- MySQL 8 prepares only from a user variable or a literal, never from p_sql itself.
     SET @hms_account_sql = p_sql;
     PREPARE hms_account_stmt FROM @hms_account_sql;

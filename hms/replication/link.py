@@ -1,0 +1,97 @@
+"""The replication link of one server: attach it to a primary, wait on it, detach it.
+
+MariaDB statements, run on the replica as its administrative login. MASTER_USE_GTID
+= slave_pos: the replica asks the primary for everything after the last GTID it
+applied, so it can be pointed at any other member after a promotion.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pymysql
+
+from ..connection import database_error
+from . import account
+from .errors import ReplicationError
+
+HEARTBEAT_SECONDS = 1
+CONNECT_RETRY_SECONDS = 5
+CHANGE_PRIMARY = ("CHANGE MASTER TO MASTER_HOST = %s, MASTER_PORT = %s, MASTER_USER = %s, MASTER_PASSWORD = %s, "
+                  "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = %s, MASTER_HEARTBEAT_PERIOD = %s")
+
+
+def attach(conn, primary_port: int, password: str, *, gtid: str | None = None,
+           host: str = account.HOST) -> None:
+    """Point the replica behind `conn` at the primary on `primary_port` and start replicating.
+
+    `gtid`: the position to start after (a fresh copy's); None keeps gtid_slave_pos.
+    """
+    try:
+        with conn.cursor() as cur:
+            cur.execute("STOP SLAVE")
+            if gtid is not None:
+                cur.execute("SET GLOBAL gtid_slave_pos = %s", (gtid,))
+            cur.execute(CHANGE_PRIMARY, (host, int(primary_port), account.USER, password,
+                                         CONNECT_RETRY_SECONDS, HEARTBEAT_SECONDS))
+            cur.execute("START SLAVE")
+    except pymysql.err.MySQLError as exc:
+        raise database_error(exc, "attaching the replica to the primary",
+                             "See `hms replica status` for the replica's last error") from None
+
+
+def adopt_own_position(conn) -> None:
+    """Make a server that was a primary start replicating after its own last transaction."""
+    with conn.cursor() as cur:
+        cur.execute("STOP SLAVE")
+        cur.execute("SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos")
+
+
+def detach(conn) -> None:
+    """Stop replicating and forget the primary (RESET SLAVE ALL)."""
+    with conn.cursor() as cur:
+        cur.execute("STOP SLAVE")
+        cur.execute("RESET SLAVE ALL")
+
+
+def wait_for(conn, gtid: str, timeout: float) -> bool:
+    """Wait until the server behind `conn` applied `gtid`; False when `timeout` seconds passed first."""
+    if not gtid:
+        return True
+    with conn.cursor() as cur:
+        cur.execute("SELECT MASTER_GTID_WAIT(%s, %s)", (gtid, timeout))
+        return cur.fetchone()[0] == 0
+
+
+def wait_running(conn, timeout: float) -> None:
+    """Wait until both replication threads run; ReplicationError with the replica's own error otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with conn.cursor(pymysql.cursors.DictCursor) as cur:
+            cur.execute("SHOW SLAVE STATUS")
+            row = cur.fetchone() or {}
+        io, sql = row.get("Slave_IO_Running"), row.get("Slave_SQL_Running")
+        if io == "Yes" and sql == "Yes":
+            return
+        error = row.get("Last_SQL_Error") or row.get("Last_IO_Error")
+        if sql == "No" and row.get("Last_SQL_Errno") or time.monotonic() > deadline:
+            raise ReplicationError(f"the replica does not replicate (I/O thread {io or 'off'}, SQL thread "
+                                   f"{sql or 'off'}){': ' + one_line(error) if error else ''}",
+                                   "See `hms replica status`, and the replica's error.log")
+        time.sleep(0.2)
+
+
+def received_and_applied(conn) -> tuple[str, str]:
+    """(GTID received from the primary, GTID applied) of the replica behind `conn`."""
+    with conn.cursor(pymysql.cursors.DictCursor) as cur:
+        cur.execute("SHOW SLAVE STATUS")
+        row = cur.fetchone() or {}
+        cur.execute("SELECT @@gtid_slave_pos")
+        applied = next(iter(cur.fetchone().values())) or ""
+    return row.get("Gtid_IO_Pos") or "", applied
+
+
+def one_line(text: str | None, limit: int = 240) -> str:
+    """A server message on one line, shortened."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
