@@ -13,6 +13,7 @@ import click
 import pymysql
 
 from commands import audit, backup, db, query, roles, server, users
+from commands.cluster import cluster
 from console.cli import console
 from seed.cli import seed
 from hms.config import Settings
@@ -61,7 +62,7 @@ def cli(ctx: click.Context, url: str | None, database: str | None, quiet: bool) 
 
 
 # In the order `hms --help` lists them.
-for group in (server, db, seed, query, users, roles, backup, audit, console):
+for group in (server, db, seed, query, users, roles, backup, audit, cluster, console):
     cli.add_command(group)
 
 

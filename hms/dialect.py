@@ -405,3 +405,21 @@ def physical_backup_privileges(dialect: Dialect) -> str:
     if not dialect.is_mariadb:
         raise ValueError("physical backups are MariaDB-only; see physical_backup_missing()")
     return "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR"
+
+
+# -- Galera ------------------------------------------------------------------
+# Appended for `hms cluster`: Galera (wsrep) is MariaDB's; MySQL's answer is another product.
+
+CLUSTER_ON_MYSQL_HINT = ("Galera needs MariaDB; on MySQL use `hms replica` for asynchronous replication, "
+                         "or MySQL's own InnoDB Cluster (Group Replication)")
+
+
+def wsrep_on(conn) -> bool:
+    """True when the server behind `conn` is a Galera node with replication on (MariaDB's wsrep).
+
+    MySQL has no wsrep variables; a MariaDB server without a provider says wsrep_provider 'none'.
+    """
+    with conn.cursor() as cur:
+        cur.execute("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_provider')")
+        values = {name.lower(): str(value) for name, value in cur.fetchall()}
+    return values.get("wsrep_on", "OFF").upper() == "ON" and values.get("wsrep_provider", "none") != "none"

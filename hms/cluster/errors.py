@@ -1,0 +1,37 @@
+"""The cluster's errors, and the one line a node outside the primary component gives."""
+
+from __future__ import annotations
+
+from .. import errcodes
+from ..connection import error_code
+from ..errors import HmsError
+
+# The text MariaDB gives with 1047 when wsrep refuses a statement.
+NOT_PREPARED = "WSREP has not yet prepared node for application use"
+
+
+class ClusterError(HmsError):
+    """A cluster could not be made, started, stopped or inspected."""
+
+
+class NodeNotPrimary(HmsError):
+    """The node answered, but it is not in the primary component: it refuses reads and writes."""
+
+
+def not_primary(where: str) -> NodeNotPrimary:
+    """The error for a statement refused by a node cut off from the cluster's majority."""
+    return NodeNotPrimary(
+        f"the cluster node at {where} is not in the primary component (it lost contact with the "
+        "majority of the cluster, or is still joining), so it refuses reads and writes",
+        "Run the command against a node of the primary component (`hms cluster status` lists them), "
+        "or bring the missing nodes back (`hms cluster start`)")
+
+
+def is_not_prepared(exc: BaseException) -> bool:
+    """True for the refusal of a node outside the primary component (1047, or its message)."""
+    return error_code(exc) == errcodes.WSREP_NOT_PREPARED or NOT_PREPARED in str(exc)
+
+
+def refusal(exc: BaseException, where: str = "this address") -> HmsError | None:
+    """The hms error a wsrep refusal stands for, or None when `exc` is something else."""
+    return not_primary(where) if is_not_prepared(exc) else None
