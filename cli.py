@@ -17,6 +17,7 @@ from commands.cluster import cluster
 from console.cli import console
 from seed.cli import seed
 from hms.config import Settings
+from hms.cluster.errors import refusal_message
 from hms.connection import server_message
 from hms.errors import HmsError
 
@@ -30,7 +31,7 @@ class HmsGroup(click.Group):
         except HmsError as exc:
             raise click.ClickException(exc.message) from None
         except pymysql.err.MySQLError as exc:
-            raise click.ClickException(
+            raise click.ClickException(refusal_message(exc) or
                 f"the server refused the request: {server_message(exc)}. "
                 "Check the account's privileges, or run `hms db verify`") from None
         except KeyboardInterrupt:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hms.cluster import DEFAULT_BASE_PORT, Cluster, loopback
+from hms.cluster import DEFAULT_BASE_PORT, Cluster
 from hms.config import Settings
 
 from .options import echo_json, json_option
@@ -35,7 +35,7 @@ def _announce(settings: Settings):
               "cluster keeps its own.")
 @click.option("--base-port", type=click.IntRange(1024, 65000),
               help=f"Node 1's client port; node K's is base + 10(K-1), its replication, IST and SST ports the "
-                   f"three after it [default: {DEFAULT_BASE_PORT}].")
+                   f"three after it [default: the first free block from {DEFAULT_BASE_PORT}].")
 @click.pass_obj
 def start(settings: Settings, nodes: int | None, base_port: int | None) -> None:
     """Start the cluster: bootstrap a new one, start its missing nodes, or cold-start it.
@@ -47,10 +47,7 @@ def start(settings: Settings, nodes: int | None, base_port: int | None) -> None:
     Example:
         hms cluster start --nodes 3 --base-port 4560
     """
-    if nodes is None and base_port is None:
-        the_cluster = Cluster.open_or_none(settings.home) or Cluster.create(settings.home, loopback(3))
-    else:
-        the_cluster = Cluster.create(settings.home, loopback(nodes or 3, base_port or DEFAULT_BASE_PORT))
+    the_cluster = Cluster.prepare(settings.home, nodes=nodes, base_port=base_port)
     statuses = the_cluster.start(on_node=_announce(settings))
     _print_statuses(statuses)
 

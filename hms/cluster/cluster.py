@@ -68,6 +68,25 @@ class Cluster:
         return None if found is None else cls(home, found)
 
     @classmethod
+    def prepare(cls, home: Path, nodes: int | None = None, base_port: int | None = None) -> "Cluster":
+        """The cluster of `home`, made on first use (3 nodes, the first free ports, unless given).
+
+        An existing cluster is kept; asking it for another size or other ports is an error.
+        """
+        existing = cls.open_or_none(home)
+        if existing is None:
+            count = nodes or 3
+            wanted = layouts.loopback(count, base_port) if base_port else layouts.free_loopback(count)
+            return cls.create(home, wanted)
+        first = existing.layout.nodes[0]
+        if (nodes not in (None, len(existing.nodes))) or (base_port not in (None, first.port)):
+            raise ClusterError(f"{existing.home} already holds a cluster of {len(existing.nodes)} nodes "
+                               f"(node 1 on port {first.port})",
+                               "Run `hms cluster start` without --nodes/--base-port to start it, "
+                               "or use another HMS_HOME")
+        return existing
+
+    @classmethod
     def create(cls, home: Path, layout: Layout) -> "Cluster":
         """Describe a new cluster in `home` (nothing started yet); refuses a home with another server."""
         require_mariadb()
@@ -184,6 +203,8 @@ class Cluster:
         on_node(node.number, f"most advanced (seqno {chosen.seqno}): bootstrapping from it")
         if not chosen.safe_to_bootstrap:
             grastate.set_safe_to_bootstrap(node.datadir)
+        for each in self.nodes:   # the new primary component is this bootstrap's, not a saved one
+            (each.datadir / grastate.SAVED_VIEW).unlink(missing_ok=True)
         node.launch(auth, bootstrap=True, start_position=_position(chosen))
         return node
 
@@ -214,11 +235,21 @@ class Cluster:
         on_node(node.number, "primary component restored on it")
 
     def _join(self, node: ClusterNode, auth: str) -> Rejoin:
-        """Start `node` as a joiner; after a crash, from the position InnoDB recovered (so IST can serve it)."""
-        state = node.saved_state() if (node.datadir / "mysql").is_dir() else None
-        position = _position(state) if state is not None and state.recovered else None
+        """Start `node` as a joiner, and say how it caught up.
+
+        A node that crashed left seqno -1 in grastate.dat, and would ask for a full copy
+        (SST); its true position is read from InnoDB first (`--wsrep-recover`, what
+        Debian's galera_recovery does) and passed as --wsrep_start_position, so a donor
+        whose write-set cache still holds what it missed serves it by IST.
+        """
         log_start = node.log_file.stat().st_size if node.log_file.exists() else 0
         started = time.monotonic()
+        state = node.saved_state() if (node.datadir / "mysql").is_dir() else None
+        position = _position(state) if state is not None and state.recovered else None
+        # The saved view (pc.recovery) re-forms a primary component after every node
+        # crashed; joining one that runs, a crashed node would first try to rebuild its old
+        # view, with its old identity, and spend evs timeouts (~15 s) on it.
+        (node.datadir / grastate.SAVED_VIEW).unlink(missing_ok=True)
         node.launch(auth, start_position=position)
         seconds = time.monotonic() - started
         return Rejoin(node.number, transfer_since(node.log_file, log_start), round(seconds, 3))

@@ -32,6 +32,6 @@ def is_not_prepared(exc: BaseException) -> bool:
     return error_code(exc) == errcodes.WSREP_NOT_PREPARED or NOT_PREPARED in str(exc)
 
 
-def refusal(exc: BaseException, where: str = "this address") -> HmsError | None:
-    """The hms error a wsrep refusal stands for, or None when `exc` is something else."""
-    return not_primary(where) if is_not_prepared(exc) else None
+def refusal_message(exc: BaseException, where: str | None = None) -> str | None:
+    """The one line for a wsrep refusal (the CLI prints it), or None when `exc` is something else."""
+    return not_primary(where or "the address hms used").message if is_not_prepared(exc) else None

@@ -20,6 +20,7 @@ from pathlib import Path
 from .errors import ClusterError
 
 GRASTATE = "grastate.dat"
+SAVED_VIEW = "gvwstate.dat"   # the last primary component, for pc.recovery after a full crash
 NO_UUID = "00000000-0000-0000-0000-000000000000"
 RECOVERED = re.compile(r"WSREP: Recovered position:\s*([0-9a-f-]{36}):(-?\d+)")
 RECOVER_TIMEOUT = 180

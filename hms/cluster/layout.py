@@ -87,6 +87,16 @@ def loopback(nodes: int, base_port: int = DEFAULT_BASE_PORT) -> Layout:
     return Layout(tuple(specs))
 
 
+def free_loopback(nodes: int, start: int = DEFAULT_BASE_PORT, step: int = 100, tries: int = 50) -> Layout:
+    """A loopback layout whose every port is free now: the first block from `start` up, `step` apart."""
+    for base in range(start, start + step * tries, step):
+        candidate = loopback(nodes, base)
+        if not any(busy_ports(spec) for spec in candidate.nodes):
+            return candidate
+    raise ClusterError(f"no free block of ports from {start} to {start + step * tries}",
+                       "Choose the ports with --base-port")
+
+
 def cluster_dir(home: Path) -> Path:
     return Path(home) / CLUSTER_DIR
 

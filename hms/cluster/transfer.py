@@ -1,4 +1,10 @@
-"""How a node that (re)joined got the state it missed: read from its error log."""
+"""How a node that (re)joined got the state it missed: read from its error log.
+
+With wsrep_sst_method=mariabackup both kinds pass through the SST script, which logs
+"mariabackup IST completed on joiner" when the donor sent only the missing write sets
+(incremental, IST) and "mariabackup SST completed on joiner" after a full copy (SST);
+the server then logs "SST received" either way.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +23,10 @@ def transfer_since(log_file: Path, offset: int) -> str:
             text = handle.read().decode(errors="replace")
     except FileNotFoundError:
         return NONE
-    if "SST succeeded" in text or "SST received" in text:
+    if "IST completed on joiner" in text or "Running IST" in text:
+        return IST
+    if "SST completed on joiner" in text:
         return SST
-    if "IST received" in text or "Receiving IST" in text:
+    if "IST received" in text:
         return IST
     return NONE
