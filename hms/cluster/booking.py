@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pymysql
+from pymysql.constants import SERVER_STATUS
 
 from .. import errcodes
 from ..connection import error_code, server_message
@@ -54,11 +55,16 @@ def book(conn, patient_id: int, doctor_id: int, starts_at: datetime, receptionis
          reason: str | None = None, *, attempts: int = MAX_ATTEMPTS) -> Booking:
     """Book the slot and return the Booking; SlotTaken when the doctor is busy then.
 
-    Runs as its own unit: in autocommit mode the procedure's INSERT commits by itself; with
-    autocommit off, this commits. BookingConflict after `attempts` lost conflicts in a row,
+    Runs as its own transaction: in autocommit mode the procedure's INSERT commits by
+    itself; with autocommit off this commits, and refuses a connection with a transaction
+    already open (retrying would drop the caller's earlier work). BookingConflict after `attempts` lost conflicts in a row,
     NodeNotPrimary when the node is cut off from the cluster's majority.
     """
     autocommit = conn.get_autocommit()
+    if not autocommit and conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
+        # A retry would run without the caller's earlier work, which the lost conflict rolled back.
+        raise DatabaseError("the booking must run as its own transaction, and this connection has one open",
+                            "Commit or roll back first, or book from an autocommit connection")
     for attempt in range(1, attempts + 1):
         try:
             with conn.cursor() as cur:

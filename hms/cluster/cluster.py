@@ -9,6 +9,8 @@ HMS_HOME reaches the cluster through that node.
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ import pymysql
 from ..connection import session
 from ..errors import ServerError
 from ..optionfiles import write_option_file
+from ..server.runas import server_account
 from . import grastate, layout as layouts, sst
 from .errors import ClusterError
 from .layout import Layout
@@ -127,6 +130,7 @@ class Cluster:
         node with the most advanced saved position. `on_node(number, what)` hears progress.
         """
         on_node = on_node or (lambda number, what: None)
+        self._let_server_account_in()
         auth = sst.sst_auth(self.directory)
         statuses = self.status()
         if not any(s.running for s in statuses):
@@ -182,6 +186,17 @@ class Cluster:
         return status
 
     # -- internals -----------------------------------------------------------
+    def _let_server_account_in(self) -> None:
+        """Give the server account search (x, not read) on HMS_HOME and its cluster folder, as
+        `hms server start` does on a home, so it can reach its node's directory."""
+        if server_account().pw_uid == os.geteuid():
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for directory in (self.home, self.directory):
+            info = directory.stat()
+            if info.st_uid == os.geteuid() and not info.st_mode & stat.S_IXOTH:
+                os.chmod(directory, stat.S_IMODE(info.st_mode) | stat.S_IXOTH)
+
     def _bootstrap_node(self, on_node) -> ClusterNode:
         """Start a new primary component: node 1 of a new cluster, else the most advanced node."""
         auth = sst.sst_auth(self.directory)
