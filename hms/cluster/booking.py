@@ -24,7 +24,7 @@ from pymysql.constants import SERVER_STATUS
 
 from .. import errcodes
 from ..connection import error_code, server_message
-from ..errors import DatabaseError, HmsError
+from ..errors import ConnectionFailed, DatabaseError, HmsError
 from .errors import is_not_prepared, not_primary
 
 MAX_ATTEMPTS = 5
@@ -37,6 +37,8 @@ BOOK = "CALL book_appointment(%s, %s, %s, %s, %s, @hms_booked_id)"
 
 class SlotTaken(HmsError):
     """The doctor is already booked at that time: the booking was refused, as it must be."""
+
+    attempts: int = 1   # more than 1: the slot was found taken after a lost conflict was retried
 
 
 class BookingConflict(HmsError):
@@ -82,9 +84,15 @@ def book(conn, patient_id: int, doctor_id: int, starts_at: datetime, receptionis
             code, text = error_code(exc), str(exc)
             if is_not_prepared(exc):
                 raise not_primary(_where(conn)) from None
+            if code in errcodes.CONNECT_FAILURES:
+                raise ConnectionFailed(f"the connection to {_where(conn)} was lost while booking doctor {doctor_id} "
+                                       f"at {starts_at:%Y-%m-%d %H:%M}; the booking may or may not have been made",
+                                       "Look the slot up on a running node before booking it again") from None
             if ALREADY_BOOKED in text:
-                raise SlotTaken(f"doctor {doctor_id} is already booked at {starts_at:%Y-%m-%d %H:%M}",
-                                "Choose another slot") from None
+                taken = SlotTaken(f"doctor {doctor_id} is already booked at {starts_at:%Y-%m-%d %H:%M}",
+                                  "Choose another slot")
+                taken.attempts = attempt
+                raise taken from None
             if code not in RETRYABLE and LOST_RACE not in text:
                 raise DatabaseError(f"booking doctor {doctor_id} at {starts_at:%Y-%m-%d %H:%M} failed: "
                                     f"{server_message(exc)}", "") from None

@@ -88,8 +88,10 @@ def write_galera_config(server, layout: Layout, spec: NodeSpec, provider: str, s
     """Write the node's galera.cnf (0600, the server account's) and include it from hms.cnf."""
     path = server.home / GALERA_FILE
     body = "\n".join(f"{k} = {v}" for k, v in galera_options(layout, spec, provider, sst_auth).items())
+    # The SST script keeps the logs of past transfers; by default in /tmp/sst_log_archive,
+    # shared by every server on the machine: here, in the node's own tmp directory.
     text = ("# Written by `hms cluster` on every start of this node; holds the state-transfer login.\n"
-            f"[galera]\n{body}\n")
+            f"[galera]\n{body}\n\n[sst]\nsst-log-archive-dir = {server.home / 'tmp' / 'sst-logs'}\n")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         os.fchmod(handle.fileno(), 0o600)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -49,7 +50,7 @@ class ClusterNode(EmbeddedServer):
     def node_status(self) -> NodeStatus:
         """What this node says of the cluster; running=False when it does not answer."""
         down = NodeStatus(self.number, self.spec.port, self.spec.address, running=False)
-        if not self.client_file.is_file():
+        if not self.client_file.is_file() or not socket_listening(self.socket_path):
             return down
         try:
             with session(self.connection_info(), database=None, read_timeout=10) as conn:
@@ -155,10 +156,25 @@ class ClusterNode(EmbeddedServer):
                 self._process = None
                 raise ClusterError(f"node {self.number} exited during start-up: {self._log_tail()}",
                                    f"See {self.log_file}")
-            if self.socket_path.exists() and self._answers_as_any():
+            if socket_listening(self.socket_path) and self._answers_as_any():
                 return
             time.sleep(0.2)
         raise ClusterError(f"node {self.number} did not answer within {timeout:.0f} s", f"See {self.log_file}")
+
+
+def socket_listening(path: Path) -> bool:
+    """True when a server accepts connections on the Unix socket `path`.
+
+    Asked before PyMySQL connects: its connect() does not close the socket it made when
+    a Unix-socket connect fails (a crashed node leaves its socket file behind).
+    """
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(2)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 def require_mariadb() -> tuple[Path, dialects.Dialect]:

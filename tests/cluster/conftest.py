@@ -12,32 +12,28 @@ import pytest
 
 from hms.cluster import Cluster
 from tests.support import embedded_home
-from tests.support.cluster import clinic_rows, hms
+from tests.support.cluster import clinic_rows, hms, stop_all
 
 @pytest.fixture(scope="session")
 def cluster_home():
-    """The HMS_HOME of the session's cluster; every node is stopped and the home removed at the end."""
+    """The HMS_HOME of the session's cluster, removed at the end."""
     with embedded_home("cluster") as home:
-        try:
-            yield home
-        finally:
-            made = Cluster.open_or_none(home)
-            if made is not None:
-                for node in made.nodes:
-                    try:
-                        node.stop()
-                    except Exception:   # noqa: BLE001 - teardown: whatever happened, kill it
-                        node.kill()
+        yield home
 
 
 @pytest.fixture(scope="session")
 def galera(cluster_home) -> Cluster:
-    """A 3-node cluster started by the CLI, `hms` migrated through node 1."""
-    started = hms(cluster_home, "cluster", "start", "--nodes", "3")
-    assert started.returncode == 0, started.stderr
-    migrated = hms(cluster_home, "--quiet", "db", "migrate")
-    assert migrated.returncode == 0, migrated.stderr
-    return Cluster.open(cluster_home)
+    """A 3-node cluster started by the CLI, `hms` migrated through node 1; every node stopped at the end."""
+    made = None
+    try:
+        started = hms(cluster_home, "cluster", "start", "--nodes", "3")
+        assert started.returncode == 0, started.stderr
+        migrated = hms(cluster_home, "--quiet", "db", "migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        made = Cluster.open(cluster_home)
+        yield made
+    finally:
+        stop_all(made or Cluster.open_or_none(cluster_home))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ double-booking checks, a booking storm over several nodes, and network namespace
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import random
 import secrets
@@ -21,6 +22,7 @@ import pytest
 from hms import dialect as dialects
 from hms.backup import contents
 from hms.cluster import Cluster, ClusterNode, NodeNotPrimary
+from hms.cluster.node import socket_listening
 from hms.cluster.config import provider_path
 from hms.cluster.booking import BookingConflict, SlotTaken, book
 from hms.connection import ConnectionInfo, connect, session
@@ -38,14 +40,26 @@ DOUBLE_BOOKINGS = ("SELECT doctor_id, starts_at, COUNT(*) FROM appointment WHERE
                    "GROUP BY doctor_id, starts_at HAVING COUNT(*) > 1")
 
 
-def hms(home: Path, *args, stdin: str | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run this checkout's `hms` CLI with HMS_HOME=home (and no other HMS_ setting)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HMS_")}
+def hms(home: Path, *args, stdin: str | None = None, env: dict[str, str] | None = None,
+        timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run this checkout's `hms` CLI with HMS_HOME=home (and no other HMS_ setting but `env`'s)."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("HMS_")}, **(env or {})}
     env["HMS_HOME"] = str(home)
     root = Path(__file__).resolve().parents[2]
     env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run([sys.executable, str(root / "cli.py"), *args], capture_output=True, text=True,
                           env=env, input=stdin, timeout=timeout)
+
+
+def stop_all(cluster: Cluster | None) -> None:
+    """Stop every node of `cluster` (teardown): cleanly when it answers, else by SIGKILL of its pid."""
+    if cluster is None:
+        return
+    for node in cluster.nodes:
+        try:
+            node.stop()
+        except Exception:   # noqa: BLE001 - teardown: whatever went wrong, the process must go
+            node.kill()
 
 
 def node_info(node: ClusterNode, database: str | None = "hms") -> ConnectionInfo:
@@ -95,15 +109,17 @@ def clinic_rows(node: ClusterNode, doctors: int = 3, patients: int = 5, database
                 "patients": [clinic.patient() for _ in range(patients)]}
 
 
-def far_slots(count: int, days_ahead: int | None = None) -> list[datetime]:
-    """`count` distinct half-hour slots on days nobody else books (a random year ahead)."""
-    start = date.today() + timedelta(days=days_ahead or random.randrange(400, 3000))
-    slots = []
-    day = 0
+# Days far ahead, handed out once each in this process, so two tests never book the same slot.
+_next_day = itertools.count(random.randrange(400, 2000))
+
+
+def far_slots(count: int) -> list[datetime]:
+    """`count` distinct half-hour slots (20 a day) on days no other caller gets."""
+    slots: list[datetime] = []
     while len(slots) < count:
-        base = datetime(start.year, start.month, start.day, 8) + timedelta(days=day)
+        day = date.today() + timedelta(days=next(_next_day))
+        base = datetime(day.year, day.month, day.day, 8)
         slots.extend(base + timedelta(minutes=30 * k) for k in range(20))
-        day += 1
     return slots[:count]
 
 
@@ -153,6 +169,8 @@ class BookingStorm:
         while not self._stop.is_set():
             try:
                 if conn is None:
+                    if not socket_listening(node.socket_path):   # a killed node: nothing to connect to
+                        raise ConnectionFailed(f"node {node.number} is down")
                     conn = connect(node_info(node), read_timeout=30)
                 result = book(conn, rng.choice(self.patients), rng.choice(self.doctors), rng.choice(self.slots),
                               reason="storm")
@@ -164,7 +182,7 @@ class BookingStorm:
             except NodeNotPrimary:
                 self._record(node.number, "not primary")
                 time.sleep(0.2)
-            except (ConnectionFailed, pymysql.err.OperationalError, pymysql.err.InterfaceError, OSError):
+            except (ConnectionFailed, pymysql.err.MySQLError, OSError):
                 self._record(node.number, "down")
                 with contextlib.suppress(Exception):
                     conn.close()
