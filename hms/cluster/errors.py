@@ -8,6 +8,9 @@ from ..errors import HmsError
 
 # The text MariaDB gives with 1047 when wsrep refuses a statement.
 NOT_PREPARED = "WSREP has not yet prepared node for application use"
+# A commit in flight when the node lost the primary component fails with 1180 saying this;
+# it was rolled back, on every node.
+NO_PRIMARY = "Not connected to Primary Component"
 
 
 class ClusterError(HmsError):
@@ -28,8 +31,10 @@ def not_primary(where: str) -> NodeNotPrimary:
 
 
 def is_not_prepared(exc: BaseException) -> bool:
-    """True for the refusal of a node outside the primary component (1047, or its message)."""
-    return error_code(exc) == errcodes.WSREP_NOT_PREPARED or NOT_PREPARED in str(exc)
+    """True for the refusal of a node outside the primary component (1047, or 1180 at commit)."""
+    code, text = error_code(exc), str(exc)
+    return (code == errcodes.WSREP_NOT_PREPARED or NOT_PREPARED in text
+            or (code == errcodes.ERROR_DURING_COMMIT and NO_PRIMARY in text))
 
 
 def refusal_message(exc: BaseException, where: str | None = None) -> str | None:

@@ -8,14 +8,14 @@ from hms.cluster import NodeNotPrimary, grastate
 from hms.cluster.booking import book
 from hms.connection import connect, session
 from tests.support import query
-from tests.support.cluster import (BookingStorm, checksums, double_bookings, far_slots, hms, kinds, needs_cluster,
+from tests.support.cluster import (BookingStorm, errors, checksums, double_bookings, far_slots, hms, kinds, needs_cluster,
                                    node_info, wait_for)
 
 pytestmark = needs_cluster
 
 
 def test_a_node_killed_during_a_booking_storm_rejoins_with_identical_data(cluster, rows):
-    storm = BookingStorm(cluster.nodes, rows["doctors"], rows["patients"], far_slots(60)).start()
+    storm = BookingStorm(cluster.nodes, rows["doctors"], rows["patients"], far_slots(3000)).start()
     try:
         time.sleep(3)
         killed_at = time.monotonic()
@@ -23,9 +23,10 @@ def test_a_node_killed_during_a_booking_storm_rejoins_with_identical_data(cluste
         time.sleep(8)
     finally:
         outcomes = storm.stop()
+    assert errors(outcomes) == []
     for survivor in (1, 2):   # bookings went on, on both other nodes, after the kill
         after = kinds(outcomes, survivor, after=killed_at + 1)
-        assert after.get("booked", 0) + after.get("taken", 0) > 10, after
+        assert after.get("booked", 0) > 5 and after.get("taken", 0) > 5, after
     assert kinds(outcomes, 3, after=killed_at + 1).get("booked", 0) == 0
     rejoin = cluster.restart_node(3)
     assert rejoin.method == "IST"    # the write-set cache still held everything it missed
