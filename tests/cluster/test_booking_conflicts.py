@@ -18,7 +18,7 @@ from tests.support import query
 from tests.support.cluster import double_bookings, far_slots, needs_cluster, node_info
 
 pytestmark = needs_cluster
-ROUNDS = 30
+ROUNDS = 20
 
 
 def _conflicts(cluster) -> int:
