@@ -15,10 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pymysql
-
 from ..connection import session
-from ..errors import ServerError
 from ..optionfiles import write_option_file
 from ..server.runas import server_account
 from . import grastate, layout as layouts, sst
@@ -133,13 +130,15 @@ class Cluster:
         self._let_server_account_in()
         auth = sst.sst_auth(self.directory)
         statuses = self.status()
-        if not any(s.running for s in statuses):
+        # A process that runs but does not answer yet (a joiner in its state transfer) counts
+        # as running: bootstrapping beside it would make a second cluster.
+        if not any(node.is_running() for node in self.nodes):
             first = self._bootstrap_node(on_node)
             on_node(first.number, "bootstrapped")
         elif not any(s.running and s.primary for s in statuses):
             self._restore_primary(statuses, on_node)
         for node in self.nodes:
-            if not node.node_status().running:
+            if not node.is_running():
                 self._join(node, auth)
                 on_node(node.number, "joined")
         self._point_home_at(self._entry_node())
@@ -169,7 +168,7 @@ class Cluster:
             node.stop()
         statuses = [n.node_status() for n in others]
         if not any(s.running and s.primary for s in statuses):
-            if not any(s.running for s in statuses):
+            if not any(n.is_running() for n in others):
                 raise ClusterError(f"no other node of the cluster is running for node {number} to join",
                                    "Start the whole cluster with `hms cluster start` (it bootstraps from "
                                    "the most advanced node)")
@@ -232,7 +231,7 @@ class Cluster:
         """
         running = [s for s in statuses if s.running]
         down = [n for n in self.nodes if n.number not in {s.node for s in running}]
-        if any(n.is_running() for n in down if n not in also_stopped):
+        if not running or any(n.is_running() for n in down if n not in also_stopped):
             raise ClusterError("no node is in the primary component, and some nodes run but do not answer",
                                "Check `hms cluster status`; if nodes are cut off by the network, heal it first")
         best = max(running, key=lambda s: (s.last_committed or -1, -s.node))
@@ -300,11 +299,3 @@ class Cluster:
 
 def _position(state: grastate.SavedState | None) -> str | None:
     return f"{state.uuid}:{state.seqno}" if state is not None and state.known else None
-
-
-def stop_quietly(node: ClusterNode) -> None:
-    """Stop a node, ignoring a node that is already gone (teardown paths)."""
-    try:
-        node.stop()
-    except (ServerError, pymysql.err.MySQLError, OSError):
-        node.kill()
