@@ -9,10 +9,10 @@ node's galera.cnf (0600, the server account's); it is never typed, logged or on 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from pathlib import Path
 
+from .. import dialect as dialects
 from ..optionfiles import read_option_file, write_option_file
 
 SST_USER = "hms_sst"
@@ -37,19 +37,14 @@ def sst_auth(cluster_dir: Path) -> str:
     return f"{SST_USER}:{sst_password(cluster_dir)}"
 
 
-def native_hash(password: str) -> str:
-    """mysql_native_password's stored form of `password`: '*' + SHA1(SHA1(password)), upper-case hex."""
-    return "*" + hashlib.sha1(hashlib.sha1(password.encode()).digest()).hexdigest().upper()
-
-
 def create_account(conn, password: str) -> None:
     """Create (or reset) the state-transfer account; replicated to every node as DDL.
 
     The statement carries the password's hash, not the password: DDL is written as text
     to the binary log and to Galera's write-set cache on every node.
     """
-    hashed = native_hash(password)
+    identified, hashed = dialects.MARIADB.identified(password)   # the project's one hash function
     with conn.cursor() as cur:
-        cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY PASSWORD %s", (SST_USER, SST_HOST, hashed))
-        cur.execute("ALTER USER %s@%s IDENTIFIED BY PASSWORD %s", (SST_USER, SST_HOST, hashed))
+        cur.execute(f"CREATE USER IF NOT EXISTS %s@%s {identified}", (SST_USER, SST_HOST, hashed))
+        cur.execute(f"ALTER USER %s@%s {identified}", (SST_USER, SST_HOST, hashed))
         cur.execute(SST_GRANTS, (SST_USER, SST_HOST))
