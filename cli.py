@@ -29,7 +29,7 @@ class HmsGroup(click.Group):
         try:
             return super().invoke(ctx)
         except HmsError as exc:
-            raise click.ClickException(exc.message) from None
+            raise click.ClickException(refusal_message(exc) or exc.message) from None
         except pymysql.err.MySQLError as exc:
             raise click.ClickException(refusal_message(exc) or
                 f"the server refused the request: {server_message(exc)}. "

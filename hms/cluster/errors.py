@@ -38,5 +38,17 @@ def is_not_prepared(exc: BaseException) -> bool:
 
 
 def refusal_message(exc: BaseException, where: str | None = None) -> str | None:
-    """The one line for a wsrep refusal (the CLI prints it), or None when `exc` is something else."""
-    return not_primary(where or "the address hms used").message if is_not_prepared(exc) else None
+    """The one line for a wsrep refusal (the CLI prints it), or None when `exc` is something else.
+
+    Also when `exc` is an hms error raised while handling the refusal (a module that wraps
+    the server's error in its own keeps it as __context__, even `from None`): its advice
+    (privileges, the account) would not be what fixes it.
+    """
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, NodeNotPrimary):
+            return exc.message
+        if is_not_prepared(exc) and not isinstance(exc, HmsError):
+            return not_primary(where or "the address hms used").message
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
