@@ -69,6 +69,20 @@ def slot_on(first_day: date, day: int, half_hour: int) -> datetime:
     return datetime(d.year, d.month, d.day, 8) + timedelta(minutes=30 * half_hour)
 
 
+def book_once(conn, patient: int, doctor: int, slot: datetime, counts: dict) -> int:
+    """Book through the client path, count the outcome; return the attempts it took (0: gave up)."""
+    try:
+        made = book(conn, patient, doctor, slot, reason=REASON)
+        counts["booked"] += 1
+        return made.attempts
+    except SlotTaken as taken:
+        counts["taken"] += 1
+        return taken.attempts
+    except BookingConflict:
+        counts["conflict"] += 1
+        return 0
+
+
 # --- the throughput phases: every client books free slots, in its own process ----------------------
 
 def booking_worker(info: ConnectionInfo, inputs: dict, day_offset: int, start_at: float, seconds: float,
@@ -81,16 +95,7 @@ def booking_worker(info: ConnectionInfo, inputs: dict, day_offset: int, start_at
         while time.time() < deadline:
             slot = slot_on(inputs["first_day"], day_offset + rng.randrange(600), rng.randrange(20))
             started = time.perf_counter()
-            try:
-                made = book(conn, rng.choice(inputs["patients"]), rng.choice(inputs["doctors"]), slot,
-                            reason=REASON)
-                counts["booked"] += 1
-                attempts += made.attempts
-            except SlotTaken as taken:
-                counts["taken"] += 1
-                attempts += taken.attempts
-            except BookingConflict:
-                counts["conflict"] += 1
+            attempts += book_once(conn, rng.choice(inputs["patients"]), rng.choice(inputs["doctors"]), slot, counts)
             latencies.append(time.perf_counter() - started)
     out.put((latencies, counts, attempts))
 
@@ -127,15 +132,7 @@ def storm_worker(info: ConnectionInfo, inputs: dict, pairs: list, start_at: floa
         deadline = start_at + seconds
         while time.time() < deadline and position < len(pairs):
             doctor, slot = pairs[position]
-            try:
-                made = book(conn, rng.choice(inputs["patients"]), doctor, slot, reason=REASON)
-                counts["booked"] += 1
-                attempts += made.attempts
-            except SlotTaken as taken:
-                counts["taken"] += 1
-                attempts += taken.attempts
-            except BookingConflict:
-                counts["conflict"] += 1
+            attempts += book_once(conn, rng.choice(inputs["patients"]), doctor, slot, counts)
             position += 1
     out.put((counts, attempts))
 

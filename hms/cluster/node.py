@@ -18,8 +18,7 @@ import pymysql
 
 from .. import dialect as dialects
 from ..connection import session
-from ..errors import ConnectionFailed
-from ..errors import ServerError
+from ..errors import ConnectionFailed, ServerError
 from ..server import EmbeddedServer
 from ..server.config import write_config
 from ..server.embedded import _alive
