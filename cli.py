@@ -13,10 +13,12 @@ import click
 import pymysql
 
 from commands import audit, backup, db, query, roles, server, users
+from commands.cluster import cluster
 from commands.replica import replica
 from console.cli import console
 from seed.cli import seed
 from hms.config import Settings
+from hms.cluster.errors import refusal_message
 from hms.connection import server_message
 from hms.errors import HmsError
 
@@ -28,9 +30,9 @@ class HmsGroup(click.Group):
         try:
             return super().invoke(ctx)
         except HmsError as exc:
-            raise click.ClickException(exc.message) from None
+            raise click.ClickException(refusal_message(exc) or exc.message) from None
         except pymysql.err.MySQLError as exc:
-            raise click.ClickException(
+            raise click.ClickException(refusal_message(exc) or
                 f"the server refused the request: {server_message(exc)}. "
                 "Check the account's privileges, or run `hms db verify`") from None
         except KeyboardInterrupt:
@@ -62,7 +64,7 @@ def cli(ctx: click.Context, url: str | None, database: str | None, quiet: bool) 
 
 
 # In the order `hms --help` lists them.
-for group in (server, db, seed, query, users, roles, backup, audit, console):
+for group in (server, db, seed, query, users, roles, backup, audit, cluster, console):
     cli.add_command(group)
 cli.add_command(replica)
 

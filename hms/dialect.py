@@ -419,3 +419,20 @@ def replication_unsupported(dialect: Dialect) -> str | None:
             "(`dba.createReplicaSet()`, provisioning by CLONE), or CHANGE REPLICATION SOURCE TO ... "
             "SOURCE_AUTO_POSITION = 1")
 
+
+# -- Galera ------------------------------------------------------------------
+# Appended for `hms cluster`: Galera (wsrep) is MariaDB's; MySQL's answer is another product.
+
+CLUSTER_ON_MYSQL_HINT = ("Galera needs MariaDB; on MySQL use `hms replica` for asynchronous replication, "
+                         "or MySQL's own InnoDB Cluster (Group Replication)")
+
+
+def wsrep_on(conn) -> bool:
+    """True when the server behind `conn` is a Galera node with replication on (MariaDB's wsrep).
+
+    MySQL has no wsrep variables; a MariaDB server without a provider says wsrep_provider 'none'.
+    """
+    with conn.cursor() as cur:
+        cur.execute("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_provider')")
+        values = {name.lower(): str(value) for name, value in cur.fetchall()}
+    return values.get("wsrep_on", "OFF").upper() == "ON" and values.get("wsrep_provider", "none") != "none"

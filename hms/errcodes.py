@@ -32,6 +32,13 @@ SERVER_GONE = 2006
 LOST_CONNECTION = 2013
 ACCOUNT_LOCKED = 3118             # MySQL: ER_ACCOUNT_HAS_BEEN_LOCKED
 MARIADB_ACCOUNT_LOCKED = 4151     # MariaDB: ER_ACCOUNT_HAS_BEEN_LOCKED
+# Galera (MariaDB's wsrep): a node outside the primary component refuses statements with
+# ER_UNKNOWN_COM_ERROR, "WSREP has not yet prepared node for application use"; a
+# transaction that fails certification at commit gets ER_LOCK_DEADLOCK (DEADLOCK above).
+WSREP_NOT_PREPARED = 1047         # ER_UNKNOWN_COM_ERROR
+ERROR_DURING_COMMIT = 1180        # ER_ERROR_DURING_COMMIT: Galera, a commit in flight when the node lost the primary component
+NOT_SUPPORTED_YET = 1235          # ER_NOT_SUPPORTED_YET (e.g. GET_LOCK in a cluster)
+QUERY_INTERRUPTED = 1317          # ER_QUERY_INTERRUPTED
 
 CHECK_VIOLATIONS = (CHECK_CONSTRAINT_VIOLATED, MARIADB_CHECK_CONSTRAINT)
 CONNECT_FAILURES = (CANT_CONNECT, CANT_CONNECT_SOCKET, SERVER_GONE, LOST_CONNECTION)

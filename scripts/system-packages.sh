@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages hms needs, only those that are missing.
 #   scripts/system-packages.sh server    a MariaDB server and client, unless mariadbd/mysqld exists
 #   scripts/system-packages.sh backup    mariadb-backup (physical backups, replicas, Galera state transfer)
-#   scripts/system-packages.sh cluster   galera-4 and iproute2 (the Galera cluster and its partition test)
+#   scripts/system-packages.sh cluster   galera-4, socat (the mariadb-backup state transfer streams through it)
+#                                        and iproute2 (the Galera cluster and its partition test)
 #   scripts/system-packages.sh tools     percona-toolkit (pt-table-checksum), mydumper, sysbench: the
 #                                        consistency check and the benchmarks' baselines
 #   scripts/system-packages.sh browser   Chromium, for the console's browser tests
@@ -22,6 +23,7 @@ for need in "$@"; do
     server)  have mariadbd || have mysqld || missing+=(mariadb-server mariadb-client) ;;
     backup)  have mariadb-backup || have xtrabackup || missing+=(mariadb-backup) ;;
     cluster) [ -e /usr/lib/galera/libgalera_smm.so ] || [ -e /usr/lib/libgalera_smm.so ] || missing+=(galera-4)
+             have socat || missing+=(socat)
              have ip || missing+=(iproute2) ;;
     tools)   have pt-table-checksum || missing+=(percona-toolkit)
              have mydumper || missing+=(mydumper)

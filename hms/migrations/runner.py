@@ -3,8 +3,9 @@
 Versioned files run once, in version order; an applied file that was edited is an
 error. Repeatable files (routines, triggers, roles) are re-run when their checksum
 changes, after the versioned ones; roles also after any routine was re-created,
-since dropping a routine can drop the grants on it. An advisory lock keeps two runs
-apart, and every attempt, failed ones included, is recorded with the server's message.
+since dropping a routine can drop the grants on it. A lock (lock.py: GET_LOCK, or on a
+Galera cluster a replicated lock row) keeps two runs apart, and every attempt, failed
+ones included, is recorded with the server's message.
 
 "Applied" is what the server holds, not only what the history says: a routine, trigger
 or role file whose object is missing from the server (dropped by hand, or lost to a
@@ -39,7 +40,7 @@ from ..connection import ConnectionInfo, session
 from ..databases import CONSOLE_SQL_FOLDER, console_schema, create_database
 from ..errors import MigrationError, SqlFileError
 from . import files as sql_files
-from . import history, objects
+from . import history, lock, objects
 from .apply import OBJECT_GROUPS, apply_repeatable, apply_versioned
 from .files import SqlFile, discover
 from .history import FileState, HistoryRow
@@ -140,7 +141,7 @@ class Migrator:
         console_applied = console.migrate(reapply=reapply).applied if console else []
         with session(self.info, database=None) as conn:
             create_database(conn, self.database, dialects.for_connection(conn), if_not_exists=True)
-            self._lock(conn)
+            held = lock.acquire(conn, self.database, self._lock_name(), LOCK_WAIT_SECONDS)
             try:
                 conn.select_db(self.database)
                 scratch.remove_check_leftovers(conn, self.database)  # of killed runs; see hms/scratch.py
@@ -150,11 +151,12 @@ class Migrator:
                     step.sql_file.statements()
                 result = MigrationResult(console=console_applied)
                 for step in steps:
+                    lock.renew(conn, held)
                     self.on_step(step)
                     result.applied.append((step, self._apply(conn, step)))
                 return result
             finally:
-                self._unlock(conn)
+                lock.release(conn, held)
 
     # -- internals -------------------------------------------------------------
     def _server_state(self) -> tuple[list[HistoryRow], set[tuple[str, str]]]:
@@ -210,20 +212,6 @@ class Migrator:
 
     def _lock_name(self) -> str:
         return "hms_migrate_" + hashlib.sha1(self.database.encode()).hexdigest()[:20]
-
-    def _lock(self, conn) -> None:
-        with conn.cursor() as cur:
-            cur.execute("SELECT GET_LOCK(%s, %s)", (self._lock_name(), LOCK_WAIT_SECONDS))
-            if cur.fetchone()[0] != 1:
-                raise MigrationError(f"another migration of '{self.database}' is running",
-                                     "Wait for it to finish, then run `hms db migrate` again")
-
-    def _unlock(self, conn) -> None:
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT RELEASE_LOCK(%s)", (self._lock_name(),))
-        except pymysql.err.MySQLError:
-            pass  # the lock dies with the session anyway
 
     def _apply(self, conn, step: Step) -> int:
         if step.sql_file.kind == "versioned":

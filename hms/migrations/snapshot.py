@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .history import HISTORY_TABLE
+from .lock import LOCK_TABLE
 
 TABLES = """
 SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES
@@ -80,7 +81,7 @@ def snapshot(conn, schema: str, trigger_modes: bool = False) -> dict[str, dict[s
             cur.execute(sql, (schema,))
             return [tuple(_neutral(v, schema) for v in row) for row in cur.fetchall()]
 
-    skip = {HISTORY_TABLE}
+    skip = {HISTORY_TABLE, LOCK_TABLE}
     snap: dict[str, dict[str, tuple]] = {k: {} for k in
                                          ("table", "column", "index", "foreign key", "check",
                                           "routine", "trigger", "view")}
