@@ -19,7 +19,7 @@ import pymysql
 from .. import dialect as dialects
 from ..connection import session
 from ..errors import ConnectionFailed, ServerError
-from ..server import EmbeddedServer
+from ..server import EmbeddedServer, protection
 from ..server.config import write_config
 from ..server.embedded import _alive
 from ..server.runas import prepare_home, server_account
@@ -87,7 +87,12 @@ class ClusterNode(EmbeddedServer):
                                "Install it: `scripts/system-packages.sh cluster` (Debian's galera-4)")
         account = server_account()
         prepare_home(self.home, self.log_file, account)
-        write_config(self, dialect, self.spec.port, account.pw_name, server_id=self.number)
+        # The home's protections (TLS above all: accounts for remote hosts are REQUIRE SSL), as
+        # `hms server start` gives them; the node's addresses stay the Galera config's.
+        choices = protection.choose(self.home, fresh=not (self.datadir / "mysql").is_dir())
+        extra = protection.server_options(self, dialect, account.pw_uid, choices)
+        extra.pop("bind-address", None)
+        write_config(self, dialect, self.spec.port, account.pw_name, server_id=self.number, extra_options=extra)
         if bootstrap and not (self.datadir / "mysql").is_dir():
             remove_galera_include(self)
             self._initialise(server_bin, dialect, account.pw_name)
