@@ -57,10 +57,7 @@ def restore_until(info: ConnectionInfo, path: Path | str, into: str, *, until: s
     `progress` gets the restore's bytes; `on_planned` gets the plan before anything is
     written and may return a callback for the number of transactions replayed.
     """
-    if until is not None and until_gtid is not None:
-        raise BackupError("--until and --until-gtid were both given", "Give one moment: a time or a GTID")
-    if until is None and until_gtid is None:
-        raise BackupError("no moment to recover to", "Give --until \"YYYY-MM-DD HH:MM:SS\" or --until-gtid GTID")
+    _one_moment(until, until_gtid)
     check_database_name(into)
     target_gtid = binlog.parse_gtid(until_gtid) if until_gtid is not None else None
     backup = _open(path, key_file, trust_unsigned)
@@ -108,10 +105,7 @@ def restore_home_until(source: ConnectionInfo | None, path: Path | str, home: Pa
     """
     from .home_restore import restore_home
 
-    if until is not None and until_gtid is not None:
-        raise BackupError("--until and --until-gtid were both given", "Give one moment: a time or a GTID")
-    if until is None and until_gtid is None:
-        raise BackupError("no moment to recover to", "Give --until \"YYYY-MM-DD HH:MM:SS\" or --until-gtid GTID")
+    _one_moment(until, until_gtid)
     target_gtid = binlog.parse_gtid(until_gtid) if until_gtid is not None else None
     backup = _open(path, key_file, trust_unsigned)
     if (getattr(backup.manifest, "kind", "logical") or "logical") != "physical":
@@ -146,6 +140,14 @@ def _open(path: Path | str, key_file: Path | None, trust_unsigned: bool):
 
         return open_physical(path, key_file=key_file, trust_unsigned=trust_unsigned)
     return open_backup(path, key_file=key_file, trust_unsigned=trust_unsigned)
+
+
+def _one_moment(until: str | None, until_gtid: str | None) -> None:
+    """Refuse both moments at once, or none."""
+    if until is not None and until_gtid is not None:
+        raise BackupError("--until and --until-gtid were both given", "Give one moment: a time or a GTID")
+    if until is None and until_gtid is None:
+        raise BackupError("no moment to recover to", "Give --until \"YYYY-MM-DD HH:MM:SS\" or --until-gtid GTID")
 
 
 def _start(backup) -> binlog.Coordinates:

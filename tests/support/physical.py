@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from hms.backup.scratch_server import PREFIX as SCRATCH_PREFIX
 from hms.connection import ConnectionInfo, connect
 from hms.server.config import MANAGED_NAME
 
-from . import query
+from . import ROOT, query
 
 DATABASE = "hms_phys"
 SMALL_SERVER = ("innodb_buffer_pool_size = 64M", "innodb_log_file_size = 48M")
@@ -83,3 +85,11 @@ def data_file(backup_path: Path, table: str) -> Path:
 def scratch_leftovers() -> list[Path]:
     """Scratch server homes this process left in the temporary directory."""
     return sorted(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"))
+
+
+def hms(home: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run this checkout's `hms` with HMS_HOME=home (and no other HMS_ setting of the caller's)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HMS_")}
+    env.update(HMS_HOME=str(home), PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=env,
+                          timeout=300, cwd=ROOT)

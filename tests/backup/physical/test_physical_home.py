@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import pwd
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pymysql
@@ -23,13 +21,14 @@ from hms.backup.signing import KEY_NAME
 from hms.connection import connect
 from hms.server import EmbeddedServer
 from hms.server.runas import server_account
-from tests.support import ROOT, query
+from tests.support import query
 from tests.support.databases import drop_database
 from tests.support.physical import (
     DATABASE,
     add_patients,
     add_small_settings,
     data_file,
+    hms,
     needs_mariadb_backup,
     patients_named,
     scratch_leftovers,
@@ -47,13 +46,6 @@ def chain(physical_source, tmp_path_factory):
     add_patients(physical_source, "home-inc", count=4)
     inc = create_physical_backup(physical_source, directory / "backups", incremental=True, key_file=key)
     return directory / "backups", key, full, inc
-
-
-def hms(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HMS_")}
-    env.update(HMS_HOME=str(home), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=env,
-                          timeout=300, cwd=ROOT)
 
 
 def binlog_bytes(home: Path) -> bytes:

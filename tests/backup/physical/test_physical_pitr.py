@@ -15,9 +15,14 @@ from hms.connection import connect
 from hms.server import EmbeddedServer
 from tests.support import query
 from tests.support.databases import drop_database
-from tests.support.physical import DATABASE, add_patients, add_small_settings, needs_mariadb_backup, patients_named
-
-from .test_physical_home import hms
+from tests.support.physical import (
+    DATABASE,
+    add_patients,
+    add_small_settings,
+    hms,
+    needs_mariadb_backup,
+    patients_named,
+)
 
 pytestmark = needs_mariadb_backup
 
