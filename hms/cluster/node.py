@@ -88,10 +88,11 @@ class ClusterNode(EmbeddedServer):
         account = server_account()
         prepare_home(self.home, self.log_file, account)
         # The home's protections (TLS above all: accounts for remote hosts are REQUIRE SSL), as
-        # `hms server start` gives them; the node's addresses stay the Galera config's.
-        choices = protection.choose(self.home, fresh=not (self.datadir / "mysql").is_dir())
+        # `hms server start` gives them, per node with its home's own CA. Bound to the node's
+        # own address (the Galera config's too), so its certificate names that address and,
+        # beyond loopback (nodes on real hosts, the partition test), TCP logins require TLS.
+        choices = protection.choose(self.home, bind=self.spec.address, fresh=not (self.datadir / "mysql").is_dir())
         extra = protection.server_options(self, dialect, account.pw_uid, choices)
-        extra.pop("bind-address", None)
         write_config(self, dialect, self.spec.port, account.pw_name, server_id=self.number, extra_options=extra)
         if bootstrap and not (self.datadir / "mysql").is_dir():
             remove_galera_include(self)
@@ -152,7 +153,7 @@ class ClusterNode(EmbeddedServer):
         command = [*self._prefix(), str(server_bin), f"--defaults-file={self.config_file}", *extra]
         with open(self.home / "server.out", "ab") as out:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                       start_new_session=True)
+                                       start_new_session=True, env=protection.server_environment(self.home))
         self._process = process
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

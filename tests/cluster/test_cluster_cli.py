@@ -55,8 +55,8 @@ def test_nodes_run_unprivileged_and_the_state_transfer_login_stays_private(clust
         assert password in galera_cnf.read_text()   # where the server reads it, and only there
         assert password.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
         assert password not in node.log_file.read_text(errors="replace")
-        for binlog in (node.home / "binlog").glob("hms-bin.0*"):
-            assert password.encode() not in binlog.read_bytes()
+        for logged in [*(node.home / "binlog").glob("hms-bin.0*"), *(node.home / "audit").glob("*")]:
+            assert password.encode() not in logged.read_bytes()   # binary log, access audit
     assert stat.S_IMODE((cluster.directory / sst.SST_FILE).stat().st_mode) == 0o600
     assert stat.S_IMODE((cluster_home / "client.cnf").stat().st_mode) == 0o600
     with session(node_info(cluster.nodes[2], None)) as conn:

@@ -13,7 +13,8 @@ import pytest
 
 from console import create_app
 from hms.cluster import Cluster
-from hms.connection import connect, session
+from hms import tls
+from hms.connection import ConnectionInfo, connect, session
 from hms.errors import MigrationError
 from hms.migrations import Migrator, verify_database
 from hms.migrations.lock import LOCK_TABLE
@@ -107,9 +108,17 @@ def test_accounts_and_console_admins_made_through_one_node_work_on_another(clust
     made = hms(cluster_home, "users", "create", name, "--role", "analyst", "--password-stdin", stdin=password + "\n")
     assert made.returncode == 0, made.stderr
     try:
-        node3 = node_info(cluster.nodes[2])
-        with session(node3.with_login(name, password)) as conn:   # CREATE USER/GRANT replicated (TOI)
+        third = cluster.nodes[2]
+        node3 = node_info(third)
+        with session(node3) as conn:   # a causal read: node 3 has applied the CREATE USER (TOI) by now
+            query(conn, "SET SESSION wsrep_sync_wait = 1")
+            assert query(conn, "SELECT COUNT(*) FROM mysql.user WHERE User = %s", (name,)) == [(1,)]
+        # A remote account requires TLS: it logs in over TCP, verifying node 3's certificate.
+        over_tls = ConnectionInfo(user=name, password=password, host="127.0.0.1", port=third.spec.port,
+                                  database="hms", ssl_ca=str(tls.files(third.home).ca_cert))
+        with session(over_tls) as conn:
             assert query(conn, "SELECT CURRENT_ROLE()") == [("hms_analyst",)]
+            assert query(conn, "SHOW SESSION STATUS LIKE 'Ssl_version'")[0][1].startswith("TLS")
         admin = f"adm{secrets.token_hex(3)}"
         admin_password = secrets.token_urlsafe(18) + "aA1!"
         created = hms(cluster_home, "console", "create-admin", admin, "--password-stdin", stdin=admin_password + "\n")
