@@ -17,8 +17,7 @@ from hms.databases import console_schema
 from hms.elevation import ElevationRefused, Reentry
 from hms.passwords import generate, native_hash
 from tests.support import query
-
-from .test_accounts import login, refused
+from tests.support.accounts import login, refused
 
 
 def _call(conn, schema, procedure, *args):

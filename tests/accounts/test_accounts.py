@@ -16,25 +16,11 @@ from hms.migrations import SQL_ROOT, Migrator
 from hms.passwords import WeakPassword, generate
 from hms.roles import UnknownRole
 from tests.support import query
+from tests.support.accounts import login, refused
 
 BAD_NAMES = ["x'@'%' OR 1=1 --", "<script>alert(1)</script>", "a" * 33, "alice\n", "", "1abc",
              "al ice", "ünïcode", "root", "hms_service", "mysql.sys", "HMS_admin"]
 LOCKED_CODES = (errcodes.ACCOUNT_LOCKED, errcodes.MARIADB_ACCOUNT_LOCKED)
-
-
-def login(migrated, name, password, host_database=True):
-    """An open connection as the account (the caller closes it)."""
-    return pymysql.connect(user=name, password=password, host=migrated.host, port=migrated.port,
-                           unix_socket=migrated.unix_socket, database=migrated.database if host_database else None,
-                           connect_timeout=10, autocommit=True)
-
-
-def refused(conn, sql, args=None) -> int:
-    """The error code the server answers `sql` with (fails the test if it succeeds)."""
-    with pytest.raises(pymysql.err.MySQLError) as excinfo:
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-    return excinfo.value.args[0]
 
 
 def test_analyst_created_by_the_service_can_select_and_cannot_insert(service, new_name, migrated):
