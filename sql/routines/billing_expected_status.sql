@@ -24,7 +24,8 @@ BEGIN
            COALESCE(SUM(IF(kind = 'Write-off', amount, 0)), 0)
       INTO v_paid, v_adjusted, v_written_off
       FROM payment
-     WHERE bill_id = p_bill_id;
+     WHERE bill_id = p_bill_id
+      LOCK IN SHARE MODE;
     SET v_balance = p_total - v_paid - v_adjusted;
 
     IF v_balance < 0 THEN

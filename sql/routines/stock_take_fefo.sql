@@ -39,9 +39,12 @@ BEGIN
           FROM stock_lot
          WHERE department_id = p_department_id AND medication_id = p_medication_id
            AND quantity > 0 AND (expiry_date IS NULL OR expiry_date >= CURDATE())
-         ORDER BY expiry_date IS NULL, expiry_date, lot_id;
+         ORDER BY expiry_date IS NULL, expiry_date, lot_id
+           FOR UPDATE;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
 
+    -- Locking reads throughout: a plain read would see the snapshot the statement began
+    -- with, before this session waited for the stock row, and miss what others took.
     SELECT stock_quantity INTO v_on_hand
       FROM department_medication
      WHERE department_id = p_department_id AND medication_id = p_medication_id
@@ -55,11 +58,12 @@ BEGIN
     SELECT COALESCE(SUM(quantity), 0) INTO v_usable
       FROM stock_lot
      WHERE department_id = p_department_id AND medication_id = p_medication_id
-       AND quantity > 0 AND (expiry_date IS NULL OR expiry_date >= CURDATE());
+       AND quantity > 0 AND (expiry_date IS NULL OR expiry_date >= CURDATE())
+       FOR UPDATE;
     IF v_usable < p_quantity THEN
         SET v_message = CONCAT('Not enough stock: medication ', p_medication_id, ' in department ', p_department_id,
-                               ' has ', v_usable, ' usable units (', v_on_hand - v_usable, ' expired), ',
-                               p_quantity, ' requested');
+                               ' has ', v_usable, ' units, ', p_quantity, ' requested',
+                               IF(v_on_hand > v_usable, CONCAT(' (', v_on_hand - v_usable, ' more expired)'), ''));
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
     END IF;
 
