@@ -3,7 +3,8 @@
 -- allow, else the one they imply. Paid or Written Off when nothing is left to pay (Written
 -- Off when part of it was written off), Partially Paid when something was paid and
 -- something is left, and otherwise open (Pending, Overdue) or Cancelled, which nothing
--- paid allows. NULL when more was paid and adjusted than the total.
+-- paid allows. NULL when more was paid and adjusted than the total. A locking read: its
+-- callers hold the bill's lock and must see every payment committed before they got it.
 DROP FUNCTION IF EXISTS billing_expected_status;
 
 DELIMITER $$

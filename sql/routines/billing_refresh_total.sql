@@ -11,7 +11,8 @@ SQL SECURITY INVOKER
 COMMENT 'A bill''s total from its lines'
 BEGIN
     DECLARE v_total DECIMAL(12,2);
-    SELECT COALESCE(SUM(line_total), 0) INTO v_total FROM invoice_line WHERE bill_id = p_bill_id;
+    SELECT COALESCE(SUM(line_total), 0) INTO v_total FROM invoice_line WHERE bill_id = p_bill_id
+      LOCK IN SHARE MODE;
     UPDATE billing
        SET total_amount = v_total,
            payment_status = COALESCE(billing_expected_status(p_bill_id, v_total, payment_status), payment_status)

@@ -20,7 +20,8 @@ BEGIN
     IF NEW.stock_quantity <> OLD.stock_quantity OR NEW.department_id <> OLD.department_id
        OR NEW.medication_id <> OLD.medication_id THEN
         SELECT COALESCE(SUM(quantity), 0) INTO v_lots FROM stock_lot
-         WHERE department_id = NEW.department_id AND medication_id = NEW.medication_id;
+         WHERE department_id = NEW.department_id AND medication_id = NEW.medication_id
+          LOCK IN SHARE MODE;
         IF v_lots <> NEW.stock_quantity THEN
             SET v_message = CONCAT('Stock of medication ', NEW.medication_id, ' in department ', NEW.department_id,
                                    ' is the sum of its lots (', v_lots, '): move it with stock_receive, ',

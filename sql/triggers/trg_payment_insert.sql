@@ -35,7 +35,8 @@ trg: BEGIN
     SELECT COALESCE(SUM(IF(kind IN ('Payment', 'Refund'), amount, 0)), 0),
            COALESCE(SUM(IF(kind IN ('Discount', 'Write-off'), amount, 0)), 0)
       INTO v_paid, v_adjusted
-      FROM payment WHERE bill_id = NEW.bill_id;
+      FROM payment WHERE bill_id = NEW.bill_id
+      LOCK IN SHARE MODE;  -- not the snapshot from before the bill's lock: what is committed now
     IF NEW.amount > 0 AND NEW.amount > v_total - v_paid - v_adjusted THEN
         SET v_message = CONCAT('Over-payment refused: bill ', NEW.bill_id, ' has a balance of ',
                                v_total - v_paid - v_adjusted, ', ', NEW.amount, ' offered');
