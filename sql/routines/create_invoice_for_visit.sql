@@ -41,8 +41,11 @@ proc: BEGIN
     IF v_patient IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'create_invoice_for_visit: no such appointment';
     END IF;
+    -- A plain read, taken after the appointment's lock (its snapshot starts here), sees the bill
+    -- a previous call committed before releasing that lock; FOR UPDATE would add gap locks on
+    -- idx_billing_appointment that deadlock concurrent invoices of neighbouring visits.
     SELECT bill_id INTO p_bill_id FROM billing
-     WHERE appointment_id = p_appointment_id ORDER BY bill_id LIMIT 1 FOR UPDATE;
+     WHERE appointment_id = p_appointment_id ORDER BY bill_id LIMIT 1;
     IF p_bill_id IS NOT NULL THEN
         COMMIT;
         LEAVE proc;
