@@ -3,8 +3,8 @@
 -- allow, else the one they imply. Paid or Written Off when nothing is left to pay (Written
 -- Off when part of it was written off), Partially Paid when something was paid and
 -- something is left, and otherwise open (Pending, Overdue) or Cancelled, which nothing
--- paid allows. NULL when more was paid and adjusted than the total. A locking read: its
--- callers hold the bill's lock and must see every payment committed before they got it.
+-- paid allows. NULL when more was paid and adjusted than the total. Its callers hold the
+-- bill's row lock, under which a bill's payments are written.
 DROP FUNCTION IF EXISTS billing_expected_status;
 
 DELIMITER $$
@@ -25,8 +25,7 @@ BEGIN
            COALESCE(SUM(IF(kind = 'Write-off', amount, 0)), 0)
       INTO v_paid, v_adjusted, v_written_off
       FROM payment
-     WHERE bill_id = p_bill_id
-      LOCK IN SHARE MODE;
+     WHERE bill_id = p_bill_id;
     SET v_balance = p_total - v_paid - v_adjusted;
 
     IF v_balance < 0 THEN

@@ -1,7 +1,7 @@
 -- record_adjustment(bill_id, amount, kind, reason, OUT payment_id): a Discount or a
 -- Write-off of part or all of a bill's balance, with a reason. More than the balance is
 -- refused (trg_payment_insert); a write-off that settles the balance makes the bill
--- Written Off. SQL SECURITY DEFINER for the ticket, as record_payment.
+-- Written Off. SQL SECURITY DEFINER for the ticket and a transaction of its own, as record_payment.
 DROP PROCEDURE IF EXISTS record_adjustment;
 
 DELIMITER $$
@@ -18,6 +18,7 @@ COMMENT 'A discount or write-off of a bill''s balance, with a reason'
 BEGIN
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
+        ROLLBACK;
         DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
         RESIGNAL;
     END;
@@ -31,8 +32,10 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'record_adjustment: an adjustment needs a reason';
     END IF;
     CREATE TEMPORARY TABLE IF NOT EXISTS hms_routine_ticket (held TINYINT) ENGINE=MEMORY;
+    START TRANSACTION;
     INSERT INTO payment (bill_id, kind, amount, reason) VALUES (p_bill_id, p_kind, p_amount, p_reason);
     SET p_payment_id = LAST_INSERT_ID();
+    COMMIT;
     DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
 END$$
 DELIMITER ;

@@ -4,8 +4,9 @@
 -- trg_payment_insert, which locks the bill first, so two payments closing the same bill
 -- queue and the second is refused. The bill's status follows (trg_payment_status).
 -- SQL SECURITY DEFINER: it holds the ticket (routine_ticket_held) that lets it write
--- payment rows, which hms roles other than admin and dba cannot write directly. One
--- INSERT: it runs in the caller's transaction, if any, and commits nothing of it.
+-- payment rows, which hms roles other than admin and dba cannot write directly. It runs in a
+-- transaction of its own, whose snapshot starts after the bill's lock (trg_payment_insert);
+-- like any START TRANSACTION, calling it commits the caller's open transaction.
 DROP PROCEDURE IF EXISTS record_payment;
 
 DELIMITER $$
@@ -23,6 +24,7 @@ COMMENT 'A payment (or, negative, a refund with a reason) against a bill'
 BEGIN
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
+        ROLLBACK;
         DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
         RESIGNAL;
     END;
@@ -33,9 +35,11 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'record_payment: a refund needs a reason';
     END IF;
     CREATE TEMPORARY TABLE IF NOT EXISTS hms_routine_ticket (held TINYINT) ENGINE=MEMORY;
+    START TRANSACTION;
     INSERT INTO payment (bill_id, kind, amount, method, reference, reason)
     VALUES (p_bill_id, IF(p_amount < 0, 'Refund', 'Payment'), p_amount, p_method, p_reference, p_reason);
     SET p_payment_id = LAST_INSERT_ID();
+    COMMIT;
     DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
 END$$
 DELIMITER ;

@@ -28,8 +28,7 @@ BEGIN
            AND movement IN ('Dispense', 'Return')
          GROUP BY lot_id
         HAVING net > 0
-         ORDER BY MAX(entry_id) DESC
-          LOCK IN SHARE MODE;
+         ORDER BY MAX(entry_id) DESC;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
 
     SELECT department_id INTO v_department

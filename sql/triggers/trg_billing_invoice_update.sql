@@ -21,8 +21,7 @@ trg: BEGIN
     END IF;
     IF NEW.total_amount <> OLD.total_amount OR NEW.bill_id <> OLD.bill_id THEN
         SELECT COUNT(*), COALESCE(SUM(line_total), 0) INTO v_lines, v_sum
-          FROM invoice_line WHERE bill_id = NEW.bill_id
-          LOCK IN SHARE MODE;
+          FROM invoice_line WHERE bill_id = NEW.bill_id;
         IF v_lines > 0 AND v_sum <> NEW.total_amount THEN
             SET v_message = CONCAT('Bill ', NEW.bill_id, ' totals its lines (', v_sum, '), not ', NEW.total_amount,
                                    ': change its lines (invoice_line), not its total');

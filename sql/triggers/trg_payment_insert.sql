@@ -3,6 +3,11 @@
 -- locked first, so two payments on one bill queue, and then: no payment on a cancelled
 -- bill, no payment or adjustment beyond the balance (over-payment refused), no refund of
 -- more than was paid. recorded_by is the login that recorded it.
+-- The sums are a plain read (a locking read of idx_payment_bill would gap-lock neighbouring
+-- bills and deadlock payments on them): record_payment and record_adjustment run in a
+-- transaction of their own, whose snapshot starts with this read, after the bill's lock,
+-- so it holds every payment committed before. A direct insert inside a longer transaction
+-- (admin, dba) reads that transaction's snapshot.
 DROP TRIGGER IF EXISTS trg_payment_insert;
 
 DELIMITER $$
@@ -35,8 +40,7 @@ trg: BEGIN
     SELECT COALESCE(SUM(IF(kind IN ('Payment', 'Refund'), amount, 0)), 0),
            COALESCE(SUM(IF(kind IN ('Discount', 'Write-off'), amount, 0)), 0)
       INTO v_paid, v_adjusted
-      FROM payment WHERE bill_id = NEW.bill_id
-      LOCK IN SHARE MODE;  -- not the snapshot from before the bill's lock: what is committed now
+      FROM payment WHERE bill_id = NEW.bill_id;
     IF NEW.amount > 0 AND NEW.amount > v_total - v_paid - v_adjusted THEN
         SET v_message = CONCAT('Over-payment refused: bill ', NEW.bill_id, ' has a balance of ',
                                v_total - v_paid - v_adjusted, ', ', NEW.amount, ' offered');

@@ -18,8 +18,7 @@ trg: BEGIN
     END IF;
     IF NEW.quantity <> OLD.quantity THEN
         SELECT balance_after INTO v_balance FROM stock_ledger
-         WHERE lot_id = NEW.lot_id ORDER BY entry_id DESC LIMIT 1
-          LOCK IN SHARE MODE;
+         WHERE lot_id = NEW.lot_id ORDER BY entry_id DESC LIMIT 1;
         IF NOT (v_balance <=> NEW.quantity) THEN
             SET v_message = CONCAT('Lot ', NEW.lot_id, ' holds what its ledger says (', IFNULL(v_balance, 0),
                                    '): move stock with stock_receive, stock_adjust or stock_transfer');
