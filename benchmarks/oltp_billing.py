@@ -62,7 +62,7 @@ def op_payment_baseline(cur, item, made):
 
 
 def op_dispense(cur, item, made):
-    record, medication = item
+    record, medication, _ = item
     cur.execute("INSERT INTO prescription (record_id, prescribed_at, notes) VALUES (%s, NOW(), %s)", (record, BENCH))
     prescription = cur.lastrowid
     made.append(prescription)
@@ -78,10 +78,10 @@ def op_dispense(cur, item, made):
 
 
 def op_dispense_baseline(cur, item, made):
-    record, medication = item
+    record, medication, department = item
     started = time.perf_counter()
-    cur.execute("UPDATE oltp_bench_stock SET stock_quantity = stock_quantity - 1 WHERE medication_id = %s "
-                "AND stock_quantity > 0", (medication,))
+    cur.execute("UPDATE oltp_bench_stock SET stock_quantity = stock_quantity - 1 WHERE department_id = %s "
+                "AND medication_id = %s AND stock_quantity > 0", (department, medication))
     return time.perf_counter() - started, "ok"
 
 
@@ -153,10 +153,10 @@ def prepare(info, rng: random.Random, visits: int = 240) -> dict:
                         "AND stock_quantity > 200 ORDER BY medication_id LIMIT 1 OFFSET %s", (department, rng.randrange(20)))
             row = cur.fetchone()
             if row:
-                pairs.append((record, row[0], doctor, patient))
+                pairs.append((record, row[0], doctor, patient, department))
         visit_ids, bills = [], []
         for i in range(visits):
-            record, medication, doctor, patient = pairs[i % len(pairs)]
+            record, medication, doctor, patient, _ = pairs[i % len(pairs)]
             # A past slot no seeded visit uses: the year 2001, one minute apart.
             cur.execute("INSERT INTO appointment (patient_id, doctor_id, starts_at, status, reason) VALUES "
                         "(%s, %s, TIMESTAMP '2001-01-01 08:00:00' + INTERVAL %s MINUTE, 'Completed', %s)",
@@ -174,9 +174,10 @@ def prepare(info, rng: random.Random, visits: int = 240) -> dict:
             bills.append(cur.lastrowid)
             cur.execute("INSERT INTO invoice_line (bill_id, description, unit_price) VALUES (%s, %s, 1000000)",
                         (bills[-1], BENCH))
-        cur.execute("CREATE TABLE oltp_bench_stock AS SELECT medication_id, stock_quantity FROM department_medication")
-        cur.execute("ALTER TABLE oltp_bench_stock ADD PRIMARY KEY (medication_id, stock_quantity)")
-    return {"visits": visit_ids, "bills": bills, "pairs": [(r, m) for r, m, _, _ in pairs]}
+        # The baseline's stock: one number per department and medication, as before lots (the old trigger's work).
+        cur.execute("CREATE TABLE oltp_bench_stock (PRIMARY KEY (department_id, medication_id)) "
+                    "AS SELECT department_id, medication_id, stock_quantity FROM department_medication")
+    return {"visits": visit_ids, "bills": bills, "pairs": [(r, m, d) for r, m, _, _, d in pairs]}
 
 
 def clean_up(info, inputs: dict, prescriptions: list[int]) -> None:
