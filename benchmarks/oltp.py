@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import harness  # first: puts this checkout's code on sys.path
+import oltp_billing
 import pymysql
 from harness import Column, ConnectionInfo, percentile, session
 
@@ -272,6 +273,7 @@ def main() -> None:
     parser.add_argument("--storm-clients", type=int, default=16)
     parser.add_argument("--storm-slots", type=int, default=4)
     parser.add_argument("--storm-attempts", type=int, default=100, help="attempts per storm client")
+    parser.add_argument("--no-billing", action="store_true", help="skip the invoice, payment and dispense workloads")
     args = parser.parse_args()
     info = harness.loaded_database(args.scale, args.database)
     facts = harness.machine(info)
@@ -291,8 +293,9 @@ def main() -> None:
     finally:
         delete_booked(info, booked)
     report(phases, storm)
+    billing = None if args.no_billing else oltp_billing.run(info, args.seconds)   # invoices, payments, lots
     harness.write_results("oltp", {"scale": args.scale, "seconds": args.seconds, "database": info.database,
-                                   "phases": phases, "storm": storm}, facts)
+                                   "phases": phases, "storm": storm, "billing": billing}, facts)
     if storm["double_bookings_in_storm"] or storm["double_bookings_anywhere"] or not storm["bookings_accounted_for"]:
         raise SystemExit("Error: a doctor was double-booked. See the storm figures above.")
 

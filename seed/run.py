@@ -26,7 +26,7 @@ from hms.connection import ConnectionInfo, session
 from hms.errors import ConfigError, DatabaseError
 from hms.migrations import Migrator
 
-from . import bulk_load, parallel, scale, seed_log, spool as spools
+from . import bulk_load, derived, parallel, scale, seed_log, spool as spools
 from .generate import Chunk, Plan, write_chunk
 from .world import world
 
@@ -236,8 +236,12 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
                     logged_row = seed_log.begin(admin, plan, logging, options.resume)
                     _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk,
                               logging.unlogged)
+                    derived.fill(loader_info, plan.as_of, logging.unlogged)
             else:
                 logged_row = seed_log.unfinished(admin, plan)
+                if derived.missing(admin):   # a run killed between the chunks and the derived tables
+                    with bulk_load.LoaderAccount(info, unlogged=logging.unlogged) as loader_info:
+                        derived.fill(loader_info, plan.as_of, logging.unlogged)
             pool.close()
             rebuild_billing_summary(info, unlogged=logging.unlogged)
             index_started = time.monotonic()
@@ -325,5 +329,5 @@ def _build_indexes(info: ConnectionInfo, sessions: int, quiet: bool) -> None:
     with session(info) as conn:
         with conn.cursor() as cur:
             # Fresh statistics so the optimizer sees the loaded sizes straight away.
-            cur.execute("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in scale.TABLES))
+            cur.execute("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in scale.TABLES + derived.TABLES))
             cur.fetchall()

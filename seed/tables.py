@@ -47,7 +47,10 @@ def department_medication(w: World, lo: int, hi: int, rng) -> dict:
     # On-hand stock after everything prescribed so far: the schema keeps no initial
     # stock, so any non-negative level is consistent with the loaded prescriptions.
     stock = rng.integers(150, 5_000, size=len(pairs))
-    return {"department_id": pairs[:, 0], "medication_id": pairs[:, 1], "stock_quantity": stock}
+    # Reorder at a level some levels sit near (a few pairs start at or below it), order 2-4 x that.
+    reorder = rng.integers(100, 700, size=len(pairs))
+    return {"department_id": pairs[:, 0], "medication_id": pairs[:, 1], "stock_quantity": stock,
+            "reorder_level": reorder, "reorder_quantity": reorder * rng.integers(2, 5, size=len(pairs))}
 
 
 def room(w: World, lo: int, hi: int, rng) -> dict:
@@ -261,7 +264,7 @@ GENERATORS = {
 COLUMNS = {
     "department": ("department_id", "name", "location", "phone", "created_at"),
     "medication": ("medication_id", "name", "form", "strength", "manufacturer", "unit_price"),
-    "department_medication": ("department_id", "medication_id", "stock_quantity"),
+    "department_medication": ("department_id", "medication_id", "stock_quantity", "reorder_level", "reorder_quantity"),
     "receptionist": ("receptionist_id", "first_name", "last_name", "email", "phone", "hire_date"),
     "doctor": ("doctor_id", "first_name", "last_name", "specialization", "department_id", "email", "phone",
                "license_number", "hire_date"),

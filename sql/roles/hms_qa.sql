@@ -23,3 +23,7 @@ SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`',
 PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
+
+-- EXECUTE on the routines that write invoices, payments and stock movements, listed once in
+-- sql/routines/grant_billing_stock_routines.sql (payments and stock move only through them).
+CALL grant_billing_stock_routines('hms_qa');

@@ -30,6 +30,7 @@ BEGIN
     REPEAT
         SET v_routine = ELT(v_i, 'FUNCTION calculate_age',
                                  'FUNCTION calculate_discounted_bill',
+                                 'FUNCTION charge_price_on',
                                  'FUNCTION doctor_slot_is_free',
                                  'PROCEDURE get_doctor_appointments',
                                  'PROCEDURE get_doctor_day_schedule',

@@ -94,7 +94,7 @@ def test_restore_until_a_moment_has_rows_a_not_b_and_every_table_as_it_was(serve
     made = back_up(server, source, tmp_path)
     add_patients(source, "PitrA")                       # rows A
     prescribe(source)                                   # and a trigger-driven change elsewhere
-    execute(source, "UPDATE billing SET payment_status = 'Paid' WHERE MOD(bill_id, 50) = 0")
+    execute(source, "UPDATE billing SET payment_status = 'Overdue' WHERE MOD(bill_id, 50) = 0")
     moment = next_second(server.info)                   # T: A committed in an earlier second
     as_of_moment = described_now(server.info, source.database)
     next_second(server.info)

@@ -172,6 +172,10 @@ def test_triggers_in_force_after_load(seeded_two_workers):
                    (SELECT medication_id FROM prescription_medication WHERE prescription_id = %s)
              ORDER BY dm.medication_id LIMIT 1""", (department, prescription))[0]
         with conn.cursor() as cur:
+            # A fresh lot: the seeded lots expire relative to the dataset's --as-of, long past.
+            cur.execute("CALL stock_receive(%s, %s, 'TEST-FRESH', CURDATE() + INTERVAL 1 YEAR, 20, 'test', @lot)",
+                        (department, medication))
+            stock += 20
             # The bypass variable alone does nothing for any account but hms_loader.
             cur.execute("SET @hms_seed_loading = 1")
             cur.execute("INSERT INTO prescription_medication (prescription_id, medication_id, dosage, frequency, "

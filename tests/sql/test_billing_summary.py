@@ -29,7 +29,7 @@ def test_summary_follows_inserts_updates_moves_and_deletes(db, clinic):
     assert summary(db, ann) == (2, Decimal("120.25"))
     query(db, "UPDATE billing SET total_amount = 30.25 WHERE bill_id = %s", (second,))
     assert summary(db, ann) == (2, Decimal("130.25"))
-    query(db, "UPDATE billing SET payment_status = 'Paid' WHERE bill_id = %s", (second,))
+    query(db, "UPDATE billing SET payment_status = 'Overdue' WHERE bill_id = %s", (second,))
     assert summary(db, ann) == (2, Decimal("130.25"))
     query(db, "UPDATE billing SET patient_id = %s, total_amount = 31.00 WHERE bill_id = %s", (bob, second))
     assert summary(db, ann) == (1, Decimal("100.00"))

@@ -18,20 +18,28 @@ def refused(db, sql: str, args=None) -> tuple[int, str]:
     return server_error(excinfo)
 
 
+# The tables of issue 17 (invoices, payments, stock lots), next to the thirteen of the model.
+BILLING_AND_PHARMACY_TABLES = ("charge_item", "charge_price", "invoice_line", "payment", "stock_lot", "stock_ledger")
+
+
 def test_thirteen_innodb_utf8mb4_tables(db):
     rows = query(db, "SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES "
-                     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN ('hms_schema_history', 'hms_seed_chunk', 'hms_seed_log', 'patient_billing_summary')")
+                     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT IN "
+                     "('hms_schema_history', 'hms_seed_chunk', 'hms_seed_log', 'patient_billing_summary')")
     assert sorted(r[0] for r in rows) == sorted([
         "department", "doctor", "nurse", "receptionist", "room", "medication", "department_medication",
-        "patient", "appointment", "billing", "medical_record", "prescription", "prescription_medication"])
+        "patient", "appointment", "billing", "medical_record", "prescription", "prescription_medication",
+        *BILLING_AND_PHARMACY_TABLES])
     assert {r[1] for r in rows} == {"InnoDB"}
     assert all(r[2].startswith("utf8mb4") for r in rows)
 
 
 def test_money_columns_are_decimal(db):
     rows = query(db, "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS "
-                     "WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_NAME IN ('unit_price', 'total_amount', 'daily_rate')")
-    assert len(rows) == 3 and {r[2] for r in rows} == {"decimal"}
+                     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (SELECT TABLE_NAME FROM information_schema.TABLES "
+                     "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE') "
+                     "AND COLUMN_NAME IN ('unit_price', 'total_amount', 'daily_rate', 'amount', 'line_total')")
+    assert len(rows) == 7 and {r[2] for r in rows} == {"decimal"}
 
 
 def test_fourteen_relationships_are_foreign_keys(db):

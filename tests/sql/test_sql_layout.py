@@ -15,14 +15,17 @@ from hms.databases import console_schema
 from hms.migrations import SQL_ROOT, split_statements
 from tests.support import query
 
-READ_ONLY_ROUTINES = {"calculate_age": "FUNCTION", "calculate_discounted_bill": "FUNCTION",
+READ_ONLY_ROUTINES = {"calculate_age": "FUNCTION", "calculate_discounted_bill": "FUNCTION", "charge_price_on": "FUNCTION",
                       "doctor_slot_is_free": "FUNCTION", "get_doctor_appointments": "PROCEDURE",
                       "get_doctor_day_schedule": "PROCEDURE", "get_patient_record": "PROCEDURE",
                       "search_patients": "PROCEDURE"}
 WRITING_ROUTINES = {"book_appointment": "PROCEDURE", "add_medication_with_stock": "PROCEDURE"}
+BILLING_STOCK_ROUTINES = {name: "PROCEDURE" for name in (
+    "create_invoice_for_visit", "record_adjustment", "record_payment", "stock_adjust", "stock_destroy_expired",
+    "stock_receive", "stock_transfer")}
 ROUTINE_GRANTS = {"hms_analyst": READ_ONLY_ROUTINES, "hms_auditor": READ_ONLY_ROUTINES,
-                  "hms_developer": READ_ONLY_ROUTINES | WRITING_ROUTINES,
-                  "hms_qa": READ_ONLY_ROUTINES | WRITING_ROUTINES}
+                  "hms_developer": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES,
+                  "hms_qa": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES}
 
 # The console schema's internal procedures: only the definer procedures call them.
 INTERNAL_PROCEDURES = ("run_account_statement", "account_guard", "role_guard", "password_guard")

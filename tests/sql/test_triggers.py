@@ -30,7 +30,7 @@ def refused(db, sql, args) -> tuple[int, str]:
 
 def test_negative_stock_refused_on_insert(db, clinic):
     department, medication = clinic.department(), clinic.medication()
-    code, message = refused(db, "INSERT INTO department_medication VALUES (%s, %s, -1)", (department, medication))
+    code, message = refused(db, "INSERT INTO department_medication (department_id, medication_id, stock_quantity) VALUES (%s, %s, -1)", (department, medication))
     assert code == errcodes.SIGNAL_EXCEPTION
     assert message == f"Stock cannot be negative: medication {medication} in department {department} would have -1"
 

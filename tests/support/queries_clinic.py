@@ -69,7 +69,7 @@ def insert_clinic(conn) -> None:
             cur.execute("INSERT INTO medication (name, form, strength, manufacturer, unit_price) "
                         "VALUES (%s, %s, '10 mg', 'Acme', 1.00)", (name, form))
         for dep, med in STOCK:
-            cur.execute("INSERT INTO department_medication VALUES (%s, %s, 100)", (dep, med))
+            cur.execute("INSERT INTO department_medication (department_id, medication_id, stock_quantity) VALUES (%s, %s, 100)", (dep, med))
         for number, kind, patient in ROOMS:
             cur.execute("INSERT INTO room (room_number, room_type, daily_rate, is_available, patient_id) "
                         "VALUES (%s, %s, 100.00, %s, %s)", (number, kind, patient is None, patient))
