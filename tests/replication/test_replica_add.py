@@ -68,7 +68,8 @@ def test_status_reports_the_contract_keys_and_exits_0(pair):
 
 
 def _nice_by_name(cluster) -> dict:
-    return {s["name"]: (s["nice"], s["io_priority"]) for s in json.loads(cluster.ok("replica", "list", "--json").stdout)}
+    listed = json.loads(cluster.ok("replica", "list", "--json").stdout)
+    return {s["name"]: (s["nice"], s["io_priority"]) for s in listed}
 
 
 def test_the_replica_yields_cpu_and_io_to_the_primary(pair):
@@ -163,14 +164,16 @@ def test_account_elevate_writes_no_ticket_on_the_replica(pair):
     pair.wait_replicated("r1")
     service_password = read_option_file(pair.home / "service.cnf")["password"]
     call = "CALL hms_console.account_elevate(%s, %s)"
-    with contextlib.closing(connect(pair.tcp("r1", "hms_service", service_password, None))) as conn, conn.cursor() as cur:
+    with contextlib.closing(connect(pair.tcp("r1", "hms_service", service_password, None))) as conn, \
+            conn.cursor() as cur:
         with pytest.raises(pymysql.err.OperationalError) as excinfo:
             cur.execute(call, (admin_id, key.hex()))
         assert "read-only (a replica): manage accounts on the primary" in excinfo.value.args[1]
     assert rows(pair, "r1", "SELECT COUNT(*) FROM hms_console.elevation_ticket WHERE admin_id = %s",
                 (admin_id,)) == [(0,)]
     # The same key is good on the primary: the refusal above was the replica's, not the key's.
-    with contextlib.closing(connect(pair.tcp("main", "hms_service", service_password, None))) as conn, conn.cursor() as cur:
+    with contextlib.closing(connect(pair.tcp("main", "hms_service", service_password, None))) as conn, \
+            conn.cursor() as cur:
         cur.execute(call, (admin_id, key.hex()))
         assert rows(pair, "main", "SELECT COUNT(*) FROM hms_console.elevation_ticket WHERE admin_id = %s",
                     (admin_id,)) == [(1,)]
@@ -243,7 +246,8 @@ def test_console_account_page_gives_an_analyst_the_replica_address(pair):
     assert log_in(client, "viewer", admin_password).status_code == 302
     port = pair.server("r1").connection_info().port
     page = client.get("/accounts/console_reader/%25").get_data(as_text=True)
-    assert f"<dt>Reads from</dt><dd class=\"reads-from\">127.0.0.1:{port} (replica &#39;r1&#39;, read-only)</dd>" in page
+    shown = f"127.0.0.1:{port} (replica &#39;r1&#39;, read-only)"
+    assert f'<dt>Reads from</dt><dd class="reads-from">{shown}</dd>' in page
     developer = client.get("/accounts/arrived_acc/%25")
     assert developer.status_code == 200 and "Reads from" not in developer.get_data(as_text=True)
 
