@@ -103,7 +103,8 @@ def combined(rounds: list[dict]) -> dict:
         merged.update(lag_samples=len(lags), lag_p50_ms=percentile(lags, 50) * 1000,
                       lag_p99_ms=percentile(lags, 99) * 1000, lag_max_ms=lags[-1] * 1000)
     merged["load_1m"] = [r["load_1m"] for r in rounds]
-    for key in ("report_runs", "report_seconds", "report_client_cpu_s"):
+    for key in ("report_runs", "report_seconds", "report_client_cpu_s", "primary_server_cores",
+                "replica_server_cores"):
         if key in first:
             values = [r[key] for r in rounds if r[key] is not None]
             merged[key] = sum(values) if key == "report_runs" else (harness.median(values) if values else None)
@@ -145,8 +146,22 @@ def report_loop(info, sql: str, stop: threading.Event, runs: list[float], client
             client_cpu.append(usage.ru_utime + usage.ru_stime)
 
 
-def routing_phase(primary, report_on, inputs: dict, clients: int, seconds: float) -> dict:
-    """Booking on the primary while appointments_summary loops on `report_on` (None: no report)."""
+def server_cpu_seconds(pid: int | None) -> float | None:
+    """CPU seconds (user + system, every thread) process `pid` has used so far; None when unknown."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def routing_phase(primary, report_on, inputs: dict, clients: int, seconds: float, pids: dict) -> dict:
+    """Booking on the primary while appointments_summary loops on `report_on` (None: no report).
+
+    `pids`: {"primary": pid, "replica": pid} of the servers, whose CPU use over the phase
+    is recorded (in cores): what the replica's priority changes is the replica's share."""
+    before = {name: server_cpu_seconds(pid) for name, pid in pids.items()}
+    wall = time.perf_counter()
     stop, runs, client_cpu = threading.Event(), [], []
     looping = None
     if report_on is not None:
@@ -163,6 +178,10 @@ def routing_phase(primary, report_on, inputs: dict, clients: int, seconds: float
     phase.update(report_runs=len(runs), report_seconds=harness.median(runs) if runs else None,
                  report_client_cpu_s=harness.median(client_cpu) if client_cpu else None,
                  load_1m=os.getloadavg()[0])
+    wall = time.perf_counter() - wall
+    for name, pid in pids.items():
+        after = server_cpu_seconds(pid)
+        phase[f"{name}_server_cores"] = None if after is None or before[name] is None else (after - before[name]) / wall
     return phase
 
 
@@ -197,6 +216,7 @@ LAG_COLUMNS = [Column("mode", 9, left=True), Column("priority", 8, left=True), C
 ROUTING_COLUMNS = [Column("appointments_summary", 31, left=True), Column("clients", 7),
                    Column("bookings/s", 10, ".0f"), Column("book p50 ms", 11, ".2f"), Column("book p99 ms", 11, ".2f"),
                    Column("p99 / none", 10, ".2f", "x"), Column("report runs", 11), Column("report s", 8, ".1f"),
+                   Column("primary cores", 13, ".2f"), Column("replica cores", 13, ".2f"),
                    Column("load", 14, left=True)]
 
 
@@ -212,7 +232,8 @@ def report(lag: list[dict], routing: list[dict]) -> None:
     print()
     base = routing[0]["p99_ms"]
     harness.table(ROUTING_COLUMNS, [[p["where"], p["clients"], p["throughput"], p["p50_ms"], p["p99_ms"],
-                                     p["p99_ms"] / base, p["report_runs"], p["report_seconds"], loads(p)]
+                                     p["p99_ms"] / base, p["report_runs"], p["report_seconds"],
+                                     p["primary_server_cores"], p["replica_server_cores"], loads(p)]
                                     for p in routing])
     for where in (ON_REPLICA, ON_REPLICA_NORMAL):
         ratio = next(p for p in routing if p["where"] == where)["p99_ms"] / base
@@ -272,12 +293,15 @@ def main() -> None:
                 for (mode, level), rounds in interleaved(variants, args.rounds, lag_run).items():
                     lag.append({"mode": mode, "priority": level, **combined(rounds)})
             set_semi_sync(topology, member, primary_login, False)
+            pids = {"primary": priorities.server_pid(topology.primary_member().server().pid_file),
+                    "replica": priorities.server_pid(member.server().pid_file)}
             targets = {"none": None, "on the primary": info, ON_REPLICA: replica, ON_REPLICA_NORMAL: replica}
 
             def routing_run(where: str) -> dict:
                 set_priority(member, NORMAL if where == ON_REPLICA_NORMAL else LOWERED)
                 print(f"  booking, {args.routing_clients} clients, report {where} ...", flush=True)
-                phase = routing_phase(info, targets[where], fresh_slots(inputs), args.routing_clients, args.seconds)
+                phase = routing_phase(info, targets[where], fresh_slots(inputs), args.routing_clients, args.seconds,
+                                      pids)
                 booked.extend(phase.pop("booked"))
                 return phase
             for where, rounds in interleaved(list(targets), args.rounds, routing_run).items():
