@@ -6,7 +6,11 @@ primary's bookings wait for. So whenever hms starts a replica, or a member becom
 it renices every thread of the replica's mariadbd to REPLICA_NICE (CPU weight about a
 tenth of the primary's under contention; an idle machine still gives it all it asks
 for) and sets its I/O priority to best-effort level 7 (honoured by the BFQ scheduler;
-mq-deadline only orders by class). A member promoted to primary gets the normal
+mq-deadline only orders by class). Where the kernel groups processes by session for
+scheduling (autogroup, /proc/sys/kernel/sched_autogroup_enabled; most desktop and many
+server kernels), a thread's nice value only counts inside its group, and every server hms
+starts is a session of its own: so the replica's group is reniced too (/proc/PID/
+autogroup), which is what weighs it against the primary's group. A member promoted to primary gets the normal
 priority back (nice 0, best-effort 4) when hms may raise it (root, or CAP_SYS_NICE);
 otherwise `hms replica list` shows it still lowered, and a restart with `hms replica
 start` clears it. Threads the server creates later inherit the priority of the thread
@@ -40,19 +44,21 @@ _SYSCALLS = {"x86_64": (251, 252), "aarch64": (30, 31), "i686": (289, 290), "ppc
 
 @dataclass(frozen=True)
 class Priority:
-    """A server's scheduling priority: nice value and I/O class/level of its main thread."""
+    """A server's scheduling priority: nice value, session group's nice and I/O class/level of its main thread."""
 
     nice: int
     io_class: str | None = None
     io_level: int | None = None
+    group_nice: int | None = None       # its autogroup's nice; None when the kernel does not group
 
     @property
     def lowered(self) -> bool:
-        return self.nice > NORMAL_NICE
+        return self.nice > NORMAL_NICE and (self.group_nice is None or self.group_nice > NORMAL_NICE)
 
     def __str__(self) -> str:
+        group = f" (group {self.group_nice})" if self.group_nice is not None and self.group_nice != self.nice else ""
         io = f", ionice {self.io_class}/{self.io_level}" if self.io_class not in (None, "none") else ""
-        return f"nice {self.nice}{io}"
+        return f"nice {self.nice}{group}{io}"
 
 
 def server_pid(pid_file: Path) -> int | None:
@@ -69,6 +75,38 @@ def _threads(pid: int) -> list[int]:
         return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
     except OSError:
         return [pid]
+
+
+def _autogroup(pid: int) -> Path | None:
+    """/proc/PID/autogroup when the kernel schedules by session group, else None."""
+    try:
+        if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
+            return None
+    except OSError:
+        return None
+    path = Path(f"/proc/{pid}/autogroup")
+    return path if path.exists() else None
+
+
+def group_nice(pid: int) -> int | None:
+    """The nice value of process `pid`'s autogroup ("/autogroup-123 nice 10"), None when not grouped."""
+    path = _autogroup(pid)
+    with contextlib.suppress(OSError, ValueError, IndexError, AttributeError):
+        return int(path.read_text().split("nice")[1])
+    return None
+
+
+def _set_group_nice(pid: int, nice: int) -> bool:
+    path = _autogroup(pid)
+    if path is None:
+        return True
+    try:
+        path.write_text(str(nice))
+    except PermissionError:
+        return False
+    except OSError:
+        pass                                # the process ended meanwhile
+    return True
 
 
 def _ioprio(call: int, *args: int) -> int:
@@ -100,7 +138,7 @@ def set_priority(pid: int, nice: int, io_level: int) -> bool:
                 ok = False
             _ioprio(0, _IOPRIO_WHO_PROCESS, tid, value)
             done.add(tid)
-    return ok
+    return _set_group_nice(pid, nice) and ok
 
 
 def lower(pid: int) -> bool:
@@ -119,15 +157,16 @@ def of(pid: int) -> Priority | None:
         nice = os.getpriority(os.PRIO_PROCESS, pid)
     except OSError:
         return None
+    group = group_nice(pid)
     value = _ioprio(1, _IOPRIO_WHO_PROCESS, pid)
     if value < 0:
-        return Priority(nice=nice)
+        return Priority(nice=nice, group_nice=group)
     io_class = value >> _IOPRIO_CLASS_SHIFT
     level = value & ((1 << _IOPRIO_CLASS_SHIFT) - 1)
     if io_class == 0:
         # No class set: the kernel derives best-effort from the nice value, (nice + 20) / 5.
-        return Priority(nice=nice, io_class="best-effort", io_level=(nice + 20) // 5)
-    return Priority(nice=nice, io_class=IO_CLASSES.get(io_class, str(io_class)), io_level=level)
+        return Priority(nice=nice, io_class="best-effort", io_level=(nice + 20) // 5, group_nice=group)
+    return Priority(nice=nice, io_class=IO_CLASSES.get(io_class, str(io_class)), io_level=level, group_nice=group)
 
 
 def settle(pid_file: Path, replica: bool) -> bool:

@@ -90,6 +90,7 @@ class MemberState:
                 "received_gtid": self.received, "io_state": self.io_state, "sql_state": self.sql_state,
                 "semi_sync": self.semi_sync, "read_only": self.read_only, "broken": self.broken,
                 "problem": self.problem(), "nice": self.priority.nice if self.priority else None,
+                "group_nice": self.priority.group_nice if self.priority else None,
                 "io_priority": (f"{self.priority.io_class}/{self.priority.io_level}"
                                 if self.priority and self.priority.io_class else None)}
 

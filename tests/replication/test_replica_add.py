@@ -81,6 +81,11 @@ def test_the_replica_yields_cpu_and_io_to_the_primary(pair):
     threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
     assert len(threads) > 5
     assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {10}
+    # Where the kernel schedules by session group, the server's group (a session of its own) too.
+    with open("/proc/sys/kernel/sched_autogroup_enabled") as enabled:
+        grouped = enabled.read().strip() == "1"
+    with open(f"/proc/{pid}/autogroup") as group:
+        assert (group.read().split("nice")[1].strip() == "10") == grouped
     line = pair.ok("replica", "status", "r1").stdout
     assert "nice 10, ionice best-effort/7" in line
 
