@@ -159,9 +159,7 @@ def routing_phase(primary, report_on, inputs: dict, clients: int, seconds: float
     """Booking on the primary while appointments_summary loops on `report_on` (None: no report).
 
     `pids`: {"primary": pid, "replica": pid} of the servers, whose CPU use over the phase
-    is recorded (in cores): what the replica's priority changes is the replica's share."""
-    before = {name: server_cpu_seconds(pid) for name, pid in pids.items()}
-    wall = time.perf_counter()
+    is recorded over the booking window (in cores): the replica's priority changes its share."""
     stop, runs, client_cpu = threading.Event(), [], []
     looping = None
     if report_on is not None:
@@ -169,19 +167,20 @@ def routing_phase(primary, report_on, inputs: dict, clients: int, seconds: float
         looping = threading.Thread(target=report_loop, args=(report_on, sql, stop, runs, client_cpu))
         looping.start()
         time.sleep(1.0)           # the report is under way before the bookings start
+    before = {name: server_cpu_seconds(pid) for name, pid in pids.items()}
+    wall = time.perf_counter()
     try:
         phase = oltp.run_phase(primary, "booking", inputs, clients, seconds)
+        wall = time.perf_counter() - wall
+        cores = {name: (None if before[name] is None or server_cpu_seconds(pid) is None
+                        else (server_cpu_seconds(pid) - before[name]) / wall) for name, pid in pids.items()}
     finally:
         stop.set()
         if looping is not None:
             looping.join()
     phase.update(report_runs=len(runs), report_seconds=harness.median(runs) if runs else None,
                  report_client_cpu_s=harness.median(client_cpu) if client_cpu else None,
-                 load_1m=os.getloadavg()[0])
-    wall = time.perf_counter() - wall
-    for name, pid in pids.items():
-        after = server_cpu_seconds(pid)
-        phase[f"{name}_server_cores"] = None if after is None or before[name] is None else (after - before[name]) / wall
+                 load_1m=os.getloadavg()[0], **{f"{name}_server_cores": c for name, c in cores.items()})
     return phase
 
 
@@ -230,6 +229,8 @@ def report(lag: list[dict], routing: list[dict]) -> None:
                      target if p["clients"] == 8 else ""])
     harness.table(LAG_COLUMNS, rows)
     print()
+    if not routing:
+        return
     base = routing[0]["p99_ms"]
     harness.table(ROUTING_COLUMNS, [[p["where"], p["clients"], p["throughput"], p["p50_ms"], p["p99_ms"],
                                      p["p99_ms"] / base, p["report_runs"], p["report_seconds"],
@@ -252,7 +253,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each variant, in alternating order")
     parser.add_argument("--clients", default="1,4,8",
                         help="booking clients per lag phase, comma-separated (empty: no lag phases)")
-    parser.add_argument("--routing-clients", type=int, default=4, help="booking clients in the routing phases")
+    parser.add_argument("--routing-clients", type=int, default=4,
+                        help="booking clients in the routing phases (0: no routing phases)")
     parser.add_argument("--lag-priorities", default=f"{LOWERED},{NORMAL}",
                         help="replica priorities the lag phases compare (lowered: hms's default; normal: before it)")
     args = parser.parse_args()
@@ -304,7 +306,8 @@ def main() -> None:
                                       pids)
                 booked.extend(phase.pop("booked"))
                 return phase
-            for where, rounds in interleaved(list(targets), args.rounds, routing_run).items():
+            for where, rounds in interleaved(list(targets) if args.routing_clients else [], args.rounds,
+                                             routing_run).items():
                 routing.append({"where": where, **combined(rounds)})
         finally:
             oltp.delete_booked(info, booked)
