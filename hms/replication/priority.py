@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPLICA_NICE = 10
+NICE_ENV = "HMS_REPLICA_NICE"       # 0-19: how far replicas are lowered; 0 leaves them at normal priority
 NORMAL_NICE = 0
 BEST_EFFORT = 2
 REPLICA_IO_LEVEL = 7
@@ -141,9 +142,20 @@ def set_priority(pid: int, nice: int, io_level: int) -> bool:
     return _set_group_nice(pid, nice) and ok
 
 
+def replica_nice(env: dict[str, str] | None = None) -> int:
+    """The nice value replicas run at: HMS_REPLICA_NICE (0-19), else REPLICA_NICE."""
+    env = os.environ if env is None else env
+    try:
+        value = int(env.get(NICE_ENV, REPLICA_NICE))
+    except ValueError:
+        return REPLICA_NICE
+    return value if 0 <= value <= 19 else REPLICA_NICE
+
+
 def lower(pid: int) -> bool:
-    """Run server `pid` as a replica: nice REPLICA_NICE, I/O best-effort level 7."""
-    return set_priority(pid, REPLICA_NICE, REPLICA_IO_LEVEL)
+    """Run server `pid` as a replica: nice replica_nice(), I/O best-effort level 7 (4 at nice 0)."""
+    nice = replica_nice()
+    return set_priority(pid, nice, REPLICA_IO_LEVEL if nice else NORMAL_IO_LEVEL)
 
 
 def restore(pid: int) -> bool:
