@@ -17,7 +17,9 @@ start` clears it. Threads the server creates later inherit the priority of the t
 that creates them, so renicing every existing thread covers the server's whole life.
 
 The cost: the replica's SQL thread is lowered too, so on a saturated machine it applies
-later (benchmarks/RESULTS.md measures the lag with it). Linux only; elsewhere nothing is
+later (benchmarks/RESULTS.md measures the lag with it). A semi-synchronous replica is not
+lowered: the primary waits for its acknowledgement on every commit, and lowered it held
+the primary's bookings back (benchmarks/RESULTS.md). Linux only; elsewhere nothing is
 changed and the priority shows as unknown.
 """
 
@@ -179,6 +181,12 @@ def of(pid: int) -> Priority | None:
         # No class set: the kernel derives best-effort from the nice value, (nice + 20) / 5.
         return Priority(nice=nice, io_class="best-effort", io_level=(nice + 20) // 5, group_nice=group)
     return Priority(nice=nice, io_class=IO_CLASSES.get(io_class, str(io_class)), io_level=level, group_nice=group)
+
+
+def yields(primary: bool, semi_sync: bool) -> bool:
+    """Whether a member runs lowered: a replica, unless it acknowledges the primary's commits
+    (semi-sync): a starved acknowledger would hold every commit of the primary back."""
+    return not primary and not semi_sync
 
 
 def settle(pid_file: Path, replica: bool) -> bool:

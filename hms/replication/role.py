@@ -12,8 +12,8 @@ replica fenced) pins for each member:
   profile); the replicas share P/2, each P/2/<replicas>, at least 64 MiB. So the whole
   topology takes at most 1.5 P, not P per server. Each replica's redo log is the
   primary's size, so it can absorb the same write bursts;
-- the CPU and I/O priority (hms/replication/priority.py): a running replica's server is
-  lowered (nice 10, I/O best-effort 7) so it yields the shared cores to the primary.
+- the CPU and I/O priority (hms/replication/priority.py): a running asynchronous replica's
+  server is lowered (nice 10, I/O best-effort 7) so it yields the shared cores to the primary.
 """
 
 from __future__ import annotations
@@ -102,4 +102,4 @@ def apply(topology: Topology, member: Member) -> None:
                 cur.execute("SELECT @@innodb_buffer_pool_size")
                 if int(cur.fetchone()[0]) != int(pool):
                     cur.execute("SET GLOBAL innodb_buffer_pool_size = %s", (int(pool),))
-    priority.settle(member.server().pid_file, replica=not primary)
+    priority.settle(member.server().pid_file, replica=priority.yields(primary, member.semi_sync))
