@@ -16,7 +16,10 @@ at the end. Side by side, in one run:
 - what routing buys: booking p99 on the primary at --routing-clients clients with no
   report, with appointments_summary (every appointment, streamed) running in a loop on
   the primary, and with it running on the replica (through the mariadb client, output
-  discarded).
+  discarded); on the replica twice: at the lowered CPU and I/O priority hms gives a
+  replica (hms/replication/priority.py, the default) and at normal priority (before it);
+- the lag phases also run at both priorities, as the lowered replica applies later
+  when the machine is saturated.
 
 The machine may be shared, so the variants being compared run interleaved, in --rounds
 rounds of alternating order (A B, then B A, ...): each figure is the median over its
@@ -24,12 +27,14 @@ rounds (lag percentiles: over all samples of its rounds), so a load that comes a
 falls on both sides alike.
 
 Targets: lag p99 under 1 s at 8 clients; booking p99 with the report on the replica
-within 1.2x of no report at all. Appointments the benchmark books are deleted after.
+within 1.2x of no report at all. Each phase records the 1-minute load average at its end.
+Appointments the benchmark books are deleted after.
 Prints a table and writes benchmarks/results/replication-scale<S>-<time>.json.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import threading
@@ -44,6 +49,7 @@ from hms.config import Settings
 from hms.optionfiles import defaults_file
 from hms.queries import get_query
 from hms.replication import locked
+from hms.replication import priority as priorities
 from hms.replication import role as roles
 from hms.replication.add import add_replica, join_semi_sync
 from hms.replication.lifecycle import remove_replica
@@ -52,6 +58,9 @@ REPLICA = "bench"
 PROBE_INTERVAL = 0.02
 TARGET_LAG_P99_S = 1.0
 TARGET_ROUTED_RATIO = 1.2
+LOWERED, NORMAL = "lowered", "normal"
+ON_REPLICA = "on the replica"
+ON_REPLICA_NORMAL = "on the replica, normal priority"
 
 
 def probe_lag(primary, replica, stop: threading.Event, samples: list[float]) -> None:
@@ -78,6 +87,7 @@ def lag_phase(primary, replica, inputs: dict, clients: int, seconds: float) -> d
         stop.set()
         probe.join()
     phase["lag_seconds"] = samples
+    phase["load_1m"] = os.getloadavg()[0]
     return phase
 
 
@@ -92,7 +102,9 @@ def combined(rounds: list[dict]) -> dict:
     if lags:
         merged.update(lag_samples=len(lags), lag_p50_ms=percentile(lags, 50) * 1000,
                       lag_p99_ms=percentile(lags, 99) * 1000, lag_max_ms=lags[-1] * 1000)
-    for key in ("report_runs", "report_seconds"):
+    merged["load_1m"] = [r["load_1m"] for r in rounds]
+    for key in ("report_runs", "report_seconds", "report_client_cpu_s", "primary_server_cores",
+                "replica_server_cores"):
         if key in first:
             values = [r[key] for r in rounds if r[key] is not None]
             merged[key] = sum(values) if key == "report_runs" else (harness.median(values) if values else None)
@@ -115,34 +127,71 @@ def interleaved(variants: list, rounds: int, run) -> dict:
     return done
 
 
-def report_loop(info, sql: str, stop: threading.Event, runs: list[float]) -> None:
-    """Run the report through the mariadb client, output discarded, until `stop` is set."""
+def report_loop(info, sql: str, stop: threading.Event, runs: list[float], client_cpu: list[float]) -> None:
+    """Run the report through the mariadb client, output discarded, until `stop` is set.
+
+    The client runs on this machine at normal priority in every variant (an analyst's
+    would run elsewhere); its CPU seconds are recorded so that share can be told apart."""
     client = dialects.MARIADB.client_binary()
     with defaults_file(info) as cnf:
         while not stop.is_set():
             started = time.perf_counter()
-            subprocess.run([client, f"--defaults-extra-file={cnf}", "--quick", "--batch", "-e", sql,
-                            info.database], stdout=subprocess.DEVNULL, check=True)
+            process = subprocess.Popen([client, f"--defaults-extra-file={cnf}", "--quick", "--batch", "-e", sql,
+                                        info.database], stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            if process.returncode != 0:
+                raise subprocess.CalledProcessError(process.returncode, client)
             runs.append(time.perf_counter() - started)
+            client_cpu.append(usage.ru_utime + usage.ru_stime)
 
 
-def routing_phase(primary, report_on, inputs: dict, clients: int, seconds: float) -> dict:
-    """Booking on the primary while appointments_summary loops on `report_on` (None: no report)."""
-    stop, runs = threading.Event(), []
+def server_cpu_seconds(pid: int | None) -> float | None:
+    """CPU seconds (user + system, every thread) process `pid` has used so far; None when unknown."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def routing_phase(primary, report_on, inputs: dict, clients: int, seconds: float, pids: dict) -> dict:
+    """Booking on the primary while appointments_summary loops on `report_on` (None: no report).
+
+    `pids`: {"primary": pid, "replica": pid} of the servers, whose CPU use over the phase
+    is recorded over the booking window (in cores): the replica's priority changes its share."""
+    stop, runs, client_cpu = threading.Event(), [], []
     looping = None
     if report_on is not None:
         sql = get_query("appointments_summary").sql
-        looping = threading.Thread(target=report_loop, args=(report_on, sql, stop, runs))
+        looping = threading.Thread(target=report_loop, args=(report_on, sql, stop, runs, client_cpu))
         looping.start()
         time.sleep(1.0)           # the report is under way before the bookings start
+    before = {name: server_cpu_seconds(pid) for name, pid in pids.items()}
+    wall = time.perf_counter()
     try:
         phase = oltp.run_phase(primary, "booking", inputs, clients, seconds)
+        wall = time.perf_counter() - wall
+        cores = {name: (None if before[name] is None or server_cpu_seconds(pid) is None
+                        else (server_cpu_seconds(pid) - before[name]) / wall) for name, pid in pids.items()}
     finally:
         stop.set()
         if looping is not None:
             looping.join()
-    phase.update(report_runs=len(runs), report_seconds=harness.median(runs) if runs else None)
+    phase.update(report_runs=len(runs), report_seconds=harness.median(runs) if runs else None,
+                 report_client_cpu_s=harness.median(client_cpu) if client_cpu else None,
+                 load_1m=os.getloadavg()[0], **{f"{name}_server_cores": c for name, c in cores.items()})
     return phase
+
+
+def set_priority(member, level: str) -> None:
+    """Run the replica's server at hms's lowered priority, or at normal priority (as before)."""
+    pid = priorities.server_pid(member.server().pid_file)
+    if level == LOWERED:
+        priorities.lower(pid)
+    elif not priorities.restore(pid):
+        harness.fail("the replica's priority could not be raised back to normal for the comparison",
+                     "Run the benchmark as root (or with CAP_SYS_NICE)")
 
 
 def set_semi_sync(topology, member, primary_login, on: bool) -> None:
@@ -158,13 +207,16 @@ def set_semi_sync(topology, member, primary_login, on: bool) -> None:
             cur.execute("START SLAVE IO_THREAD")
 
 
-LAG_COLUMNS = [Column("mode", 9, left=True), Column("clients", 7), Column("bookings/s", 10, ".0f"),
+LAG_COLUMNS = [Column("mode", 9, left=True), Column("priority", 8, left=True), Column("clients", 7),
+               Column("bookings/s", 10, ".0f"),
                Column("book p50 ms", 11, ".2f"), Column("book p99 ms", 11, ".2f"), Column("lag p50 ms", 10, ".2f"),
                Column("lag p99 ms", 10, ".2f"), Column("lag max ms", 10, ".1f"), Column("samples", 7),
-               Column("target lag p99", 14)]
-ROUTING_COLUMNS = [Column("appointments_summary", 20, left=True), Column("clients", 7),
+               Column("load", 14, left=True), Column("target lag p99", 14)]
+ROUTING_COLUMNS = [Column("appointments_summary", 31, left=True), Column("clients", 7),
                    Column("bookings/s", 10, ".0f"), Column("book p50 ms", 11, ".2f"), Column("book p99 ms", 11, ".2f"),
-                   Column("p99 / none", 10, ".2f", "x"), Column("report runs", 11), Column("report s", 8, ".1f")]
+                   Column("p99 / none", 10, ".2f", "x"), Column("report runs", 11), Column("report s", 8, ".1f"),
+                   Column("primary cores", 13, ".2f"), Column("replica cores", 13, ".2f"),
+                   Column("load", 14, left=True)]
 
 
 def report(lag: list[dict], routing: list[dict]) -> None:
@@ -172,27 +224,44 @@ def report(lag: list[dict], routing: list[dict]) -> None:
     rows = []
     for p in lag:
         target = f"< {TARGET_LAG_P99_S * 1000:.0f} " + ("ok" if p["lag_p99_ms"] < TARGET_LAG_P99_S * 1000 else "MISSED")
-        rows.append([p["mode"], p["clients"], p["throughput"], p["p50_ms"], p["p99_ms"], p["lag_p50_ms"],
-                     p["lag_p99_ms"], p["lag_max_ms"], p["lag_samples"], target if p["clients"] == 8 else ""])
+        rows.append([p["mode"], p["priority"], p["clients"], p["throughput"], p["p50_ms"], p["p99_ms"],
+                     p["lag_p50_ms"], p["lag_p99_ms"], p["lag_max_ms"], p["lag_samples"], loads(p),
+                     target if p["clients"] == 8 else ""])
     harness.table(LAG_COLUMNS, rows)
     print()
+    if not routing:
+        return
     base = routing[0]["p99_ms"]
     harness.table(ROUTING_COLUMNS, [[p["where"], p["clients"], p["throughput"], p["p50_ms"], p["p99_ms"],
-                                     p["p99_ms"] / base, p["report_runs"], p["report_seconds"]] for p in routing])
-    on_replica = next(p for p in routing if p["where"] == "on the replica")
-    ratio = on_replica["p99_ms"] / base
-    print(f"target: booking p99 with the report on the replica within {TARGET_ROUTED_RATIO}x of no report: "
-          f"{ratio:.2f}x {'ok' if ratio <= TARGET_ROUTED_RATIO else 'MISSED'}")
+                                     p["p99_ms"] / base, p["report_runs"], p["report_seconds"],
+                                     p["primary_server_cores"], p["replica_server_cores"], loads(p)]
+                                    for p in routing])
+    for where in (ON_REPLICA, ON_REPLICA_NORMAL):
+        ratio = next(p for p in routing if p["where"] == where)["p99_ms"] / base
+        print(f"target: booking p99 with the report {where} within {TARGET_ROUTED_RATIO}x of no report: "
+              f"{ratio:.2f}x {'ok' if ratio <= TARGET_ROUTED_RATIO else 'MISSED'}")
+
+
+def loads(phase: dict) -> str:
+    """The 1-minute load averages at the end of the phase's rounds."""
+    return "/".join(f"{x:.1f}" for x in phase["load_1m"])
 
 
 def main() -> None:
     parser = harness.arguments(__doc__, scale=0.1)
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per phase")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each variant, in alternating order")
-    parser.add_argument("--clients", default="1,4,8", help="booking clients per lag phase, comma-separated")
-    parser.add_argument("--routing-clients", type=int, default=4, help="booking clients in the routing phases")
+    parser.add_argument("--clients", default="1,4,8",
+                        help="booking clients per lag phase, comma-separated (empty: no lag phases)")
+    parser.add_argument("--routing-clients", type=int, default=4,
+                        help="booking clients in the routing phases (0: no routing phases)")
+    parser.add_argument("--lag-priorities", default=f"{LOWERED},{NORMAL}",
+                        help="replica priorities the lag phases compare (lowered: hms's default; normal: before it)")
     args = parser.parse_args()
-    clients = [int(n) for n in args.clients.split(",")]
+    clients = [int(n) for n in args.clients.split(",") if n]      # --clients "": the routing phases only
+    lag_priorities = [p for p in args.lag_priorities.split(",") if p]
+    if not set(lag_priorities) <= {LOWERED, NORMAL}:
+        harness.fail(f"--lag-priorities takes {LOWERED} and/or {NORMAL}", f"e.g. --lag-priorities {LOWERED}")
     settings = Settings.from_env()
     if settings.url:
         harness.fail("the benchmark adds a replica to the embedded server of HMS_HOME",
@@ -212,24 +281,33 @@ def main() -> None:
         primary_login = topology.primary_member().login()
         replica = member.login().with_database(info.database)
         try:
+            replica_priority = str(priorities.of(priorities.server_pid(member.server().pid_file)))
             for n in clients:
-                def lag_run(mode: str, n: int = n) -> dict:
+                def lag_run(variant: tuple[str, str], n: int = n) -> dict:
+                    mode, level = variant
                     set_semi_sync(topology, member, primary_login, mode == "semi-sync")
-                    print(f"  booking, {n} client(s), {mode} ...", flush=True)
+                    set_priority(member, level)
+                    print(f"  booking, {n} client(s), {mode}, replica priority {level} ...", flush=True)
                     phase = lag_phase(info, replica, fresh_slots(inputs), n, args.seconds)
                     booked.extend(phase.pop("booked"))
                     return phase
-                for mode, rounds in interleaved(["async", "semi-sync"], args.rounds, lag_run).items():
-                    lag.append({"mode": mode, **combined(rounds)})
+                variants = [(mode, level) for level in lag_priorities for mode in ("async", "semi-sync")]
+                for (mode, level), rounds in interleaved(variants, args.rounds, lag_run).items():
+                    lag.append({"mode": mode, "priority": level, **combined(rounds)})
             set_semi_sync(topology, member, primary_login, False)
-            targets = {"none": None, "on the primary": info, "on the replica": replica}
+            pids = {"primary": priorities.server_pid(topology.primary_member().server().pid_file),
+                    "replica": priorities.server_pid(member.server().pid_file)}
+            targets = {"none": None, "on the primary": info, ON_REPLICA: replica, ON_REPLICA_NORMAL: replica}
 
             def routing_run(where: str) -> dict:
+                set_priority(member, NORMAL if where == ON_REPLICA_NORMAL else LOWERED)
                 print(f"  booking, {args.routing_clients} clients, report {where} ...", flush=True)
-                phase = routing_phase(info, targets[where], fresh_slots(inputs), args.routing_clients, args.seconds)
+                phase = routing_phase(info, targets[where], fresh_slots(inputs), args.routing_clients, args.seconds,
+                                      pids)
                 booked.extend(phase.pop("booked"))
                 return phase
-            for where, rounds in interleaved(list(targets), args.rounds, routing_run).items():
+            for where, rounds in interleaved(list(targets) if args.routing_clients else [], args.rounds,
+                                             routing_run).items():
                 routing.append({"where": where, **combined(rounds)})
         finally:
             oltp.delete_booked(info, booked)
@@ -238,6 +316,7 @@ def main() -> None:
     harness.write_results("replication", {"scale": args.scale, "seconds": args.seconds, "rounds": args.rounds,
                                           "database": info.database,
                                           "add_replica_seconds": add_seconds, "replica_pool_bytes": replica_pool,
+                                          "replica_priority": replica_priority,
                                           "lag": lag, "routing": routing}, facts)
 
 

@@ -64,6 +64,11 @@ def add(settings: Settings, name: str, port: int | None, semi_sync: bool) -> Non
                f"buffer pool {made.pool_bytes >> 20} MiB, read-only")
 
 
+def _nice(state: MemberState) -> str:
+    """The server's CPU and I/O priority: a replica yields to the primary (hms/replication/priority.py)."""
+    return f"  {state.priority}" if state.priority else ""
+
+
 def _line(state: MemberState) -> str:
     where = f"port {state.port}" if state.port else "port -"
     if state.role == PRIMARY:
@@ -72,11 +77,11 @@ def _line(state: MemberState) -> str:
             semi = (f", semi-sync {'on' if state.semi_sync_active else 'OFF (fell back to async)'}, "
                     f"{state.semi_sync_clients} acknowledging")
         health = "running" if state.running else "NOT RUNNING"
-        return f"{state.name}  primary  {where}  {health}{semi}  gtid {state.gtid or '-'}"
+        return f"{state.name}  primary  {where}  {health}{semi}{_nice(state)}  gtid {state.gtid or '-'}"
     lag = "-" if state.lag_seconds is None else f"{state.lag_seconds} s"
     trx = "-" if state.lag_transactions is None else f"{state.lag_transactions} transactions"
     text = (f"{state.name}  {state.role}  {where}  {'running' if state.running else 'stopped'}  "
-            f"lag {lag} / {trx}  io {state.io_state or '-'}  sql {state.sql_state or '-'}  "
+            f"lag {lag} / {trx}  io {state.io_state or '-'}  sql {state.sql_state or '-'}{_nice(state)}  "
             f"{'semi-sync  ' if state.semi_sync else ''}gtid {state.gtid or '-'}")
     problem = state.problem()
     return f"{text}  {'BROKEN: ' + problem if problem else 'ok'}"

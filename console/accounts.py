@@ -19,6 +19,7 @@ from hms.accounts import AccountError
 from hms.elevation import Reentry, needs_elevation
 from hms.errors import HmsError
 from hms.passwords import POLICY
+from hms.replication.routing import analyst_address
 from hms.roles import ROLES
 
 from . import context
@@ -103,9 +104,11 @@ def detail(name: str, host: str):
         abort(404, exc.message)
     except HmsError as exc:
         abort(400, exc.message)
+    settings = current_app.config["HMS_SETTINGS"]     # an analyst reads from a replica, as `hms users show` says
+    reads = analyst_address(settings.home) if "analyst" in account.roles and not settings.url else None
     return render_template("accounts/detail.html", account=account, role_form=RoleForm(role=account.roles[0]),
                            password_form=PasswordForm(), action_form=ReentryForm(), policy=POLICY,
-                           privileged=needs_elevation(account.roles))
+                           privileged=needs_elevation(account.roles), reads_from=reads)
 
 
 @bp.post("/<name>/<host>/role")

@@ -9,7 +9,7 @@ import pymysql
 
 from ..connection import session
 from ..errors import ConnectionFailed, HmsError
-from . import account, link, role
+from . import account, link, priority, role
 from .errors import ReplicationError
 from .topology import MAIN, Member, Topology
 
@@ -21,9 +21,11 @@ def start_member(topology: Topology, member: Member) -> int:
 
     Its role.cnf applies from the first moment (a replica starts read-only). A replica
     that still points at an old primary (it was stopped during a promotion) is pointed
-    at the current one.
+    at the current one. A replica runs at a lower CPU and I/O priority (priority.py).
     """
     member.server().start()
+    priority.settle(member.server().pid_file,
+                    replica=priority.yields(member.name == topology.primary, member.semi_sync))
     if member.name != topology.primary and not member.fenced:
         repoint(topology, member)
         # Give the threads a moment to connect, so what the caller shows next is settled;

@@ -11,7 +11,9 @@ replica fenced) pins for each member:
 - the memory rule: the primary keeps its buffer pool P (40% of RAM in the default
   profile); the replicas share P/2, each P/2/<replicas>, at least 64 MiB. So the whole
   topology takes at most 1.5 P, not P per server. Each replica's redo log is the
-  primary's size, so it can absorb the same write bursts.
+  primary's size, so it can absorb the same write bursts;
+- the CPU and I/O priority (hms/replication/priority.py): a running asynchronous replica's
+  server is lowered (nice 10, I/O best-effort 7) so it yields the shared cores to the primary.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pymysql
 
 from ..connection import session
 from ..server.config import ROLE_NAME
-from . import account
+from . import account, priority
 from .topology import Member, Topology
 
 
@@ -100,3 +102,4 @@ def apply(topology: Topology, member: Member) -> None:
                 cur.execute("SELECT @@innodb_buffer_pool_size")
                 if int(cur.fetchone()[0]) != int(pool):
                     cur.execute("SET GLOBAL innodb_buffer_pool_size = %s", (int(pool),))
+    priority.settle(member.server().pid_file, replica=priority.yields(primary, member.semi_sync))

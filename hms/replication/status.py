@@ -16,6 +16,7 @@ import pymysql
 from ..connection import ConnectionInfo, session
 from ..errors import ConnectionFailed, ServerError
 from . import gtid as gtids
+from . import priority as priorities
 from .link import one_line
 from .topology import Member, Topology
 
@@ -41,6 +42,7 @@ class MemberState:
     last_error: str | None = None
     semi_sync_active: bool | None = None  # primary: waiting for acknowledgements right now
     semi_sync_clients: int | None = None
+    priority: priorities.Priority | None = None   # its server's nice and I/O priority (priority.py)
 
     @property
     def io_running(self) -> bool:
@@ -87,7 +89,10 @@ class MemberState:
                 "gtid": self.gtid, "role": self.role, "lag_transactions": self.lag_transactions,
                 "received_gtid": self.received, "io_state": self.io_state, "sql_state": self.sql_state,
                 "semi_sync": self.semi_sync, "read_only": self.read_only, "broken": self.broken,
-                "problem": self.problem()}
+                "problem": self.problem(), "nice": self.priority.nice if self.priority else None,
+                "group_nice": self.priority.group_nice if self.priority else None,
+                "io_priority": (f"{self.priority.io_class}/{self.priority.io_level}"
+                                if self.priority and self.priority.io_class else None)}
 
 
 def login(member: Member) -> ConnectionInfo | None:
@@ -124,7 +129,13 @@ def primary_state(topology: Topology) -> MemberState:
             state.running = True
     except (ConnectionFailed, pymysql.err.MySQLError, OSError):
         pass
+    state.priority = _priority(member) if state.running else None
     return state
+
+
+def _priority(member: Member) -> priorities.Priority | None:
+    pid = priorities.server_pid(member.server().pid_file)
+    return priorities.of(pid) if pid else None
 
 
 def replica_state(topology: Topology, member: Member, primary_gtid: str | None) -> MemberState:
@@ -145,6 +156,7 @@ def replica_state(topology: Topology, member: Member, primary_gtid: str | None) 
     except (ConnectionFailed, pymysql.err.MySQLError, OSError):
         return state
     state.running, state.read_only = True, bool(read_only)
+    state.priority = _priority(member)
     state.gtid = (slave_pos if row else binlog_pos) or ""
     state.received = row.get("Gtid_IO_Pos") or None
     state.io_state = row.get("Slave_IO_Running") or "No"

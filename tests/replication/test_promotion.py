@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 import time
 
@@ -47,6 +48,9 @@ def test_semi_sync_primary_counts_the_replica(semi_pair):
     assert status["Rpl_semi_sync_master_clients"] == "1" and status["Rpl_semi_sync_master_status"] == "ON"
     assert primary["semi_sync"] is True
     assert "semi-sync on, 1 acknowledging" in semi_pair.ok("replica", "list").stdout
+    # It acknowledges every commit of the primary, so it is not lowered like an asynchronous replica.
+    (replica,) = [s for s in json.loads(semi_pair.ok("replica", "list", "--json").stdout) if s["name"] == "r1"]
+    assert replica["nice"] == primary["nice"] == os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def test_planned_switchover_and_back_loses_nothing(semi_pair, people):

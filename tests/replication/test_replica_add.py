@@ -16,7 +16,9 @@ import time
 import pymysql
 import pytest
 
+from console import create_app
 from hms import dialect as dialects
+from hms.config import Settings
 from hms.connection import connect
 from hms.migrations import SQL_ROOT, Migrator
 from hms.optionfiles import read_option_file
@@ -24,6 +26,7 @@ from hms.passwords import native_hash
 from hms.replication import account
 from hms.roles import ROLE_NAMES
 from tests.support import query
+from tests.support.console_client import browser, log_in
 from tests.support.replicas import SEED_SCALE, book, future_slots
 
 pytestmark = pytest.mark.skipif(dialects.find_server_binary() is None,
@@ -62,6 +65,29 @@ def test_status_reports_the_contract_keys_and_exits_0(pair):
     assert state["port"] == pair.server("r1").connection_info().port
     listed = pair.ok("replica", "list").stdout.splitlines()
     assert listed[0].startswith("main  primary") and listed[1].startswith("r1  replica") and listed[1].endswith("ok")
+
+
+def _nice_by_name(cluster) -> dict:
+    listed = json.loads(cluster.ok("replica", "list", "--json").stdout)
+    return {s["name"]: (s["nice"], s["io_priority"]) for s in listed}
+
+
+def test_the_replica_yields_cpu_and_io_to_the_primary(pair):
+    shown = _nice_by_name(pair)
+    assert shown["r1"] == (10, "best-effort/7")
+    assert shown["main"][0] == os.getpriority(os.PRIO_PROCESS, 0)   # as started: this process's priority
+    # Every thread of the replica's server, not only its main one (new threads inherit it).
+    pid = pair.pid("r1")
+    threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    assert len(threads) > 5
+    assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {10}
+    # Where the kernel schedules by session group, the server's group (a session of its own) too.
+    with open("/proc/sys/kernel/sched_autogroup_enabled") as enabled:
+        grouped = enabled.read().strip() == "1"
+    with open(f"/proc/{pid}/autogroup") as group:
+        assert (group.read().split("nice")[1].strip() == "10") == grouped
+    line = pair.ok("replica", "status", "r1").stdout
+    assert "nice 10, ionice best-effort/7" in line
 
 
 def test_bookings_accounts_and_migrations_arrive(pair, tmp_path):
@@ -132,6 +158,32 @@ def test_console_service_account_cannot_change_accounts_on_the_replica(pair):
     assert rows(pair, "r1", "SELECT COUNT(*) FROM mysql.user WHERE User = 'sneaky'") == [(0,)]
 
 
+def test_account_elevate_writes_no_ticket_on_the_replica(pair):
+    # A console admin enrolled on the primary (it replicates), with a key we know.
+    key = os.urandom(32)
+    with contextlib.closing(pair.connect("main", "hms_console")) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO console_admin (username, password_hash) VALUES ('elevator', 'x')")
+        admin_id = cur.lastrowid
+        cur.execute("INSERT INTO admin_elevation (admin_id, salt, verifier) VALUES (%s, %s, SHA2(%s, 256))",
+                    (admin_id, "0" * 32, key))
+    pair.wait_replicated("r1")
+    service_password = read_option_file(pair.home / "service.cnf")["password"]
+    call = "CALL hms_console.account_elevate(%s, %s)"
+    with contextlib.closing(connect(pair.tcp("r1", "hms_service", service_password, None))) as conn, \
+            conn.cursor() as cur:
+        with pytest.raises(pymysql.err.OperationalError) as excinfo:
+            cur.execute(call, (admin_id, key.hex()))
+        assert "read-only (a replica): manage accounts on the primary" in excinfo.value.args[1]
+    assert rows(pair, "r1", "SELECT COUNT(*) FROM hms_console.elevation_ticket WHERE admin_id = %s",
+                (admin_id,)) == [(0,)]
+    # The same key is good on the primary: the refusal above was the replica's, not the key's.
+    with contextlib.closing(connect(pair.tcp("main", "hms_service", service_password, None))) as conn, \
+            conn.cursor() as cur:
+        cur.execute(call, (admin_id, key.hex()))
+        assert rows(pair, "main", "SELECT COUNT(*) FROM hms_console.elevation_ticket WHERE admin_id = %s",
+                    (admin_id,)) == [(1,)]
+
+
 def test_replication_password_is_in_no_binary_log_or_server_log(pair):
     password = account.read_password(pair.home)
     assert password and password == account.read_password(pair.home / "replicas" / "r1")
@@ -176,6 +228,7 @@ def test_query_falls_back_to_the_primary_when_the_replica_is_stopped(pair):
     finally:
         pair.ok("replica", "start", "r1")
     assert pair.ok("replica", "status").stdout.rstrip().endswith("ok")
+    assert _nice_by_name(pair)["r1"] == (10, "best-effort/7")   # restarted: lowered again
 
 
 def test_users_show_gives_an_analyst_the_replica_address(pair):
@@ -185,6 +238,23 @@ def test_users_show_gives_an_analyst_the_replica_address(pair):
     assert f"reads from:    127.0.0.1:{port} (replica 'r1', read-only)" in shown
     assert json.loads(pair.ok("users", "show", "reader", "--json").stdout)["read_from"].startswith(f"127.0.0.1:{port}")
     assert "reads from" not in pair.ok("users", "show", "arrived_acc").stdout   # a developer writes: primary
+
+
+def test_console_account_page_gives_an_analyst_the_replica_address(pair):
+    pair.ok("users", "create", "console_reader", "--role", "analyst")
+    admin_password = "Console-V1ewer!Pass"
+    pair.ok("console", "create-admin", "viewer", "--password-stdin", stdin=admin_password + "\n")
+    service = pair.tcp("main", "hms_service", read_option_file(pair.home / "service.cnf")["password"], None)
+    app = create_app({"TESTING": True, "SECRET_KEY": os.urandom(16).hex(), "HMS_SERVICE_LOGIN": service,
+                      "HMS_DATABASE": "hms", "HMS_SETTINGS": Settings(home=pair.home)})
+    client = browser(app)
+    assert log_in(client, "viewer", admin_password).status_code == 302
+    port = pair.server("r1").connection_info().port
+    page = client.get("/accounts/console_reader/%25").get_data(as_text=True)
+    shown = f"127.0.0.1:{port} (replica &#39;r1&#39;, read-only)"
+    assert f'<dt>Reads from</dt><dd class="reads-from">{shown}</dd>' in page
+    developer = client.get("/accounts/arrived_acc/%25")
+    assert developer.status_code == 200 and "Reads from" not in developer.get_data(as_text=True)
 
 
 def test_backup_from_replica_records_where_and_at_which_gtid(pair):
@@ -338,3 +408,8 @@ def test_async_failover_states_the_possible_loss_and_the_old_primary_is_rebuilt(
     assert rows(pair, "main", "SELECT COUNT(*) FROM department WHERE name = 'Never Replicated'") == [(0,)]
     assert rows(pair, "main", "SELECT COUNT(*) FROM mysql.user WHERE User = 'after_failover'") == [(1,)]
     assert list((pair.home).glob("before-rebuild-*/binlog/hms-bin.0*"))   # the lost transaction is kept
+    # The promoted replica has the primary's priority back (raising one needs root); the
+    # rejoined old primary yields.
+    shown = _nice_by_name(pair)
+    assert shown["main"] == (10, "best-effort/7")
+    assert shown["r1"] == ((0, "best-effort/4") if os.geteuid() == 0 else (10, "best-effort/7"))

@@ -32,7 +32,8 @@ class Cluster:
     def hms(self, *args: str, stdin: str | None = None):
         """Run `hms --quiet ARGS` with this HMS_HOME (and no URL); return the click Result."""
         env = {"HMS_HOME": str(self.home), "HMS_BACKUP_DIR": str(self.backup_dir), "HMS_DATABASE_URL": None,
-               "HMS_DATABASE": None, "HMS_SERVICE_PASSWORD": None, "HMS_REPLICA_MAX_LAG": None}
+               "HMS_DATABASE": None, "HMS_SERVICE_PASSWORD": None, "HMS_REPLICA_MAX_LAG": None,
+               "HMS_REPLICA_NICE": None}
         return CliRunner().invoke(cli, ["--quiet", *args], env=env, input=stdin, catch_exceptions=False)
 
     def ok(self, *args: str, stdin: str | None = None):

@@ -4,6 +4,8 @@
 -- password's PBKDF2 under the admin's salt (hms/elevation.py), so the password itself never
 -- reaches the server, and nothing the service account can read or write produces a key: a
 -- stolen service password alone mints no ticket. The ticket is bound to CONNECTION_ID().
+-- A read-only server (a replica, or a primary fenced for a switchover) writes no ticket: the
+-- definer's own privileges would otherwise pass read_only, as in run_account_statement.
 DROP PROCEDURE IF EXISTS account_elevate;
 
 DELIMITER $$
@@ -14,6 +16,9 @@ COMMENT 'Allow this connection to manage admin and dba accounts, on a re-entered
 BEGIN
     DECLARE v_match INT DEFAULT 0;
 
+    IF @@GLOBAL.read_only THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'this server is read-only (a replica): manage accounts on the primary';
+    END IF;
     IF p_key IS NULL OR CHAR_LENGTH(p_key) <> 64 OR p_key REGEXP '[^0-9A-Fa-f]' THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the re-entered password key must be 64 hexadecimal digits';
     END IF;
