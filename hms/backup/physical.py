@@ -30,7 +30,7 @@ import pymysql
 from .. import dialect as dialects
 from ..connection import ConnectionInfo, connect, server_message, session
 from ..processes import process_alive
-from . import contents, mariadb_backup, physical_files, signing
+from . import contents, mariadb_backup, physical_files, priority, signing
 from .backup_account import backup_account
 from .create import _check_database, _fsync_directory, _prepare_directory, _write_error
 from .errors import BackupError
@@ -141,7 +141,7 @@ def _describe_copy(manifest: Manifest, data: Path, parent: Backup | None) -> Non
                       "from_lsn": int(checkpoints["from_lsn"]), "to_lsn": int(checkpoints["to_lsn"]),
                       "last_lsn": int(checkpoints["last_lsn"])}
     physical_files.make_private(data)
-    manifest.files = physical_files.digest_tree(data)
+    manifest.files = physical_files.digest_tree(data, low_priority=True)
     manifest.bytes = physical_files.total_bytes(manifest.files)
     manifest.sha256 = physical_files.list_digest(manifest.files)
 
@@ -170,6 +170,7 @@ class _Snapshot:
         try:
             with self.db.cursor() as cur:
                 cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            self.thread = priority.server_thread(self.db)  # the checksums' full read, after the clients
         except BaseException:
             self.db.close()
             raise
@@ -201,7 +202,10 @@ class _Snapshot:
                               f"{server_message(exc)}", "Check the account may SELECT every table") from None
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.thread.restore()
+        finally:
+            self.db.close()
 
     def __enter__(self) -> "_Snapshot":
         return self
