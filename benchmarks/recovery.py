@@ -299,12 +299,19 @@ def harness_free_port() -> int:
 
 # --- impact -------------------------------------------------------------------------------------
 
-def impact(info: ConnectionInfo, backups: Path, seconds: float, clients: int) -> dict:
+def impact(info: ConnectionInfo, backups: Path, seconds: float | None, clients: int) -> dict:
     """Booking p99 for `seconds` with no backup, then for `seconds` from 1 s after a physical backup starts.
 
-    `seconds` is best the backup's whole duration (main() passes the physical part's, when it ran),
-    so the window covers every stage of the backup, not only mariadb-backup's copy.
+    `seconds` None: the time a physical backup takes alone, measured first with a backup of
+    its own (then deleted), so the window covers every stage of the backup, not only
+    mariadb-backup's copy, and no quiet time after it.
     """
+    alone = None
+    if seconds is None:
+        alone, made = hms("--database", info.database, "backup", "create", "--physical", "--json",
+                          env={"HMS_BACKUP_DIR": str(backups)}, parse_json=True)
+        shutil.rmtree(made["path"])
+        seconds = max(10.0, alone - 1.0)
     inputs = oltp.sample_inputs(info, random.Random(11))
     quiet = oltp.run_phase(info, "booking", inputs, clients, seconds)
     oltp.delete_booked(info, quiet["booked"])
@@ -322,7 +329,8 @@ def impact(info: ConnectionInfo, backups: Path, seconds: float, clients: int) ->
     oltp.delete_booked(info, during["booked"])
     return {"without": {k: quiet[k] for k in ("ops", "p50_ms", "p99_ms", "throughput")},
             "during": {k: during[k] for k in ("ops", "p50_ms", "p99_ms", "throughput")},
-            "backup_seconds": result.get("seconds"), "window_seconds": seconds, "clients": clients}
+            "backup_seconds": result.get("seconds"), "backup_alone_seconds": alone, "window_seconds": seconds,
+            "clients": clients}
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -369,8 +377,8 @@ def main() -> None:
     parser.add_argument("--oltp-seconds", type=float, default=180.0, help="seconds of workload to roll forward")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--impact-seconds", type=float, default=None,
-                        help="booking window with and without a backup (default: the physical part's backup time, "
-                             "or 60 s)")
+                        help="booking window with and without a backup (default: as long as a physical backup "
+                             "takes alone, measured first)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="mydumper/myloader threads")
     parser.add_argument("--work", default=None, help="scratch directory (default: a new one under /tmp)")
     args = parser.parse_args()
@@ -400,9 +408,7 @@ def main() -> None:
             record["rollforward"] = rollforward(info, server, work, backups, kept["prepared"], kept["backup"],
                                                 args.oltp_seconds, args.clients)
         if "impact" in parts:
-            ours = record.get("physical", {}).get("hms backup --physical / restore --home", {})
-            window = args.impact_seconds or max(20.0, round(ours.get("backup", 60.0)))
-            record["impact"] = impact(info, backups, window, args.clients)
+            record["impact"] = impact(info, backups, args.impact_seconds, args.clients)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(record)
