@@ -12,6 +12,10 @@ when the snapshot's binary log position equals the one the tool recorded. When i
 (the snapshot came too late on a busy server), they are read instead from a prepared copy
 of the backup itself on a scratch server.
 
+A backup runs beside the server's clients: mariadb-backup (one copy thread), the hashing
+of its copy and the server thread reading the contents all run at the lowest CPU and I/O
+priority (priority.py), so the backup takes longer and the clients keep their latency.
+
 Written under `.partial-<name>` (0700, files 0600) and renamed into place only once its
 manifest is written and everything is on disk: a failure removes it, and a run killed
 meanwhile leaves only a hidden partial directory, which the next physical backup removes.
