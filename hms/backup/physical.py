@@ -127,7 +127,7 @@ def _copy(conn, info: ConnectionInfo, dialect, binary: str, datadir: str, target
         with backup_account(conn, info, dialect) as login:
             lsn = int(parent.manifest.chain["to_lsn"]) if parent else None
             mariadb_backup.backup(binary, login, target, datadir, incremental_lsn=lsn,
-                                  on_line=snapshot.on_line, on_started=on_started)
+                                  on_line=snapshot.on_line, on_started=on_started, low_priority=True)
     except BaseException:
         snapshot.close()
         raise
