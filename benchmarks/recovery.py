@@ -15,7 +15,10 @@ Side by side, on the same data and server, in one run:
   --until (the difference is hms's roll-forward), and bare `mariadb-binlog | mariadb` of the same
   binary logs into a server started on a bare `--copy-back` of the same backup;
 - impact: booking p99 of `oltp.py` with no backup running, and while `hms backup create
-  --physical` runs.
+  --physical` runs (each window as long as a physical backup takes alone, measured first);
+- restore-rounds (not in the default set): `cp -a` of a prepared backup and `hms backup restore
+  --home` alternated --rounds times, with --other CHECKOUT's restore --home of the same backup
+  (the code before a change) in each round: medians, for a machine shared with other work.
 
 RTO per path = restore (+ roll-forward); the first start of a restored home is shown apart.
 The server is the one of HMS_HOME (the physical-limit step stops and restarts it). Prints a
@@ -48,15 +51,15 @@ from hms.server.embedded import EmbeddedServer
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import oltp  # noqa: E402  (the booking workload)
 
-PARTS = ("logical", "physical", "rollforward", "impact")
+PARTS = ("logical", "physical", "rollforward", "impact", "restore-rounds")
 CLI = [sys.executable, str(harness.ROOT / "cli.py")]
 SCRATCH_POOL = "1G"
 
 
-def hms(*args: str, env: dict | None = None, parse_json: bool = False):
-    """Run this checkout's `hms`; return (seconds, parsed JSON or stdout). Exit on failure with its last line."""
+def hms(*args: str, env: dict | None = None, parse_json: bool = False, cli: list[str] | None = None):
+    """Run this checkout's `hms` (or `cli`); return (seconds, parsed JSON or stdout). Exit on failure with its last line."""
     started = clock()
-    done = subprocess.run([*CLI, *args], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    done = subprocess.run([*(cli or CLI), *args], capture_output=True, text=True, env={**os.environ, **(env or {})})
     seconds = clock() - started
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
@@ -190,6 +193,45 @@ def physical(info: ConnectionInfo, server: EmbeddedServer, work: Path, backups: 
     return out, {"prepared": prepared, "backup": made}
 
 
+def restore_rounds(info: ConnectionInfo, server: EmbeddedServer, work: Path, backups: Path, rounds: int,
+                   other: Path | None) -> dict:
+    """`cp -a` of a prepared backup and `hms backup restore --home` of one physical backup, alternated
+    `rounds` times (and `other` checkout's restore --home of the same backup, e.g. the code before a
+    change): on a shared machine the medians of alternated runs say more than one run each."""
+    env = {"HMS_BACKUP_DIR": str(backups)}
+    _, made = hms("--database", info.database, "backup", "create", "--physical", "--json", env=env, parse_json=True)
+    prepared = work / "bare-backup"
+    bare_backup(info, server.datadir, prepared)
+    other_cli = [sys.executable, str(Path(other).resolve() / "cli.py")] if other else None
+    runs = []
+    for _ in range(rounds):
+        run = {"load_before": os.getloadavg()[0]}
+        run["cp -a"] = timed(["cp", "-a", str(prepared), str(work / "raw-copy")])
+        shutil.rmtree(work / "raw-copy")
+        for name, cli in (("hms", None), ("other", other_cli)):
+            if name == "other" and cli is None:
+                continue
+            home = work / f"home-{name}"
+            run[name], _ = hms("backup", "restore", made["path"], "--home", str(home), env=env, cli=cli)
+            shutil.rmtree(home)
+        run["load_after"] = os.getloadavg()[0]
+        runs.append(run)
+    shutil.rmtree(prepared)
+    shutil.rmtree(made["path"])
+
+    def median(key: str) -> float | None:
+        values = sorted(r[key] for r in runs if key in r)
+        return values[len(values) // 2] if values else None
+
+    return {"runs": runs, "median": {k: median(k) for k in ("cp -a", "hms", "other")},
+            "median_ratio": {k: median_ratio(runs, k) for k in ("hms", "other")}, "other": str(other or "")}
+
+
+def median_ratio(runs: list[dict], key: str) -> float | None:
+    ratios = sorted(r[key] / r["cp -a"] for r in runs if key in r)
+    return ratios[len(ratios) // 2] if ratios else None
+
+
 # --- roll-forward -------------------------------------------------------------------------------
 
 def booking_workload(info: ConnectionInfo, seconds: float, clients: int) -> dict:
@@ -299,7 +341,19 @@ def harness_free_port() -> int:
 
 # --- impact -------------------------------------------------------------------------------------
 
-def impact(info: ConnectionInfo, backups: Path, seconds: float, clients: int) -> dict:
+def impact(info: ConnectionInfo, backups: Path, seconds: float | None, clients: int) -> dict:
+    """Booking p99 for `seconds` with no backup, then for `seconds` from 1 s after a physical backup starts.
+
+    `seconds` None: the time a physical backup takes alone, measured first with a backup of
+    its own (then deleted), so the window covers every stage of the backup, not only
+    mariadb-backup's copy, and no quiet time after it.
+    """
+    alone = None
+    if seconds is None:
+        alone, made = hms("--database", info.database, "backup", "create", "--physical", "--json",
+                          env={"HMS_BACKUP_DIR": str(backups)}, parse_json=True)
+        shutil.rmtree(made["path"])
+        seconds = max(10.0, alone - 1.0)
     inputs = oltp.sample_inputs(info, random.Random(11))
     quiet = oltp.run_phase(info, "booking", inputs, clients, seconds)
     oltp.delete_booked(info, quiet["booked"])
@@ -317,7 +371,8 @@ def impact(info: ConnectionInfo, backups: Path, seconds: float, clients: int) ->
     oltp.delete_booked(info, during["booked"])
     return {"without": {k: quiet[k] for k in ("ops", "p50_ms", "p99_ms", "throughput")},
             "during": {k: during[k] for k in ("ops", "p50_ms", "p99_ms", "throughput")},
-            "backup_seconds": result.get("seconds"), "clients": clients}
+            "backup_seconds": result.get("seconds"), "backup_alone_seconds": alone, "window_seconds": seconds,
+            "clients": clients}
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -350,19 +405,36 @@ def report(record: dict) -> None:
               f"transactions/s); ratio hms/bare {o['rollforward'] / b['rollforward']:.2f}x (target <= 1.2x)")
         print(f"  RTO (physical restore + roll-forward): hms {o['restore_until']:.1f} s (target < 60 s); "
               f"bare copy-back + replay {b['restore'] + b['rollforward']:.1f} s")
+    if "restore-rounds" in record:
+        r = record["restore-rounds"]
+        print(f"\nrestore --home against cp -a of the prepared backup, {len(r['runs'])} alternated rounds")
+        for n, run in enumerate(r["runs"], 1):
+            other = f", other {run['other']:.1f} s ({run['other'] / run['cp -a']:.2f}x)" if "other" in run else ""
+            print(f"  round {n}: cp -a {run['cp -a']:.1f} s, hms {run['hms']:.1f} s ({run['hms'] / run['cp -a']:.2f}x)"
+                  f"{other}; load {run['load_before']:.1f}-{run['load_after']:.1f}")
+        print(f"  median ratio: hms {r['median_ratio']['hms']:.2f}x (target <= 1.5x)"
+              + (f", other ({r['other']}) {r['median_ratio']['other']:.2f}x" if r["median_ratio"]["other"] else ""))
     if "impact" in record:
         i = record["impact"]
         print(f"\nbooking p99 at {i['clients']} clients: {i['without']['p99_ms']:.2f} ms without a backup, "
               f"{i['during']['p99_ms']:.2f} ms during `hms backup create --physical` "
-              f"({i['backup_seconds']:.1f} s): {i['during']['p99_ms'] / i['without']['p99_ms']:.2f}x (target <= 2x)")
+              f"({i['backup_seconds']:.1f} s; windows of {i.get('window_seconds', 20):.0f} s): "
+              f"{i['during']['p99_ms'] / i['without']['p99_ms']:.2f}x (target <= 2x)")
 
 
 def main() -> None:
     parser = harness.arguments(__doc__, scale=1.0, database="hms")
-    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
+    parser.add_argument("--parts", default=",".join(PARTS[:4]), help=f"comma-separated subset of {','.join(PARTS)}")
     parser.add_argument("--oltp-seconds", type=float, default=180.0, help="seconds of workload to roll forward")
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--impact-seconds", type=float, default=None,
+                        help="booking window with and without a backup (default: as long as a physical backup "
+                             "takes alone, measured first)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="mydumper/myloader threads")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds of the restore-rounds part")
+    parser.add_argument("--other", default=None,
+                        help="another checkout (e.g. the code before a change) whose restore --home the "
+                             "restore-rounds part alternates with this one's")
     parser.add_argument("--work", default=None, help="scratch directory (default: a new one under /tmp)")
     args = parser.parse_args()
     parts = [p for p in args.parts.split(",") if p]
@@ -391,7 +463,9 @@ def main() -> None:
             record["rollforward"] = rollforward(info, server, work, backups, kept["prepared"], kept["backup"],
                                                 args.oltp_seconds, args.clients)
         if "impact" in parts:
-            record["impact"] = impact(info, backups, 20.0, args.clients)
+            record["impact"] = impact(info, backups, args.impact_seconds, args.clients)
+        if "restore-rounds" in parts:
+            record["restore-rounds"] = restore_rounds(info, server, work, backups, args.rounds, args.other)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(record)

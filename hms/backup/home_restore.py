@@ -37,6 +37,7 @@ from .physical_restore import physical_tools
 from .prepare import prepare_chain
 
 STAGING = ".hms-restore"
+FIRST_START_POOL = 128 << 20
 CLIENT_COMMENT = "Administrative login of the embedded server. Keep private (0600)."
 
 RollForward = Callable[[EmbeddedServer, "dict | None"], None]
@@ -54,12 +55,15 @@ class HomeResult:
 
 def restore_home(path: Path | str, home: Path | str, *, key_file: Path | None = None, trust_unsigned: bool = False,
                  roll_forward: RollForward | None = None, profile: str = "bulk",
-                 progress: Callable[[int], None] | None = None) -> HomeResult:
+                 progress: Callable[[int], None] | None = None,
+                 before_start: Callable[[], None] | None = None) -> HomeResult:
     """Make `home` (new or empty) a server home holding physical backup `path`; return what was restored.
 
     `roll_forward(server, coordinates)` runs on the new home's running server, with the binary
     log coordinates of the backup's snapshot ({"file", "position", "gtid"}); the server is
-    stopped afterwards.
+    stopped afterwards. `before_start()` runs once the copy is prepared, before the server
+    first starts (a roll-forward's plan, made meanwhile, is awaited there; raising removes
+    the home).
     """
     home = Path(home).expanduser().absolute()
     made = _check_target(home)
@@ -80,9 +84,14 @@ def restore_home(path: Path | str, home: Path | str, *, key_file: Path | None = 
         gtid = (tip.manifest.binlog or {}).get("gtid") or None
         init = first_login.write_init_file(server.home / "tmp", account, password, gtid_state=gtid)
         user_config = USER_HEADER.format(managed=MANAGED_NAME) + f"!include {home / MANAGED_NAME}\n" + "\n[mysqld]\n"
-        server.config_file.write_text(user_config + f"init-file = {init}\n")
+        # The first start only sets the new password (and replays, with a roll-forward): a small
+        # buffer pool starts at once; `hms server start` then runs with the profile's.
+        first_start = "" if roll_forward is not None else f"innodb_buffer_pool_size = {FIRST_START_POOL}\n"
+        server.config_file.write_text(user_config + f"init-file = {init}\n" + first_start)
         write_option_file(server.client_file, CLIENT_COMMENT, user=first_login.ADMIN_USER, password=password,
                           socket=str(server.socket_path), port=0)
+        if before_start is not None:
+            before_start()
         launched = True
         status = server.start()
         init.unlink()

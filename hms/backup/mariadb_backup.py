@@ -3,7 +3,10 @@
 The login reaches the tool through a 0600 option file passed as --defaults-file (so no
 system my.cnf is read either), never its command line. Its files are written with
 umask 077. It dies with the process that started it (Linux), so a killed `hms` never
-leaves a backup running that holds the server's backup locks.
+leaves a backup running that holds the server's backup locks. A backup with
+`low_priority` (hms backup create --physical) runs with one copy thread at the lowest CPU
+and I/O priority (priority.py): the live server's clients come first, the backup takes
+longer.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Callable
 
 from ..connection import ConnectionInfo
 from ..optionfiles import defaults_file
+from . import priority
 from .errors import BackupError
 
 TAIL_LINES = 40
@@ -27,17 +31,18 @@ _FAILURE = re.compile(r"FATAL ERROR|\[ERROR\]|\bError\b|failed|denied|No space l
 
 def backup(binary: str, login: ConnectionInfo, target: Path, datadir: str, *,
            incremental_lsn: int | None = None, on_line: Callable[[str], None] | None = None,
-           on_started: Callable[[subprocess.Popen], None] | None = None) -> None:
+           on_started: Callable[[subprocess.Popen], None] | None = None, low_priority: bool = False) -> None:
     """Copy the live server's files into the new directory `target`; BackupError when the tool fails.
 
-    `on_line` sees each line the tool logs, as it logs it; `on_started` gets its process.
+    `on_line` sees each line the tool logs, as it logs it; `on_started` gets its process;
+    `low_priority`: one copy thread at the lowest CPU and I/O priority (else two, at normal).
     """
     with defaults_file(login) as cnf:
         args = [binary, f"--defaults-file={cnf}", "--backup", f"--target-dir={target}", f"--datadir={datadir}",
-                "--parallel=2"]
+                f"--parallel={1 if low_priority else 2}"]
         if incremental_lsn is not None:
             args.append(f"--incremental-lsn={int(incremental_lsn)}")
-        _run(args, "the physical backup", on_line=on_line, on_started=on_started)
+        _run(args, "the physical backup", on_line=on_line, on_started=on_started, low_priority=low_priority)
 
 
 def prepare(binary: str, target: Path, *, incremental_dir: Path | None = None,
@@ -90,10 +95,10 @@ def _read(path: Path) -> str:
         raise BackupError(f"{path.name} cannot be read ({exc.strerror})", "Check the tool's output") from None
 
 
-def _run(args: list[str], doing: str, *, on_line=None, on_started=None) -> None:
+def _run(args: list[str], doing: str, *, on_line=None, on_started=None, low_priority: bool = False) -> None:
     try:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                umask=0o077, preexec_fn=_die_with_parent)
+                                umask=0o077, preexec_fn=_low_priority_child if low_priority else _die_with_parent)
     except OSError as exc:
         raise BackupError(f"{Path(args[0]).name} could not be started ({exc.strerror})",
                           "Check mariadb-backup is installed") from None
@@ -134,6 +139,12 @@ def _failure(doing: str, code: int, tail: list[str]) -> BackupError:
     else:
         fix = "Check the server log and the free space, then try again; nothing was kept"
     return BackupError(f"{doing} failed ({reason})" + (f": {detail}" if detail else ""), fix)
+
+
+def _low_priority_child() -> None:
+    """In the child: die with the parent, at the lowest CPU and I/O priority."""
+    _die_with_parent()
+    priority.in_child()
 
 
 def _die_with_parent() -> None:

@@ -12,6 +12,10 @@ when the snapshot's binary log position equals the one the tool recorded. When i
 (the snapshot came too late on a busy server), they are read instead from a prepared copy
 of the backup itself on a scratch server.
 
+A backup runs beside the server's clients: mariadb-backup (one copy thread), the hashing
+of its copy and the server thread reading the contents all run at the lowest CPU and I/O
+priority (priority.py), so the backup takes longer and the clients keep their latency.
+
 Written under `.partial-<name>` (0700, files 0600) and renamed into place only once its
 manifest is written and everything is on disk: a failure removes it, and a run killed
 meanwhile leaves only a hidden partial directory, which the next physical backup removes.
@@ -30,7 +34,7 @@ import pymysql
 from .. import dialect as dialects
 from ..connection import ConnectionInfo, connect, server_message, session
 from ..processes import process_alive
-from . import contents, mariadb_backup, physical_files, signing
+from . import contents, mariadb_backup, physical_files, priority, signing
 from .backup_account import backup_account
 from .create import _check_database, _fsync_directory, _prepare_directory, _write_error
 from .errors import BackupError
@@ -123,7 +127,7 @@ def _copy(conn, info: ConnectionInfo, dialect, binary: str, datadir: str, target
         with backup_account(conn, info, dialect) as login:
             lsn = int(parent.manifest.chain["to_lsn"]) if parent else None
             mariadb_backup.backup(binary, login, target, datadir, incremental_lsn=lsn,
-                                  on_line=snapshot.on_line, on_started=on_started)
+                                  on_line=snapshot.on_line, on_started=on_started, low_priority=True)
     except BaseException:
         snapshot.close()
         raise
@@ -141,7 +145,7 @@ def _describe_copy(manifest: Manifest, data: Path, parent: Backup | None) -> Non
                       "from_lsn": int(checkpoints["from_lsn"]), "to_lsn": int(checkpoints["to_lsn"]),
                       "last_lsn": int(checkpoints["last_lsn"])}
     physical_files.make_private(data)
-    manifest.files = physical_files.digest_tree(data)
+    manifest.files = physical_files.digest_tree(data, low_priority=True)
     manifest.bytes = physical_files.total_bytes(manifest.files)
     manifest.sha256 = physical_files.list_digest(manifest.files)
 
@@ -170,6 +174,7 @@ class _Snapshot:
         try:
             with self.db.cursor() as cur:
                 cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            self.thread = priority.server_thread(self.db)  # the checksums' full read, after the clients
         except BaseException:
             self.db.close()
             raise
@@ -201,7 +206,10 @@ class _Snapshot:
                               f"{server_message(exc)}", "Check the account may SELECT every table") from None
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.thread.restore()
+        finally:
+            self.db.close()
 
     def __enter__(self) -> "_Snapshot":
         return self

@@ -14,6 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import errno
 import hashlib
+import mmap
 import os
 import stat
 import threading
@@ -21,9 +22,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from . import priority
 from .errors import BackupError
 
 CHUNK = 1 << 20
+HASH_SPAN = 16 << 20  # bytes hashed per call on a mapped copy (hashlib lets other threads run meanwhile)
 COPY_RANGE = 64 << 20  # bytes per copy_file_range call, so progress moves on large files
 WORKERS = 2  # one file per core is enough to keep a disk busy while hashing
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
@@ -45,10 +48,15 @@ def tree_files(root: Path) -> list[str]:
     return sorted(found)
 
 
-def digest_tree(root: Path) -> dict[str, list]:
-    """Return {relative path: [bytes, sha256 hex]} of every file under `root`."""
+def digest_tree(root: Path, *, low_priority: bool = False) -> dict[str, list]:
+    """Return {relative path: [bytes, sha256 hex]} of every file under `root`.
+
+    `low_priority`: the hashing threads run at the lowest CPU and I/O priority (a backup
+    of a live server: its clients come first).
+    """
     names = tree_files(root)
-    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+    lower = priority.lower_this_thread if low_priority else None
+    with concurrent.futures.ThreadPoolExecutor(WORKERS, initializer=lower) as pool:
         digests = list(pool.map(lambda name: _digest(root / name), names))
     return dict(zip(names, digests))
 
@@ -206,10 +214,12 @@ def _copy(source: Path, target: Path, report: Callable[[int], None]) -> tuple[in
     """Copy one file, then hash the copy itself; return the copy's (bytes, sha256).
 
     The kernel copies (copy_file_range: no pass through Python, a reflink where the file
-    system can); the copy, still in the page cache, is then read once to be hashed: what is
-    checked is exactly what will be prepared.
+    system can); the copy, still in the page cache, is then hashed where it lies (mapped,
+    not read into a buffer): what is checked is exactly what will be prepared. Only the
+    copy is mapped, never the backup's own file: that one could be truncated meanwhile by
+    someone else, and a mapped file that shrinks kills the reader.
     """
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE)
+    fd = os.open(target, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE)
     with open(source, "rb", buffering=0) as handle, os.fdopen(fd, "wb", buffering=0) as out:
         if not _kernel_copy(handle.fileno(), out.fileno(), report):
             buffer = bytearray(CHUNK)
@@ -219,7 +229,24 @@ def _copy(source: Path, target: Path, report: Callable[[int], None]) -> tuple[in
                 while written < n:
                     written += out.write(view[written:n])
                 report(n)
-    return tuple(_digest(target))
+        return _digest_mapped(out.fileno())
+
+
+def _digest_mapped(fd: int) -> tuple[int, str]:
+    """(bytes, sha256) of our own private file `fd`, hashed through a read-only mapping (no copy into Python)."""
+    size = os.fstat(fd).st_size
+    digest = hashlib.sha256()
+    if size:
+        with mmap.mmap(fd, size, prot=mmap.PROT_READ) as mapped:
+            if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_SEQUENTIAL"):
+                mapped.madvise(mmap.MADV_SEQUENTIAL)
+            view = memoryview(mapped)
+            try:
+                for at in range(0, size, HASH_SPAN):
+                    digest.update(view[at:at + HASH_SPAN])
+            finally:
+                view.release()
+    return size, digest.hexdigest()
 
 
 def _kernel_copy(source: int, target: int, report: Callable[[int], None]) -> bool:

@@ -13,11 +13,14 @@ answers, else from the archive alone.
 Order: every check and the whole roll-forward plan (files present, intact, without a
 GTID gap or an unlogged load) come first, before NAME is created; a failure after that
 drops NAME. The transactions are replayed as NAME's restore account, holding NAME's
-privileges plus BINLOG REPLAY for the duration of the replay only.
+privileges plus BINLOG REPLAY for the duration of the replay only. With --home the plan
+is made while the backup's files are copied and checked (the new home is nobody's yet),
+and complete before its server first starts; a plan that fails removes the home.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -100,8 +103,9 @@ def restore_home_until(source: ConnectionInfo | None, path: Path | str, home: Pa
 
     `source` is the old server, when it still answers: its binary log is read (and its
     time zone reads `until`); None plans from the archive in `backup_dir` alone, `until`
-    then read in this machine's time zone. The plan is checked before the home is made.
-    Returns (HomeResult, Plan, ApplyResult).
+    then read in this machine's time zone. The plan is made while the backup is copied and
+    checked before the new server first starts; a plan that fails stops the restore and
+    removes the home. Returns (HomeResult, Plan, ApplyResult).
     """
     from .home_restore import restore_home
 
@@ -120,17 +124,64 @@ def restore_home_until(source: ConnectionInfo | None, path: Path | str, home: Pa
         else:
             until_time = _local_epoch(until, backup.manifest.created_at, backup.name)
     applied: list[rollforward.ApplyResult] = []
-    with rollforward.plan(source, start, until_time=until_time, until_gtid=target_gtid, database=None,
-                          backup_dir=backup_dir, key_file=key_file) as planned:
-        count = on_planned(planned) if on_planned else None
+    counted: list = []
+    # The plan reads every binary log event while the backup's files are copied and hashed:
+    # it is complete and checked before the new server first starts, and a plan that fails
+    # stops the copy at once (the home is removed).
+    planning = _Planning(lambda: rollforward.plan(source, start, until_time=until_time, until_gtid=target_gtid,
+                                                  database=None, backup_dir=backup_dir, key_file=key_file))
+    planning.start()
+    try:
+        def watched(n: int) -> None:
+            planning.check()
+            if progress:
+                progress(n)
+
+        def planned_before_start() -> None:
+            counted.append(on_planned(planning.result()) if on_planned else None)
 
         def roll_forward(server, _coordinates) -> None:
-            applied.append(rollforward.apply(planned, server.connection_info(), progress=count,
+            applied.append(rollforward.apply(planning.result(), server.connection_info(), progress=counted[0],
                                              preserve_gtids=True))
 
         made = restore_home(backup.path, home, key_file=key_file, trust_unsigned=trust_unsigned,
-                            roll_forward=roll_forward, progress=progress, profile=profile)
-    return made, planned, applied[0] if applied else rollforward.ApplyResult()
+                            roll_forward=roll_forward, progress=watched, profile=profile,
+                            before_start=planned_before_start)
+    finally:
+        planning.close()
+    return made, planning.plan, applied[0] if applied else rollforward.ApplyResult()
+
+
+class _Planning(threading.Thread):
+    """A roll-forward plan made in the background; `result()` waits for it (raising its error)."""
+
+    def __init__(self, make: Callable[[], rollforward.Plan]):
+        super().__init__(name="hms-rollforward-plan", daemon=True)
+        self._make = make
+        self.plan: rollforward.Plan | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.plan = self._make()
+        except BaseException as exc:  # handed to the thread that waits for the plan
+            self.error = exc
+
+    def check(self) -> None:
+        """Raise the plan's error now if planning has failed already."""
+        if self.error is not None:
+            raise self.error
+
+    def result(self) -> rollforward.Plan:
+        self.join()
+        self.check()
+        return self.plan
+
+    def close(self) -> None:
+        """Wait for the plan, then remove its staged copies."""
+        self.join()
+        if self.plan is not None:
+            self.plan.close()
 
 
 def _open(path: Path | str, key_file: Path | None, trust_unsigned: bool):

@@ -1,0 +1,117 @@
+"""Low priority for a backup's own work, so a live workload keeps the CPU and the disk first.
+
+A physical backup competes with the server's clients on few cores: mariadb-backup's
+copy, hashing every copied file, and reading every row for the content checksums. Each
+of them runs at the lowest CPU priority (nice 19) and the lowest best-effort I/O
+priority (honoured by the bfq and cfq I/O schedulers, ignored by the others):
+
+- `in_child()`: a tool's process, from its preexec hook (mariadb-backup);
+- `lower_this_thread()`: a worker thread that ends with its pool (the hashing workers;
+  Linux gives each thread its own priority);
+- `server_thread()`: the server thread serving one connection (MariaDB's
+  PROCESSLIST.TID), lowered for the session's reads and put back before it is closed,
+  because the server keeps finished threads to serve later connections. Only root does
+  this: putting a priority back up needs root, and a thread left low would serve some
+  later client slowly. Not root (or MySQL, which has no TID): the reads run at normal
+  priority, slower for the workload but as correct.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import threading
+
+import pymysql
+
+NICE = 19
+IOPRIO_WHO_PROCESS, IOPRIO_CLASS_SHIFT = 1, 13
+IOPRIO_CLASS_BE, IOPRIO_LOWEST_BE = 2, 7
+_IOPRIO_SET = {"x86_64": 251, "aarch64": 30}.get(os.uname().machine)
+_IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
+THREAD_ID = "SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()"
+
+
+def set_priority(tid: int, nice: int, ioprio: int | None) -> bool:
+    """Set thread `tid`'s (0: the caller's) CPU and I/O priority; False when not allowed."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except OSError:
+        return False
+    if ioprio is not None and _IOPRIO_SET is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).syscall(_IOPRIO_SET, IOPRIO_WHO_PROCESS, tid, ioprio)
+    return True
+
+
+def get_priority(tid: int) -> tuple[int, int | None]:
+    """Thread `tid`'s (nice, raw I/O priority or None)."""
+    nice = os.getpriority(os.PRIO_PROCESS, tid)
+    ioprio = None
+    if _IOPRIO_GET is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            value = ctypes.CDLL(None, use_errno=True).syscall(_IOPRIO_GET, IOPRIO_WHO_PROCESS, tid)
+            ioprio = value if value >= 0 else None
+    return nice, ioprio
+
+
+LOW_IO = (IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | IOPRIO_LOWEST_BE
+
+
+def in_child() -> None:
+    """In a tool's child process: the lowest CPU and I/O priority."""
+    set_priority(0, NICE, LOW_IO)
+
+
+def lower_this_thread() -> None:
+    """The lowest CPU and I/O priority for the calling thread, for good (a pool's worker: it ends with its pool)."""
+    set_priority(threading.get_native_id(), NICE, LOW_IO)
+
+
+class ServerThread:
+    """The server thread of one connection, lowered until `restore()`."""
+
+    def __init__(self, conn):
+        self.tid: int | None = None
+        self.before: tuple[int, int | None] | None = None
+        if os.geteuid() != 0:
+            return  # only root can put the thread's priority back afterwards
+        try:
+            with conn.cursor() as cur:
+                cur.execute(THREAD_ID)
+                row = cur.fetchone()
+        except pymysql.err.MySQLError:
+            return  # a server without PROCESSLIST.TID (MySQL): normal priority
+        if not row or not row[0]:
+            return
+        tid = int(row[0])
+        try:
+            before = get_priority(tid)
+        except OSError:
+            return  # another machine's server, or not visible to this user
+        if set_priority(tid, NICE, LOW_IO):
+            self.tid, self.before = tid, before
+
+    @property
+    def lowered(self) -> bool:
+        return self.tid is not None
+
+    def restore(self) -> None:
+        if self.tid is not None and self.before is not None:
+            _restore(self.tid, self.before)
+            self.tid = None
+
+
+def server_thread(conn) -> ServerThread:
+    """Lower the server thread serving `conn`; call `.restore()` before closing `conn`."""
+    return ServerThread(conn)
+
+
+def _restore(tid: int, before: tuple[int, int | None]) -> None:
+    nice, ioprio = before
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, tid, nice)
+    if ioprio is not None and _IOPRIO_SET is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).syscall(_IOPRIO_SET, IOPRIO_WHO_PROCESS, tid, ioprio)

@@ -1,0 +1,123 @@
+"""What a physical backup and a `--home` restore do to stay out of the way and finish sooner:
+mariadb-backup copies with one thread at the lowest CPU priority, the content checksums are
+read on a server thread lowered for them and put back afterwards (the server reuses its
+threads for later clients), the copy of a restore is hashed where it lies and still refuses
+a changed file, and a `--home --until` roll-forward's plan, made while the copy is made,
+stops the restore and removes the home when it fails."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hms.backup import BackupError, priority
+from hms.backup.first_login import INIT_NAME
+from hms.backup.home_restore import restore_home
+from hms.backup.physical import create_physical_backup
+from hms.backup.physical_files import PRIVATE_FILE, _copy
+from hms.backup.physical_restore import verify_physical
+from hms.backup.point_in_time import restore_home_until
+from hms.connection import connect
+from tests.support.physical import needs_mariadb_backup
+
+pytestmark = needs_mariadb_backup
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="lowering another account's thread needs root")
+
+
+def thread_nices(pid: int) -> dict[int, int]:
+    """{thread id: nice} of every thread of process `pid` (field 19 of /proc/PID/task/TID/stat)."""
+    nices = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        nices[int(task.name)] = int(fields[16])
+    return nices
+
+
+@pytest.fixture(scope="module")
+def made(physical_source, tmp_path_factory):
+    """One full backup, and the mariadb-backup process it ran: (backups dir, key, backup, seen)."""
+    directory = tmp_path_factory.mktemp("physical-priority")
+    key = directory / "backup.key"
+    seen = {}
+
+    def started(proc) -> None:
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, proc.pid)
+        seen["args"] = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
+
+    backup = create_physical_backup(physical_source, directory / "backups", key_file=key, on_started=started)
+    return directory / "backups", key, backup, seen
+
+
+def test_mariadb_backup_copies_with_one_thread_at_the_lowest_priority(made):
+    _, _, _, seen = made
+    assert seen["nice"] == priority.NICE
+    assert b"--parallel=1" in seen["args"]
+
+
+@needs_root
+def test_a_sessions_server_thread_is_lowered_and_put_back(physical_server, physical_source):
+    conn = connect(physical_source, database=None)
+    try:
+        lowered = priority.server_thread(conn)
+        assert lowered.lowered
+        tid = lowered.tid
+        before = lowered.before[0]
+        assert os.getpriority(os.PRIO_PROCESS, tid) == priority.NICE
+        lowered.restore()
+        assert os.getpriority(os.PRIO_PROCESS, tid) == before
+    finally:
+        conn.close()
+
+
+@needs_root
+def test_a_backup_leaves_no_server_thread_lowered_and_its_checksums_still_verify(made, physical_server,
+                                                                                 physical_source):
+    _, key, backup, _ = made
+    pid = int(physical_server.pid_file.read_text())
+    assert backup.manifest.contents_from == "snapshot"  # read in the live server, on the lowered thread
+    assert priority.NICE not in thread_nices(pid).values()
+    result = verify_physical(physical_source, backup.path, key_file=key)
+    assert result.problems == []
+    assert result.source_compared
+
+
+def test_the_copy_is_hashed_as_written_and_a_changed_byte_is_seen(tmp_path):
+    source = tmp_path / "source.ibd"
+    source.write_bytes(os.urandom(3 << 20) + b"tail")
+    target = tmp_path / "copy.ibd"
+    size, sha = _copy(source, target, lambda n: None)
+    import hashlib
+
+    assert (size, sha) == (source.stat().st_size, hashlib.sha256(source.read_bytes()).hexdigest())
+    assert target.stat().st_mode & 0o777 == PRIVATE_FILE
+    with open(source, "r+b") as handle:
+        handle.seek(1 << 20)
+        handle.write(b"\x00\x01")
+    _, changed = _copy(source, tmp_path / "copy2.ibd", lambda n: None)
+    assert changed != sha
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    assert _copy(empty, tmp_path / "empty-copy", lambda n: None) == (0, hashlib.sha256(b"").hexdigest())
+
+
+def test_a_home_restore_without_roll_forward_leaves_the_users_my_cnf(made, new_home):
+    _, key, backup, _ = made
+    restore_home(backup.path, new_home, key_file=key, profile="test")
+    config = (new_home / "my.cnf").read_text()
+    assert "innodb_buffer_pool_size" not in config and "init-file" not in config
+    assert not (new_home / "tmp" / INIT_NAME).exists()
+
+
+def test_home_until_a_plan_that_fails_stops_the_restore_and_removes_the_home(made, physical_source, new_home):
+    backups, key, backup, _ = made
+    domain, server_id, seq = backup.manifest.binlog["gtid"].split(",")[0].split("-")
+    beyond = f"{domain}-{server_id}-{int(seq) + 1_000_000}"
+    with pytest.raises(BackupError, match="is not in the binary log yet"):
+        restore_home_until(physical_source, backup.path, new_home, until_gtid=beyond, backup_dir=backups,
+                           key_file=key, profile="test")
+    assert not new_home.exists()
