@@ -14,7 +14,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from hms.backup.signing import KEY_NAME
 from hms.errors import HmsError
 from hms.health import duration_text, kill_session, read_health, size_text
-from hms.login import admin_login
 
 from . import context
 from .audit import audit
@@ -23,18 +22,13 @@ bp = Blueprint("health", __name__, url_prefix="/health")
 MODES = {"query": "KILL QUERY", "connection": "KILL CONNECTION"}
 
 
-def _login():
-    config = current_app.config
-    return config.get("HMS_ADMIN_LOGIN") or config.get("HMS_BACKUP_LOGIN") or admin_login(config["HMS_SETTINGS"])
-
-
 @bp.get("/")
 def index():
     settings = current_app.config["HMS_SETTINGS"]
     threshold = min(max(request.args.get("threshold", 10, type=int) or 0, 0), 86400)
     backup_dir = current_app.config.get("HMS_BACKUP_DIR") or settings.backup_dir
     try:
-        state = read_health(_login(), backup_dir, home=settings.home if settings.embedded else None,
+        state = read_health(context.admin_login(), backup_dir, home=settings.home if settings.embedded else None,
                             key_file=current_app.config.get("HMS_BACKUP_KEY_FILE") or settings.home / KEY_NAME,
                             long_seconds=threshold)
     except HmsError as exc:
