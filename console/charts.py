@@ -25,6 +25,12 @@ class Bar:
     label: str
     value: str
     show_label: bool = True
+    show_value: bool = True
+
+    @property
+    def middle(self) -> float:
+        """Where the column's label goes: its middle, kept inside the chart so no text is cut off."""
+        return min(max(self.x + self.width / 2, 16.0), WIDTH - 16.0)
 
 
 @dataclass
@@ -45,7 +51,7 @@ def columns(series: list[tuple[str, float]], value_text=str, label_every: int = 
         height = usable * float(value) / top
         bars.append(Bar(x=index * slot + slot * 0.12, y=TOP_PAD + usable - height, width=slot * 0.76,
                         height=height, label=label, value=value_text(value),
-                        show_label=(len(series) - 1 - index) % label_every == 0))
+                        show_label=(len(series) - 1 - index) % label_every == 0, show_value=bool(float(value))))
     return Chart(WIDTH, COLUMN_HEIGHT, bars, empty=not any(float(v) for _, v in series))
 
 

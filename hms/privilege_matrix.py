@@ -1,5 +1,5 @@
-"""The six roles' privileges as a matrix: one row per (object, privilege kind), one column per
-role, for the console's Privileges page. Built from the roles' SHOW GRANTS lines
+"""The six roles' privileges as a matrix: one row per (object, privilege kinds held by the same
+roles), one column per role, for the console's Privileges page. Built from the roles' SHOW GRANTS lines
 (RoleSummary.privileges, 'SELECT, INSERT ON `hms`.* WITH GRANT OPTION'), sorted: server-wide
 first, then databases, tables, then routines; privilege kinds alphabetically within each."""
 
@@ -17,7 +17,7 @@ HELD, WITH_GRANT = "yes", "grant"
 @dataclass
 class Row:
     target: str            # `hms`.*, *.*, `hms`.`room`, PROCEDURE `hms`.`p`
-    kind: str              # SELECT, EXECUTE, ALL PRIVILEGES, ...
+    kind: str              # SELECT, EXECUTE, ALL PRIVILEGES, ... (kinds the same roles hold: "DELETE, INSERT")
     cells: dict[str, str]  # role name -> HELD, WITH_GRANT, or absent
 
 
@@ -61,9 +61,13 @@ def build(summaries) -> Matrix:
             mark = WITH_GRANT if match.group("option") else HELD
             for kind in split_privileges(match.group("privs")):
                 cells.setdefault((match.group("target"), kind), {})[summary.role.name] = mark
-    objects: dict[str, list[Row]] = {}
+    # Kinds held by exactly the same roles on one object share a row: a superuser role's
+    # thirty server-wide privileges read as one line, not thirty.
+    grouped: dict[str, dict[tuple, list[str]]] = {}
     for (target, kind), held in cells.items():
-        objects.setdefault(target, []).append(Row(target, kind, held))
-    ordered = [(target, sorted(objects[target], key=lambda row: row.kind))
-               for target in sorted(objects, key=object_order)]
+        grouped.setdefault(target, {}).setdefault(tuple(sorted(held.items())), []).append(kind)
+    ordered = []
+    for target in sorted(grouped, key=object_order):
+        rows = [Row(target, ", ".join(sorted(kinds)), dict(held)) for held, kinds in grouped[target].items()]
+        ordered.append((target, sorted(rows, key=lambda row: row.kind)))
     return Matrix(roles, ordered, other)
