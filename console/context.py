@@ -60,3 +60,10 @@ def admin_login():
     config = current_app.config
     return config.get("HMS_ADMIN_LOGIN") or config.get("HMS_BACKUP_LOGIN") or settings_admin_login(
         config["HMS_SETTINGS"])
+
+
+def admin_connection():
+    """A pooled connection as the administrative login (console/admin_pool.py), as a context manager."""
+    from .admin_pool import pool_of
+
+    return pool_of(current_app._get_current_object(), admin_login).connection()

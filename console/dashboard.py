@@ -7,7 +7,6 @@ from flask import Blueprint, flash, render_template
 
 from hms import dashboard as hospital
 from hms import privilege_matrix
-from hms.connection import session
 from hms.errors import HmsError
 
 from . import charts, context
@@ -18,8 +17,8 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 def index():
     manager = context.account_manager()
-    accounts = manager.list()
     roles = manager.roles()
+    accounts = manager.list()
     privileges = sum(len(summary.privileges) for summary in roles)
     locked = sum(1 for account in accounts if account.locked)
     return render_template("dashboard.html", accounts=accounts, roles=roles, privileges=privileges,
@@ -29,7 +28,7 @@ def index():
 def _hospital() -> dict | None:
     """The hospital's figures and their charts; None (with a flashed reason) when they cannot be read."""
     try:
-        with session(context.admin_login()) as conn:
+        with context.admin_connection() as conn:
             found = hospital.figures(conn)
     except HmsError as exc:
         flash(f"The hospital figures are not available: {exc.message}", "error")
