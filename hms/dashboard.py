@@ -33,8 +33,8 @@ STOCK_ROWS = 10
 REBUILD = (
     "DELETE FROM visit_week_summary",
     "INSERT INTO visit_week_summary (week_start, department_id, status, appointments) "
-    "SELECT DATE_SUB(DATE(a.starts_at), INTERVAL WEEKDAY(a.starts_at) DAY), d.department_id, a.status, COUNT(*) "
-    "FROM appointment AS a JOIN doctor AS d ON d.doctor_id = a.doctor_id GROUP BY 1, 2, 3",
+    "SELECT DATE_SUB(DATE(a.starts_at), INTERVAL WEEKDAY(a.starts_at) DAY), COALESCE(d.department_id, 0), a.status, "
+    "COUNT(*) FROM appointment AS a LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id GROUP BY 1, 2, 3",
     "DELETE FROM doctor_visit_summary",
     "INSERT INTO doctor_visit_summary (doctor_id, appointments) "
     "SELECT doctor_id, COUNT(*) FROM appointment WHERE status <> 'Cancelled' GROUP BY doctor_id",
@@ -45,6 +45,28 @@ REBUILD = (
     "LEFT JOIN appointment AS a ON a.appointment_id = b.appointment_id "
     "LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id WHERE b.payment_status <> 'Cancelled' GROUP BY 1, 2",
 )
+
+# Each summary's rows (zero counts left out) and the same rows grouped from the big tables, in
+# one order: `stale_summaries` compares them (`hms seed verify`, the tests).
+CHECKS = {
+    "visit_week_summary": (
+        "SELECT week_start, department_id, status, appointments FROM visit_week_summary WHERE appointments <> 0 "
+        "ORDER BY 1, 2, 3",
+        "SELECT DATE_SUB(DATE(a.starts_at), INTERVAL WEEKDAY(a.starts_at) DAY), COALESCE(d.department_id, 0), "
+        "a.status, COUNT(*) FROM appointment AS a LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id "
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+    "doctor_visit_summary": (
+        "SELECT doctor_id, appointments FROM doctor_visit_summary WHERE appointments <> 0 ORDER BY 1",
+        "SELECT doctor_id, COUNT(*) FROM appointment WHERE status <> 'Cancelled' GROUP BY doctor_id ORDER BY 1"),
+    "revenue_month_summary": (
+        "SELECT month_start, department_id, bills, revenue FROM revenue_month_summary WHERE bills <> 0 "
+        "ORDER BY 1, 2",
+        "SELECT DATE_SUB(b.bill_date, INTERVAL DAYOFMONTH(b.bill_date) - 1 DAY), COALESCE(d.department_id, 0), "
+        "COUNT(*), SUM(b.total_amount) FROM billing AS b "
+        "LEFT JOIN appointment AS a ON a.appointment_id = b.appointment_id "
+        "LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id WHERE b.payment_status <> 'Cancelled' "
+        "GROUP BY 1, 2 ORDER BY 1, 2"),
+}
 
 # The summaries' queries (what a page view costs) ...
 WEEKLY = ("SELECT week_start, SUM(appointments) FROM visit_week_summary "
@@ -201,6 +223,16 @@ def rebuild(info: ConnectionInfo, unlogged: bool = False) -> None:
             for statement in REBUILD:
                 cur.execute(statement)
         conn.commit()
+
+
+def stale_summaries(conn) -> list[str]:
+    """The dashboard summaries whose rows differ from what appointment and billing say (empty: all right)."""
+    stale = []
+    with conn.cursor() as cur:
+        for name, (summary_sql, source_sql) in CHECKS.items():
+            if _rows(cur, summary_sql, None) != _rows(cur, source_sql, None):
+                stale.append(name)
+    return stale
 
 
 def _figures(w: Windows, weekly, no_show, departments, doctors, monthly, revenue, cur) -> Figures:

@@ -11,7 +11,8 @@ MODIFIES SQL DATA
 COMMENT 'Count an appointment in (or out of) the dashboard summaries'
 BEGIN
     DECLARE v_department SMALLINT UNSIGNED;
-    SET v_department = (SELECT department_id FROM doctor WHERE doctor_id = p_doctor_id);
+    -- 0 for a doctor that does not exist (only with foreign_key_checks off): a summary never blocks a write.
+    SET v_department = COALESCE((SELECT department_id FROM doctor WHERE doctor_id = p_doctor_id), 0);
     INSERT INTO visit_week_summary (week_start, department_id, status, appointments)
     VALUES (DATE_SUB(DATE(p_starts_at), INTERVAL WEEKDAY(p_starts_at) DAY), v_department, p_status, p_delta)
     ON DUPLICATE KEY UPDATE appointments = appointments + p_delta;

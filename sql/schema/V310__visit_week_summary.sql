@@ -2,9 +2,10 @@
 -- appointment triggers (trg_visit_summary_insert / _update / _delete), so the console's
 -- dashboard draws visits per week, the no-show rate and the busiest departments from a few
 -- thousand rows instead of grouping 6M appointments per page view. `hms seed`, whose
--- loader skips the triggers, rebuilds it after the load (hms/dashboard_summary.py).
--- Counts are signed so a bug never blocks a booking; `hms seed verify` and the tests compare
--- it with appointment. Keyed per department, not only per week, so concurrent bookings in
+-- loader skips the triggers, rebuilds it after the load (hms/dashboard.py, rebuild()). A doctor moved to another
+-- department keeps past appointments where they were until such a rebuild (`hms seed verify` says when).
+-- Counts are signed and department 0 stands for a doctor that does not exist, so the summary
+-- never blocks a write; `hms seed verify` and the tests compare it with appointment. Keyed per department, not only per week, so concurrent bookings in
 -- one week queue on fifteen rows, not one.
 CREATE TABLE visit_week_summary (
     week_start    DATE              NOT NULL,
@@ -15,7 +16,8 @@ CREATE TABLE visit_week_summary (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
 INSERT INTO visit_week_summary (week_start, department_id, status, appointments)
-SELECT DATE_SUB(DATE(a.starts_at), INTERVAL WEEKDAY(a.starts_at) DAY), d.department_id, a.status, COUNT(*)
+SELECT DATE_SUB(DATE(a.starts_at), INTERVAL WEEKDAY(a.starts_at) DAY), COALESCE(d.department_id, 0), a.status,
+       COUNT(*)
   FROM appointment AS a
-  JOIN doctor AS d ON d.doctor_id = a.doctor_id
+  LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id
  GROUP BY 1, 2, 3;

@@ -1,14 +1,12 @@
 -- Each doctor's appointments that were not cancelled, all time, kept current by the
 -- appointment triggers (trg_visit_summary_*): the dashboard's busiest doctors are the
 -- first rows of idx_doctor_visit_summary_appointments, not a scan of 6M appointments.
--- Rebuilt after `hms seed` like visit_week_summary.
+-- Rebuilt after `hms seed` like visit_week_summary. No foreign key: a summary never blocks a write.
 CREATE TABLE doctor_visit_summary (
     doctor_id    INT UNSIGNED NOT NULL,
     appointments INT          NOT NULL,
     PRIMARY KEY (doctor_id),
-    KEY idx_doctor_visit_summary_appointments (appointments, doctor_id),
-    CONSTRAINT fk_doctor_visit_summary_doctor FOREIGN KEY (doctor_id) REFERENCES doctor (doctor_id)
-        ON DELETE CASCADE
+    KEY idx_doctor_visit_summary_appointments (appointments, doctor_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
 INSERT INTO doctor_visit_summary (doctor_id, appointments)

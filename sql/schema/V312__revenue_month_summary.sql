@@ -2,8 +2,9 @@
 -- appointment's doctor; 0 for a bill not linked to an appointment), cancelled bills left
 -- out, kept current by the billing triggers (trg_revenue_summary_*): the dashboard's
 -- revenue per month and per department read a few hundred rows, not 6M bills.
--- A bill counts for the department its doctor had when it was written; the rebuild after
--- `hms seed` (hms/dashboard_summary.py) recomputes from the current departments.
+-- An appointment moved to another doctor moves its bills too (revenue_summary_move); a doctor
+-- moved to another department keeps past revenue where it was until a rebuild
+-- (hms/dashboard.py rebuild(), which `hms seed` runs; `hms seed verify` says when one is due).
 CREATE TABLE revenue_month_summary (
     month_start   DATE              NOT NULL,
     department_id SMALLINT UNSIGNED NOT NULL,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from hms.dashboard import REBUILD, baseline_figures, figures
+from hms.dashboard import REBUILD, baseline_figures, figures, stale_summaries
 from tests.support import query
 
 SUMMARIES = {
@@ -59,13 +59,21 @@ def test_summaries_follow_bookings_status_changes_moves_bills_and_deletes(db, cl
     query(db, "UPDATE appointment SET doctor_id = %s, starts_at = starts_at - INTERVAL 7 DAY "
               "WHERE appointment_id = %s", (ada, moved))
     query(db, "UPDATE appointment SET status = 'Cancelled' WHERE appointment_id = %s", (gone,))
+    moved_bill = add_bill(db, patient, moved, "55.00", today)
+    query(db, "UPDATE appointment SET doctor_id = %s WHERE appointment_id = %s", (bea, moved))  # to Surgery
+    assert stale_summaries(db) == []
+    query(db, "UPDATE appointment SET doctor_id = %s WHERE appointment_id = %s", (ada, moved))  # back
+    query(db, "DELETE FROM billing WHERE bill_id = %s", (moved_bill,))
     bill = add_bill(db, patient, seen, "120.50", today)
     add_bill(db, patient, None, "10.00", today)
     cancelled = add_bill(db, patient, missed, "99.00", today)
     query(db, "UPDATE billing SET payment_status = 'Cancelled' WHERE bill_id = %s", (cancelled,))
     query(db, "UPDATE billing SET total_amount = 130.50, payment_status = 'Paid' WHERE bill_id = %s", (bill,))
+    query(db, "UPDATE appointment SET doctor_id = %s WHERE appointment_id = %s", (bea, seen))   # its bill follows
+    query(db, "UPDATE appointment SET doctor_id = %s WHERE appointment_id = %s", (ada, seen))   # and back
 
     assert summaries(db) == rebuilt(db)
+    assert stale_summaries(db) == []
     after = figures(db, today)
     assert after == baseline_figures(db, today)
     assert after.no_shows == before.no_shows + 1 and after.attended == before.attended + 1
@@ -79,3 +87,15 @@ def test_summaries_follow_bookings_status_changes_moves_bills_and_deletes(db, cl
     query(db, "DELETE FROM appointment WHERE patient_id = %s", (patient,))
     assert summaries(db) == rebuilt(db)
     assert figures(db, today) == baseline_figures(db, today) == before
+
+
+def test_a_summary_out_of_step_is_named(db, clinic):
+    doctor, patient = clinic.doctor(), clinic.patient()
+    clinic.appointment(doctor, patient, datetime(2024, 3, 4, 10, 0))
+    query(db, "UPDATE doctor_visit_summary SET appointments = appointments + 1 WHERE doctor_id = %s", (doctor,))
+    try:
+        assert stale_summaries(db) == ["doctor_visit_summary"]
+    finally:
+        query(db, "UPDATE doctor_visit_summary SET appointments = appointments - 1 WHERE doctor_id = %s", (doctor,))
+        query(db, "DELETE FROM appointment WHERE patient_id = %s", (patient,))
+    assert stale_summaries(db) == []
