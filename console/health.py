@@ -42,20 +42,19 @@ def index():
 def kill():
     mode = request.form.get("mode", "")
     session_id = request.form.get("id", type=int)
-    who = request.form.get("who", "")[:200]
-    target = f"session {session_id} ({who})"
     if mode not in MODES or session_id is None or session_id <= 0:
         flash("Choose a session and whether to end its statement or the whole session.", "error")
     elif request.form.get("confirm") != "yes":
-        flash(f"Not ended: tick “I am sure” to end {target}.", "error")
+        flash(f"Not ended: tick “I am sure” to end session {session_id}.", "error")
     else:
         try:
-            kill_session(context.connection(), current_app.config["HMS_DATABASE"], session_id,
-                         query_only=mode == "query")
+            # Whose it was comes from the server (session_kill returns it), never from the form.
+            who = kill_session(context.connection(), current_app.config["HMS_DATABASE"], session_id,
+                               query_only=mode == "query")
         except HmsError as exc:
-            audit("session.kill", target, "refused", f"{MODES[mode]}: {exc.what}")
+            audit("session.kill", f"session {session_id}", "refused", f"{MODES[mode]}: {exc.what}")
             flash(exc.message, "error")
         else:
-            audit("session.kill", target, "success", MODES[mode])
+            audit("session.kill", f"session {session_id} ({who})", "success", MODES[mode])
             flash(f"{MODES[mode]} {session_id}: done ({who}).", "success")
     return redirect(url_for("health.index", threshold=request.form.get("threshold", 10, type=int)), code=303)

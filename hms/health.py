@@ -129,7 +129,9 @@ def read_health(info: ConnectionInfo, backup_dir: Path | None = None, *, home: P
                              "Use the administrative login (it needs PROCESS and to list the binary logs)") from None
     requests = status.get("Innodb_buffer_pool_read_requests", 0)
     hit_rate = None if not requests else max(0.0, 1 - status.get("Innodb_buffer_pool_reads", 0) / requests)
-    disks = [_disk("data directory", Path(datadir))]
+    on_this_machine = bool(info.unix_socket) or info.host in (None, "", "localhost", "127.0.0.1", "::1")
+    disks = [_disk("data directory", Path(datadir)) if on_this_machine and Path(datadir).is_dir()
+             else Disk("data directory", f"{datadir} (on the server's machine: not measured from here)", None, None)]
     if backup_dir is not None:
         disks.append(_disk("backup folder", Path(backup_dir)))
     health = Health(
@@ -160,8 +162,9 @@ def warnings(health: Health, read_requests: int = HIT_RATE_MIN_REQUESTS) -> list
         found.append(f"InnoDB buffer pool hit rate {health.buffer_pool_hit_rate:.1%}: raise "
                      "innodb_buffer_pool_size in my.cnf")
     for disk in health.disks:
+        share = disk.free_share
         if disk.free_bytes is not None and (disk.free_bytes < DISK_WARN_BYTES
-                                            or (disk.free_share or 1) < DISK_WARN_SHARE):
+                                            or (share is not None and share < DISK_WARN_SHARE)):
             found.append(f"only {_size(disk.free_bytes)} free under the {disk.label} ({disk.path}): free space "
                          "or prune old backups (`hms backup prune`)")
     for replica in health.replicas:
@@ -180,14 +183,21 @@ def warnings(health: Health, read_requests: int = HIT_RATE_MIN_REQUESTS) -> list
     return found
 
 
-def kill_session(conn, database: str, session_id: int, *, query_only: bool) -> None:
-    """End statement or session `session_id` through the console schema's session_kill procedure."""
+def kill_session(conn, database: str, session_id: int, *, query_only: bool) -> str:
+    """End statement or session `session_id` through the console schema's session_kill procedure.
+
+    Returns whose it was, 'user@host' as the server knew the session.
+    """
     from .databases import console_schema
 
     try:
         with conn.cursor() as cur:
             cur.execute(f"CALL {quote_identifier(console_schema(database))}.session_kill(%s, %s)",
                         (int(session_id), bool(query_only)))
+            user, host = cur.fetchone()
+            while cur.nextset():
+                pass
+            return f"{user}@{host}"
     except pymysql.err.MySQLError as exc:
         raise DatabaseError(f"ending session {session_id} failed: {server_message(exc)}",
                             "Reload the page: the list shows which sessions may be ended") from None

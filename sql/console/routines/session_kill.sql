@@ -16,8 +16,10 @@ COMMENT 'End one ordinary session or its statement (server health page)'
 BEGIN
     DECLARE v_user VARCHAR(128);
     DECLARE v_command VARCHAR(32);
+    DECLARE v_host VARCHAR(255);
     SET v_user = (SELECT USER FROM information_schema.PROCESSLIST WHERE ID = p_id);
     SET v_command = (SELECT COMMAND FROM information_schema.PROCESSLIST WHERE ID = p_id);
+    SET v_host = (SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = p_id);
     IF v_user IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no such session: it has ended already';
     END IF;
@@ -29,6 +31,7 @@ BEGIN
         SIGNAL SQLSTATE '45000'
             SET MESSAGE_TEXT = 'that session belongs to root, an hms_* account or the server itself: the console does not end it';
     END IF;
+    SELECT v_user AS user, v_host AS host;
     CALL run_account_statement(CONCAT(IF(p_query_only, 'KILL QUERY ', 'KILL CONNECTION '), CAST(p_id AS UNSIGNED)));
 END$$
 DELIMITER ;
