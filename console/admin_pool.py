@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import weakref
 from typing import Iterator
 
 import pymysql
@@ -69,4 +70,5 @@ def pool_of(app, login_of) -> AdminPool:
         pool = app.extensions.get("hms_admin_pool")
         if pool is None:
             pool = app.extensions["hms_admin_pool"] = AdminPool(login_of)
+            weakref.finalize(app, pool.close)   # an app thrown away (tests make many) closes its connections
         return pool
