@@ -32,16 +32,16 @@ STOCK_ROWS = 10
 
 REBUILD = (
     "DELETE FROM visit_week_summary",
-    "INSERT INTO visit_week_summary (week_start, department_id, status, appointments) "
+    "INSERT INTO visit_week_summary (week_start, department_id, status, server_id, appointments) "
     "SELECT DATE_SUB(DATE(a.starts_at), INTERVAL WEEKDAY(a.starts_at) DAY), COALESCE(d.department_id, 0), a.status, "
-    "COUNT(*) FROM appointment AS a LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id GROUP BY 1, 2, 3",
+    "@@server_id, COUNT(*) FROM appointment AS a LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id GROUP BY 1, 2, 3",
     "DELETE FROM doctor_visit_summary",
-    "INSERT INTO doctor_visit_summary (doctor_id, appointments) "
-    "SELECT doctor_id, COUNT(*) FROM appointment WHERE status <> 'Cancelled' GROUP BY doctor_id",
+    "INSERT INTO doctor_visit_summary (doctor_id, server_id, appointments) "
+    "SELECT doctor_id, @@server_id, COUNT(*) FROM appointment WHERE status <> 'Cancelled' GROUP BY doctor_id",
     "DELETE FROM revenue_month_summary",
-    "INSERT INTO revenue_month_summary (month_start, department_id, bills, revenue) "
+    "INSERT INTO revenue_month_summary (month_start, department_id, server_id, bills, revenue) "
     "SELECT DATE_SUB(b.bill_date, INTERVAL DAYOFMONTH(b.bill_date) - 1 DAY), COALESCE(d.department_id, 0), "
-    "COUNT(*), SUM(b.total_amount) FROM billing AS b "
+    "@@server_id, COUNT(*), SUM(b.total_amount) FROM billing AS b "
     "LEFT JOIN appointment AS a ON a.appointment_id = b.appointment_id "
     "LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id WHERE b.payment_status <> 'Cancelled' GROUP BY 1, 2",
 )
@@ -50,17 +50,17 @@ REBUILD = (
 # one order: `stale_summaries` compares them (`hms seed verify`, the tests).
 CHECKS = {
     "visit_week_summary": (
-        "SELECT week_start, department_id, status, appointments FROM visit_week_summary WHERE appointments <> 0 "
-        "ORDER BY 1, 2, 3",
+        "SELECT week_start, department_id, status, SUM(appointments) AS n FROM visit_week_summary "
+        "GROUP BY 1, 2, 3 HAVING n <> 0 ORDER BY 1, 2, 3",
         "SELECT DATE_SUB(DATE(a.starts_at), INTERVAL WEEKDAY(a.starts_at) DAY), COALESCE(d.department_id, 0), "
         "a.status, COUNT(*) FROM appointment AS a LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id "
         "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
     "doctor_visit_summary": (
-        "SELECT doctor_id, appointments FROM doctor_visit_summary WHERE appointments <> 0 ORDER BY 1",
+        "SELECT doctor_id, SUM(appointments) AS n FROM doctor_visit_summary GROUP BY 1 HAVING n <> 0 ORDER BY 1",
         "SELECT doctor_id, COUNT(*) FROM appointment WHERE status <> 'Cancelled' GROUP BY doctor_id ORDER BY 1"),
     "revenue_month_summary": (
-        "SELECT month_start, department_id, bills, revenue FROM revenue_month_summary WHERE bills <> 0 "
-        "ORDER BY 1, 2",
+        "SELECT month_start, department_id, SUM(bills) AS n, SUM(revenue) FROM revenue_month_summary "
+        "GROUP BY 1, 2 HAVING n <> 0 ORDER BY 1, 2",
         "SELECT DATE_SUB(b.bill_date, INTERVAL DAYOFMONTH(b.bill_date) - 1 DAY), COALESCE(d.department_id, 0), "
         "COUNT(*), SUM(b.total_amount) FROM billing AS b "
         "LEFT JOIN appointment AS a ON a.appointment_id = b.appointment_id "
@@ -77,8 +77,8 @@ DEPARTMENTS = ("SELECT d.name, SUM(s.appointments) AS n FROM visit_week_summary 
                "JOIN department AS d ON d.department_id = s.department_id WHERE s.status <> 'Cancelled' "
                "GROUP BY d.department_id, d.name HAVING n > 0 ORDER BY n DESC, d.department_id DESC LIMIT %s")
 DOCTORS = ("SELECT CONCAT(doc.first_name, ' ', doc.last_name), dep.name, s.appointments "
-           "FROM (SELECT doctor_id, appointments FROM doctor_visit_summary WHERE appointments > 0 "
-           "      ORDER BY appointments DESC, doctor_id DESC LIMIT %s) AS s "
+           "FROM (SELECT doctor_id, SUM(appointments) AS appointments FROM doctor_visit_summary GROUP BY doctor_id "
+           "      HAVING appointments > 0 ORDER BY appointments DESC, doctor_id DESC LIMIT %s) AS s "
            "JOIN doctor AS doc ON doc.doctor_id = s.doctor_id JOIN department AS dep ON dep.department_id = "
            "doc.department_id ORDER BY s.appointments DESC, s.doctor_id DESC")
 MONTHLY = ("SELECT month_start, SUM(revenue) FROM revenue_month_summary WHERE month_start >= %s "

@@ -10,13 +10,14 @@ from hms.dashboard import REBUILD, baseline_figures, figures, stale_summaries
 from tests.support import query
 
 SUMMARIES = {
-    "visit_week_summary": "SELECT week_start, department_id, status, appointments FROM visit_week_summary "
-                          "WHERE appointments <> 0 ORDER BY 1, 2, 3",
-    "doctor_visit_summary": "SELECT doctor_id, appointments FROM doctor_visit_summary WHERE appointments <> 0 "
-                            "ORDER BY 1",
-    "revenue_month_summary": "SELECT month_start, department_id, bills, revenue FROM revenue_month_summary "
-                             "WHERE bills <> 0 ORDER BY 1, 2",
+    "visit_week_summary": "SELECT week_start, department_id, status, SUM(appointments) AS n FROM visit_week_summary "
+                          "GROUP BY 1, 2, 3 HAVING n <> 0 ORDER BY 1, 2, 3",
+    "doctor_visit_summary": "SELECT doctor_id, SUM(appointments) AS n FROM doctor_visit_summary GROUP BY 1 "
+                            "HAVING n <> 0 ORDER BY 1",
+    "revenue_month_summary": "SELECT month_start, department_id, SUM(bills) AS n, SUM(revenue) "
+                             "FROM revenue_month_summary GROUP BY 1, 2 HAVING n <> 0 ORDER BY 1, 2",
 }
+DOCTOR_COUNT = "SELECT CAST(SUM(appointments) AS SIGNED) FROM doctor_visit_summary WHERE doctor_id = %s"
 
 
 def summaries(db) -> dict[str, list[tuple]]:
@@ -80,8 +81,8 @@ def test_summaries_follow_bookings_status_changes_moves_bills_and_deletes(db, cl
     assert sum(n for _, n in after.visits_per_week) == sum(n for _, n in before.visits_per_week) + 3
     this_month = dict(after.revenue_per_month)[today.replace(day=1)]
     assert this_month == dict(before.revenue_per_month)[today.replace(day=1)] + Decimal("140.50")
-    assert query(db, "SELECT appointments FROM doctor_visit_summary WHERE doctor_id = %s", (ada,)) == [(3,)]
-    assert query(db, "SELECT appointments FROM doctor_visit_summary WHERE doctor_id = %s", (bea,)) == [(0,)]
+    assert query(db, DOCTOR_COUNT, (ada,)) == [(3,)]
+    assert query(db, DOCTOR_COUNT, (bea,)) == [(0,)]
 
     query(db, "DELETE FROM billing WHERE patient_id = %s", (patient,))
     query(db, "DELETE FROM appointment WHERE patient_id = %s", (patient,))
@@ -99,3 +100,28 @@ def test_a_summary_out_of_step_is_named(db, clinic):
         query(db, "UPDATE doctor_visit_summary SET appointments = appointments - 1 WHERE doctor_id = %s", (doctor,))
         query(db, "DELETE FROM appointment WHERE patient_id = %s", (patient,))
     assert stale_summaries(db) == []
+
+
+def test_counts_kept_by_several_servers_add_up(db, clinic):
+    """Each server (a Galera node) counts in rows of its own @@server_id, so nodes never certify
+    against each other on a shared counter: what another node counted adds to this one's."""
+    doctor, patient = clinic.doctor(), clinic.patient()
+    clinic.appointment(doctor, patient, datetime(2024, 3, 4, 10, 0))
+    clinic.appointment(doctor, patient, datetime(2024, 3, 5, 10, 0))
+    (server_id,), = query(db, "SELECT @@server_id")
+    other = server_id + 1000
+    # Move one of the two counts to another server's row, as if node `other` had taken that booking.
+    query(db, "UPDATE doctor_visit_summary SET appointments = appointments - 1 WHERE doctor_id = %s "
+              "AND server_id = %s", (doctor, server_id))
+    query(db, "INSERT INTO doctor_visit_summary (doctor_id, server_id, appointments) VALUES (%s, %s, 1)",
+          (doctor, other))
+    try:
+        assert query(db, DOCTOR_COUNT, (doctor,)) == [(2,)]
+        assert stale_summaries(db) == []
+        today = date(2024, 3, 6)
+        assert figures(db, today) == baseline_figures(db, today)
+    finally:
+        query(db, "DELETE FROM doctor_visit_summary WHERE server_id = %s", (other,))
+        query(db, "UPDATE doctor_visit_summary SET appointments = appointments + 1 WHERE doctor_id = %s "
+                  "AND server_id = %s", (doctor, server_id))
+        query(db, "DELETE FROM appointment WHERE patient_id = %s", (patient,))
