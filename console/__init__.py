@@ -25,11 +25,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from hms.config import Settings
 from hms.errors import ConfigError
 
-from . import accounts, audit, auth, context, dashboard, dbtools
+from . import accounts, audit, auth, context, dashboard, dbtools, health
 
 # One list of blueprints: add yours here.
 BLUEPRINTS = [auth.bp, dashboard.bp, accounts.bp, audit.bp]
 BLUEPRINTS.append(dbtools.bp)
+BLUEPRINTS.append(health.bp)
 
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}

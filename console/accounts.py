@@ -15,6 +15,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from hms.account_listing import Listing
 from hms.accounts import AccountError
 from hms.elevation import Reentry, needs_elevation
 from hms.errors import HmsError
@@ -66,11 +67,16 @@ def index():
     search = request.args.get("q", "").strip()[:64]
     page = max(1, request.args.get("page", 1, type=int) or 1)
     size = current_app.config["PAGE_SIZE"]
-    accounts = context.account_manager().list(search)
+    found = context.account_manager().list(search)
+    args = request.args
+    listing = Listing.of(args.get("role", ""), args.get("state", ""), args.get("host", ""), args.get("sort", "name"),
+                         args.get("order", "asc"), ROLES)
+    accounts = listing.apply(found)
     pages = max(1, -(-len(accounts) // size))
     page = min(page, pages)
     return render_template("accounts/list.html", accounts=accounts[(page - 1) * size: page * size],
-                           total=len(accounts), page=page, pages=pages, search=search)
+                           total=len(accounts), page=page, pages=pages, search=search, listing=listing,
+                           roles=ROLES.values(), hosts=sorted({a.host for a in found}))
 
 
 @bp.route("/new", methods=["GET", "POST"])

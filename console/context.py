@@ -50,3 +50,20 @@ def close_connection(_exc=None) -> None:
     conn = g.pop("hms_conn", None)
     if conn is not None:
         conn.close()
+
+
+def admin_login():
+    """The administrative login, for pages that read what the service account may not (server
+    health, the hospital dashboard), as DB Tools backs up with it. Tests set HMS_ADMIN_LOGIN."""
+    from hms.login import admin_login as settings_admin_login
+
+    config = current_app.config
+    return config.get("HMS_ADMIN_LOGIN") or config.get("HMS_BACKUP_LOGIN") or settings_admin_login(
+        config["HMS_SETTINGS"])
+
+
+def admin_connection():
+    """A pooled connection as the administrative login (console/admin_pool.py), as a context manager."""
+    from .admin_pool import pool_of
+
+    return pool_of(current_app._get_current_object(), admin_login).connection()

@@ -1,10 +1,15 @@
-"""The dashboard: summary cards for accounts, roles and privileges, each linking to its detail."""
+"""The dashboard: the hospital's figures as charts (from the summary tables, hms/dashboard.py),
+then summary cards for accounts, roles and privileges, each linking to its detail."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, render_template
 
-from . import context
+from hms import dashboard as hospital
+from hms import privilege_matrix
+from hms.errors import HmsError
+
+from . import charts, context
 
 bp = Blueprint("dashboard", __name__)
 
@@ -12,12 +17,34 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 def index():
     manager = context.account_manager()
-    accounts = manager.list()
     roles = manager.roles()
+    accounts = manager.list()
     privileges = sum(len(summary.privileges) for summary in roles)
     locked = sum(1 for account in accounts if account.locked)
     return render_template("dashboard.html", accounts=accounts, roles=roles, privileges=privileges,
-                           locked=locked)
+                           locked=locked, hospital=_hospital())
+
+
+def _hospital() -> dict | None:
+    """The hospital's figures and their charts; None (with a flashed reason) when they cannot be read."""
+    try:
+        with context.admin_connection() as conn:
+            found = hospital.figures(conn)
+    except HmsError as exc:
+        flash(f"The hospital figures are not available: {exc.message}", "error")
+        return None
+    weeks = [(week.strftime("%d %b"), n) for week, n in found.visits_per_week]
+    months = [(month.strftime("%b"), total) for month, total in found.revenue_per_month]
+    return {
+        "figures": found,
+        "visits": charts.columns(weeks, charts.count, label_every=4),
+        "revenue_months": charts.columns(months, charts.money, label_every=2),
+        "revenue_departments": charts.ranking(found.revenue_per_department, charts.money),
+        "departments": charts.ranking(found.busiest_departments, charts.count),
+        "doctors": charts.ranking([(f"{name} ({department})", n) for name, department, n in found.busiest_doctors],
+                                  charts.count),
+        "rooms": charts.ranking([(kind, occupied) for kind, occupied, _ in found.rooms], charts.count),
+    }
 
 
 @bp.get("/roles")
@@ -27,4 +54,5 @@ def roles():
 
 @bp.get("/privileges")
 def privileges():
-    return render_template("privileges.html", roles=context.account_manager().roles())
+    roles = context.account_manager().roles()
+    return render_template("privileges.html", roles=roles, matrix=privilege_matrix.build(roles))

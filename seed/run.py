@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from hms import dashboard
 from hms.connection import ConnectionInfo, session
 from hms.errors import ConfigError, DatabaseError
 from hms.migrations import Migrator
@@ -244,6 +245,7 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
                         derived.fill(loader_info, plan.as_of, logging.unlogged)
             pool.close()
             rebuild_billing_summary(info, unlogged=logging.unlogged)
+            dashboard.rebuild(info, unlogged=logging.unlogged)  # the dashboard's summaries, skipped by the loader too
             index_started = time.monotonic()
             _build_indexes(info, options.workers, quiet)
             result.index_seconds = time.monotonic() - index_started

@@ -15,7 +15,7 @@ from tests.support.elevation import enrolled_admin as enrolled
 @pytest.fixture
 def app(service_login, migrated):
     return create_app({"TESTING": True, "SECRET_KEY": secrets.token_hex(16), "HMS_SERVICE_LOGIN": service_login,
-                       "HMS_DATABASE": migrated.database})
+                       "HMS_DATABASE": migrated.database, "HMS_ADMIN_LOGIN": migrated})
 
 
 @pytest.fixture
@@ -45,6 +45,6 @@ def enrolled_auth(app, enrolled_admin):
 def live_console(service_login, migrated):
     """The console served on a free local port in a thread; yields its base URL."""
     app = create_app({"SECRET_KEY": secrets.token_hex(16), "HMS_SERVICE_LOGIN": service_login,
-                      "HMS_DATABASE": migrated.database})
+                      "HMS_DATABASE": migrated.database, "HMS_ADMIN_LOGIN": migrated})
     with served(app) as url:
         yield url
