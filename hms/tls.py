@@ -6,7 +6,9 @@ The server certificate (2 years) names localhost, 127.0.0.1, ::1, the host's nam
 address the server is bound to; it is re-issued when that list grows or it nears expiry.
 Its key is 0600 and owned by the account the server runs as. Clients verify the server
 with the CA certificate (`hms server ca`); `hms users cert NAME` issues a client
-certificate for an account that must present one (REQUIRE X509).
+certificate for an account that must present one (REQUIRE X509). Servers that talk to
+each other (replicas, cluster nodes) share their first server's CA (adopt_ca) and verify
+one another with it.
 """
 
 from __future__ import annotations
@@ -76,6 +78,27 @@ def ensure(home: Path, bind: str | None = None, server_uid: int | None = None) -
     if server_uid is not None and os.geteuid() == 0:
         os.chown(tls.server_key, server_uid, -1)
     return tls
+
+
+def adopt_ca(source_home: Path, home: Path) -> TlsFiles:
+    """Make `home` use `source_home`'s CA (copied, key 0600); return `home`'s TLS files.
+
+    Servers that talk to each other (a primary and its replicas, the nodes of a cluster)
+    share one CA, so each verifies the others' certificates with its own ca.pem whichever
+    of them is the primary or the donor. A different CA already in `home` is replaced and
+    its server certificate dropped, so the next start issues one from the shared CA.
+    """
+    source, target = files(source_home), files(home)
+    if not source.ca_cert.is_file() or not source.ca_key.is_file():
+        raise ConfigError(f"there is no certificate authority in {source.directory} to share",
+                          f"Start the server of {source_home} once (it makes its CA)")
+    target.directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+    if target.ca_cert.is_file() and target.ca_cert.read_bytes() == source.ca_cert.read_bytes():
+        return target
+    _write_private(target.ca_key, source.ca_key.read_bytes())
+    target.ca_cert.write_bytes(source.ca_cert.read_bytes())
+    target.server_cert.unlink(missing_ok=True)
+    return target
 
 
 def server_names(bind: str | None) -> list[str]:
