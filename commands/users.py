@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hms.accounts import EXPIRE_DAYS_MAX
 from hms.config import Settings
 from hms.replication.routing import analyst_address
 from hms.roles import ROLE_NAMES
@@ -52,7 +53,8 @@ def list_users(settings: Settings, as_json: bool) -> None:
         return
     width = max(len(f"{a.name}@{a.host}") for a in accounts)
     for a in accounts:
-        click.echo(f"{a.name + '@' + a.host:<{width}}  {','.join(a.roles):<10}  {'locked' if a.locked else ''}")
+        flags = " ".join(flag for flag, on in (("locked", a.locked), ("password-expired", a.password_expired)) if on)
+        click.echo(f"{a.name + '@' + a.host:<{width}}  {','.join(a.roles):<10}  {flags}".rstrip())
 
 
 @users.command("show")
@@ -77,6 +79,7 @@ def show(settings: Settings, name: str, host: str, as_json: bool) -> None:
     click.echo(f"roles:         {', '.join(account.roles) or '-'}")
     click.echo(f"default roles: {', '.join(account.default_roles) or '-'}")
     click.echo(f"locked:        {'yes' if account.locked else 'no'}")
+    click.echo(f"password:      {password_expiry_text(account)}")
     if reads:
         click.echo(f"reads from:    {reads}")
     click.echo("grants:")
@@ -84,26 +87,43 @@ def show(settings: Settings, name: str, host: str, as_json: bool) -> None:
         click.echo(f"  {grant}")
 
 
+def password_expiry_text(account) -> str:
+    """How `hms users show` words the password's expiry."""
+    text = f"expires every {account.expire_days} days" if account.expire_days else "never expires"
+    if account.password_changed:
+        text += f", set {account.password_changed}"
+    if account.password_expired:
+        text += "; EXPIRED: the account may only set a new password (`hms users set-password`)"
+    return text
+
+
+EXPIRE_DAYS = click.IntRange(1, EXPIRE_DAYS_MAX)
+
+
 @users.command("create")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLE_NAMES), help="The account's hms role.")
 @host_option
 @password_stdin_option
+@click.option("--expire-days", type=EXPIRE_DAYS, metavar="N",
+              help="The password must be changed every N days (PASSWORD EXPIRE INTERVAL) [default: never].")
 @click.pass_obj
-def create(settings: Settings, name: str, role: str, host: str, password_stdin: bool) -> None:
+def create(settings: Settings, name: str, role: str, host: str, password_stdin: bool,
+           expire_days: int | None) -> None:
     """Create a MySQL account holding ROLE as its default role.
 
     Without --password-stdin a strong password is generated and printed once.
 
     \b
     Example:
-        hms users create alice --role analyst
+        hms users create alice --role analyst --expire-days 90
         printf '%s\\n' "$PW" | hms users create bob --role qa --host localhost --password-stdin
     """
     password = read_password_stdin() if password_stdin else None
     with account_manager(settings) as manager:
-        generated = manager.create(name, role, host=host, password=password)
-    click.echo(f"created '{name}'@'{host}' with role {role}")
+        generated = manager.create(name, role, host=host, password=password, expire_days=expire_days)
+    click.echo(f"created '{name}'@'{host}' with role {role}"
+               + (f", password expires every {expire_days} days" if expire_days else ""))
     if generated:
         click.echo(f"password (shown once, store it now): {generated}")
 
@@ -143,6 +163,30 @@ def set_password(settings: Settings, name: str, host: str, password_stdin: bool)
     click.echo(f"password of '{name}'@'{host}' changed")
     if generated:
         click.echo(f"password (shown once, store it now): {generated}")
+
+
+@users.command("expire")
+@click.argument("name")
+@host_option
+@click.option("--days", type=EXPIRE_DAYS, metavar="N", help="The password must be changed every N days.")
+@click.option("--never", is_flag=True, help="The password never expires.")
+@click.pass_obj
+def expire(settings: Settings, name: str, host: str, days: int | None, never: bool) -> None:
+    """Set how long the account's password lasts (PASSWORD EXPIRE INTERVAL N DAY), or --never.
+
+    Counted from when the password was last set; once it has passed the account may log
+    in only to set a new password.
+
+    \b
+    Example:
+        hms users expire alice --days 90
+        hms users expire alice --never
+    """
+    if (days is None) == (not never):
+        raise click.UsageError("give exactly one of --days N and --never")
+    with account_manager(settings) as manager:
+        manager.set_password_expiry(name, host=host, days=days)
+    click.echo(f"password of '{name}'@'{host}' " + (f"expires every {days} days" if days else "never expires"))
 
 
 def _simple(action: str, done: str, help_text: str):

@@ -11,12 +11,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from hms.account_listing import Listing
-from hms.accounts import AccountError
+from hms.accounts import EXPIRE_DAYS_MAX, AccountError
 from hms.elevation import Reentry, needs_elevation
 from hms.errors import HmsError
 from hms.passwords import POLICY
@@ -56,6 +56,11 @@ class RoleForm(ReentryForm):
 
 class PasswordForm(ReentryForm):
     password = PasswordField("New password (leave empty to generate one)", validators=[Optional(), Length(max=200)])
+
+
+class ExpiryForm(ReentryForm):
+    days = IntegerField("Password expires every … days (empty: never)",
+                        validators=[Optional(), NumberRange(1, EXPIRE_DAYS_MAX)])
 
 
 class ConfirmForm(ReentryForm):
@@ -114,6 +119,7 @@ def detail(name: str, host: str):
     reads = analyst_address(settings.home) if "analyst" in account.roles and not settings.url else None
     return render_template("accounts/detail.html", account=account, role_form=RoleForm(role=account.roles[0]),
                            password_form=PasswordForm(), action_form=ReentryForm(), policy=POLICY,
+                           expiry_form=ExpiryForm(days=account.expire_days),
                            privileged=needs_elevation(account.roles), reads_from=reads)
 
 
@@ -139,6 +145,18 @@ def set_password(name: str, host: str):
         return redirect(url_for("accounts.detail", name=name, host=host))
     flash("Password changed.", "success")
     return render_template("accounts/created.html", name=name, host=host, role=None, password=generated)
+
+
+@bp.post("/<name>/<host>/expiry")
+def set_expiry(name: str, host: str):
+    form = ExpiryForm()
+    if not form.validate_on_submit():
+        flash(f"Nothing was changed: give 1-{EXPIRE_DAYS_MAX} days, or leave the field empty for never.", "error")
+    else:
+        days = form.days.data
+        _run(lambda s: s.set_password_expiry(name, host=host, days=days, reentry=form.reentry_of_admin()),
+             f"The password now expires every {days} days." if days else "The password now never expires.")
+    return redirect(url_for("accounts.detail", name=name, host=host))
 
 
 @bp.post("/<name>/<host>/lock")

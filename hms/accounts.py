@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 import pymysql
@@ -43,6 +43,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,%d}" % (NAME_MAX - 1), re.ASC
 HOST_PATTERN = re.compile(r"[A-Za-z0-9%%._-]{1,%d}" % HOST_MAX, re.ASCII)
 RESERVED_NAMES = ("root", "admin", "public", "none", "mysql", "mariadb")
 RESERVED_PREFIXES = ("hms_", "mysql", "mariadb")
+EXPIRE_DAYS_MAX = 65535  # PASSWORD EXPIRE INTERVAL's limit on MySQL and MariaDB
 
 
 class AccountError(HmsError):
@@ -69,6 +70,11 @@ class Account:
     default_roles: list[str]
     locked: bool
     grants: list[str] = field(default_factory=list)
+    # The password must be changed every expire_days days (None: never); password_changed is
+    # when it last was ('YYYY-MM-DD HH:MM:SS', server time); expired: the interval has passed.
+    expire_days: int | None = None
+    password_changed: str | None = None
+    password_expired: bool = False
 
     @property
     def role(self) -> Role | None:
@@ -76,9 +82,11 @@ class Account:
         return ROLES[self.roles[0]] if self.roles else None
 
     def as_dict(self, with_grants: bool = False) -> dict:
-        data = {"name": self.name, "host": self.host, "roles": self.roles, "locked": self.locked}
+        data = {"name": self.name, "host": self.host, "roles": self.roles, "locked": self.locked,
+                "password_expire_days": self.expire_days, "password_expired": self.password_expired}
         if with_grants:
-            data.update(default_roles=self.default_roles, grants=self.grants)
+            data.update(default_roles=self.default_roles, grants=self.grants,
+                        password_changed=self.password_changed)
         return data
 
 
@@ -118,6 +126,14 @@ def check_host(host: str) -> str:
     return host
 
 
+def check_expire_days(days: int | None) -> int | None:
+    """Return `days` when it is None (never) or a whole number of days the server accepts."""
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= EXPIRE_DAYS_MAX):
+        raise AccountError(f"a password expiry of {_shown(days)} days is out of range",
+                           f"Give 1-{EXPIRE_DAYS_MAX} days, or never")
+    return days
+
+
 class AccountManager:
     """Account operations on one server, as the service account, audited.
 
@@ -139,8 +155,9 @@ class AccountManager:
         """Every hms-managed account (name or host containing `search`), by name."""
         rows = self._call("account_list", ())
         accounts = [Account(name=name, host=host, locked=bool(locked), roles=_cli_roles(roles),
-                            default_roles=_cli_roles(defaults))
-                    for name, host, locked, roles, defaults in rows]
+                            default_roles=_cli_roles(defaults), expire_days=int(expire_days) if expire_days else None,
+                            password_changed=str(changed) if changed else None, password_expired=bool(expired))
+                    for name, host, locked, roles, defaults, expire_days, changed, expired in rows]
         needle = search.strip().lower()
         if needle:
             accounts = [a for a in accounts if needle in a.name.lower() or needle in a.host.lower()]
@@ -155,9 +172,7 @@ class AccountManager:
             raise AccountError(f"there is no hms-managed account '{name}'@'{host}'",
                                "See `hms users list`; only accounts holding an hms role are shown")
         grants = [without_secret(row[0]) for row in self._call("account_grants", (name, host))]
-        account = found[0]
-        return Account(account.name, account.host, account.roles, account.default_roles,
-                       account.locked, grants)
+        return replace(found[0], grants=grants)
 
     def roles(self) -> list[RoleSummary]:
         """The six roles with their privileges (from SHOW GRANTS) and member accounts."""
@@ -175,12 +190,16 @@ class AccountManager:
 
     # -- writing -------------------------------------------------------------
     def create(self, name: str, role: str, host: str = "%", password: str | None = None,
-               reentry: Reentry | None = None) -> str | None:
-        """Create the account with `role` as its default role; return the password if generated."""
+               reentry: Reentry | None = None, expire_days: int | None = None) -> str | None:
+        """Create the account with `role` as its default role; return the password if generated.
+
+        `expire_days`: the password must be changed every so many days (None: never)."""
         generated = None
-        with self._audited("create", name, host, f"role {role}"):
+        detail = f"role {role}" + (f", password expires every {expire_days} days" if expire_days else "")
+        with self._audited("create", name, host, detail):
             check_name(name)
             check_host(host)
+            check_expire_days(expire_days)
             chosen = get_role(role)
             self._elevate(name, host, reentry, new_role=chosen.name, existing=False)
             if password is None:
@@ -188,6 +207,12 @@ class AccountManager:
             else:
                 passwords.check(password, name)
             self._call("account_create", (name, host, chosen.mysql_role, self._hash(password)))
+            if expire_days:
+                try:
+                    self._call("account_set_password_expiry", (name, host, expire_days))
+                except AccountError:
+                    self._call("account_drop", (name, host))  # no account without the expiry asked for
+                    raise
         return generated
 
     def set_role(self, name: str, role: str, host: str = "%", reentry: Reentry | None = None) -> None:
@@ -213,6 +238,16 @@ class AccountManager:
                 passwords.check(password, name)
             self._call("account_set_password", (name, host, self._hash(password)))
         return generated
+
+    def set_password_expiry(self, name: str, host: str = "%", days: int | None = None,
+                            reentry: Reentry | None = None) -> None:
+        """Make the password expire every `days` days after it is set (None: never)."""
+        with self._audited("set-expiry", name, host, f"every {days} days" if days else "never"):
+            check_name(name)
+            check_host(host)
+            check_expire_days(days)
+            self._elevate(name, host, reentry)
+            self._call("account_set_password_expiry", (name, host, days))
 
     def lock(self, name: str, host: str = "%", reentry: Reentry | None = None) -> None:
         """Lock the account (ACCOUNT LOCK): it can no longer log in."""

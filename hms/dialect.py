@@ -182,7 +182,7 @@ class Dialect:
                 "simple_password_check_digits": "1", "simple_password_check_letters_same_case": "1",
                 "simple_password_check_other_characters": "1", "strict_password_validation": "OFF"}
 
-    def encryption_options(self, key_file: Path, default_key_id: int) -> dict[str, str]:
+    def encryption_options(self, key_file: Path, default_key_id: int, filekey: Path | None = None) -> dict[str, str]:
         """hms.cnf options encrypting everything the server writes, with keys from `key_file`.
 
         MariaDB's file_key_management plugin: InnoDB tables (new ones under
@@ -201,7 +201,9 @@ class Dialect:
                 "innodb_encrypt_temporary_tables": "ON", "innodb_encryption_threads": "2",
                 "innodb_default_encryption_key_id": str(default_key_id),
                 "encrypt_tmp_disk_tables": "ON", "encrypt_tmp_files": "ON", "encrypt_binlog": "ON",
-                "aria_encrypt_tables": "ON"}
+                "aria_encrypt_tables": "ON",
+                # The key file's passphrase, read from this file while the server starts (hms/encryption.py).
+                **({"file_key_management_filekey": f"FILE:{filekey}"} if filekey else {})}
 
     # -- client tools --------------------------------------------------------
     def client_binary(self) -> str | None:

@@ -11,13 +11,27 @@ temporary tables and files, the binary log and Aria tables.
 and re-encrypts every InnoDB table outside the system schemas under it. Older keys stay
 in the file: the redo log, the system tablespace, Aria tables and existing binary logs
 and physical backups were written under them (the plugin cannot re-key those).
+
+With HMS_KEY_PASSPHRASE set, server.key is stored encrypted by that passphrase, in the
+format the plugin reads with file_key_management_filekey (`openssl enc -aes-256-cbc -md
+sha1`: "Salted__", an 8-byte salt, AES-256-CBC under EVP_BytesToKey(SHA-1) of the
+passphrase and salt), made here with `cryptography`, never by a shell-out holding the
+secret. A plain key file is encrypted at the first start that has the passphrase. The
+passphrase reaches the server only while it starts: in keys/filekey (0600, the server
+account's), named in hms.cnf as `FILE:...` (so SHOW VARIABLES shows a path, not the
+secret), deleted once the server is up. Without the passphrase (or with a wrong one) an
+encrypted key file stops the start with one line saying so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
+
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from .config import home_from_env
 from .errors import ConfigError
@@ -25,6 +39,9 @@ from .errors import ConfigError
 KEYS_DIR = "keys"
 SERVER_KEY = "server.key"
 BACKUP_KEY = "backup.key"
+FILEKEY = "filekey"  # the passphrase, only while the server starts
+PASSPHRASE_ENV = "HMS_KEY_PASSPHRASE"
+SALTED = b"Salted__"
 
 
 def keys_dir(home: Path) -> Path:
@@ -35,37 +52,86 @@ def server_key_file(home: Path) -> Path:
     return keys_dir(home) / SERVER_KEY
 
 
-def ensure_server_keys(home: Path, server_uid: int) -> Path:
-    """Make keys/ with a first server key and the backup key (each once); return server.key."""
+def passphrase_from_env() -> str | None:
+    """The key file's passphrase (HMS_KEY_PASSPHRASE), or None."""
+    return os.environ.get(PASSPHRASE_ENV) or None
+
+
+def ensure_server_keys(home: Path, server_uid: int, passphrase: str | None = None) -> tuple[Path, Path | None]:
+    """Make keys/ with a first server key and the backup key (each once).
+
+    Returns (server.key, the passphrase file the server reads while it starts, or None).
+    With `passphrase`, server.key is (or is now made) stored encrypted by it; an encrypted
+    server.key without it, or with another, raises ConfigError."""
     directory = keys_dir(home)
     directory.mkdir(mode=0o711, exist_ok=True)
     os.chmod(directory, 0o711)  # the server account enters it to read its own key file only
     path = server_key_file(home)
+    forget_filekey(home)
     if not path.is_file():
-        _write_private(path, f"1;{secrets.token_hex(32)}\n")
+        _write_keys(path, f"1;{secrets.token_hex(32)}\n", passphrase)
+    elif passphrase and not is_passphrase_protected(home):
+        _write_keys(path, read_server_keys(home), passphrase)
+    else:
+        read_server_keys(home, passphrase)  # refuses a missing or wrong passphrase before the server starts
+    filekey = None
+    if passphrase:
+        filekey = directory / FILEKEY
+        fd = os.open(filekey, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(passphrase)
     if os.geteuid() == 0:
         os.chown(path, server_uid, -1)
+        if filekey:
+            os.chown(filekey, server_uid, -1)
     backup = directory / BACKUP_KEY
     if not backup.is_file():
         _write_private(backup, secrets.token_hex(32) + "\n")
-    return path
+    return path, filekey
+
+
+def forget_filekey(home: Path) -> None:
+    """Delete the passphrase file the server read while starting (it is up, or failed)."""
+    (keys_dir(home) / FILEKEY).unlink(missing_ok=True)
+
+
+def is_passphrase_protected(home: Path) -> bool:
+    with open(server_key_file(home), "rb") as handle:
+        return handle.read(len(SALTED)) == SALTED
+
+
+def read_server_keys(home: Path, passphrase: str | None = None) -> str:
+    """The key file's text (`<id>;<hex>` lines), decrypted with `passphrase` when it is protected."""
+    path = server_key_file(home)
+    data = path.read_bytes()
+    if not data.startswith(SALTED):
+        return data.decode()
+    passphrase = passphrase or passphrase_from_env()
+    if not passphrase:
+        raise ConfigError(f"the server key file {path} is encrypted with a passphrase",
+                          f"Set {PASSPHRASE_ENV} to it in the environment of `hms server start`")
+    text = _openssl_decrypt(data, passphrase.encode())
+    if text is None:
+        raise ConfigError(f"{PASSPHRASE_ENV} does not open the server key file {path}",
+                          f"Set {PASSPHRASE_ENV} to the passphrase the key file was encrypted with")
+    return text
 
 
 def key_ids(home: Path) -> list[int]:
-    path = server_key_file(home)
     ids = []
-    for line in path.read_text().splitlines():
+    for line in read_server_keys(home).splitlines():
         if line.strip() and not line.startswith("#"):
             ids.append(int(line.split(";", 1)[0]))
     return ids
 
 
 def add_server_key(home: Path) -> int:
-    """Append a new key to server.key; return its id."""
-    path = server_key_file(home)
+    """Append a new key to server.key (kept encrypted when it is); return its id."""
+    text = read_server_keys(home)
     new_id = max(key_ids(home)) + 1
-    with open(path, "a") as handle:
-        handle.write(f"{new_id};{secrets.token_hex(32)}\n")
+    path = server_key_file(home)
+    _write_keys(path, text + f"{new_id};{secrets.token_hex(32)}\n",
+                passphrase_from_env() if is_passphrase_protected(home) else None)
     return new_id
 
 
@@ -89,7 +155,55 @@ def load_backup_key(home: Path | None = None) -> bytes | None:
     return key
 
 
-def _write_private(path: Path, text: str) -> None:
+def _write_private(path: Path, text: str | bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(text.encode() if isinstance(text, str) else text)
+
+
+def _write_keys(path: Path, text: str, passphrase: str | None) -> None:
+    """Write the key file (encrypted when a passphrase is given) through a 0600 file renamed into place."""
+    data = _openssl_encrypt(text.encode(), passphrase.encode()) if passphrase else text.encode()
+    fresh = path.with_name(path.name + ".new")
+    fresh.unlink(missing_ok=True)
+    _write_private(fresh, data)
+    if path.exists() and os.geteuid() == 0:
+        info = path.stat()
+        os.chown(fresh, info.st_uid, info.st_gid)  # still the server account's
+    os.replace(fresh, path)
+
+
+def _bytes_to_key(passphrase: bytes, salt: bytes) -> tuple[bytes, bytes]:
+    """OpenSSL's EVP_BytesToKey with SHA-1 and one round: AES-256's key and IV (what `-md sha1` derives)."""
+    derived, block = b"", b""
+    while len(derived) < 48:
+        block = hashlib.sha1(block + passphrase + salt).digest()
+        derived += block
+    return derived[:32], derived[32:48]
+
+
+def _openssl_encrypt(plain: bytes, passphrase: bytes) -> bytes:
+    salt = secrets.token_bytes(8)
+    key, iv = _bytes_to_key(passphrase, salt)
+    padder = padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return SALTED + salt + encryptor.update(padder.update(plain) + padder.finalize()) + encryptor.finalize()
+
+
+def _openssl_decrypt(data: bytes, passphrase: bytes) -> str | None:
+    """The plain text, or None when the passphrase is wrong (bad padding or not a key file)."""
+    salt, body = data[len(SALTED):len(SALTED) + 8], data[len(SALTED) + 8:]
+    if len(salt) != 8 or not body or len(body) % 16:
+        return None
+    key, iv = _bytes_to_key(passphrase, salt)
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    unpadder = padding.PKCS7(128).unpadder()
+    try:
+        plain = unpadder.update(decryptor.update(body) + decryptor.finalize()) + unpadder.finalize()
+        text = plain.decode("ascii")
+    except ValueError:
+        return None
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not lines or not all(";" in line and line.split(";", 1)[0].isdigit() for line in lines):
+        return None
+    return text

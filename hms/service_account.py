@@ -52,7 +52,7 @@ PASSWORD_FILE = "service.cnf"
 # after every migrate (re-creating a procedure drops the grants on it).
 PUBLIC_PROCEDURES = ("account_create", "account_drop", "account_elevate", "account_grants", "account_list",
                      "account_lock", "account_set_password", "account_set_role", "account_unlock", "role_grants",
-                     "account_require_x509", "session_kill")
+                     "account_require_x509", "session_kill", "account_set_password_expiry")
 GRANTS = tuple(f"GRANT EXECUTE ON PROCEDURE {{schema}}.`{name}` TO %s@%s" for name in PUBLIC_PROCEDURES) + (
     "GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.`console_admin` TO %s@%s",
     "GRANT SELECT, INSERT ON {schema}.`audit_log` TO %s@%s",

@@ -6,7 +6,9 @@ The server certificate (2 years) names localhost, 127.0.0.1, ::1, the host's nam
 address the server is bound to; it is re-issued when that list grows or it nears expiry.
 Its key is 0600 and owned by the account the server runs as. Clients verify the server
 with the CA certificate (`hms server ca`); `hms users cert NAME` issues a client
-certificate for an account that must present one (REQUIRE X509).
+certificate for an account that must present one (REQUIRE X509). Servers that talk to
+each other (replicas, cluster nodes) share their first server's CA (adopt_ca) and verify
+one another with it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ LEAF_DAYS = 730
 RENEW_DAYS = 30
 # Hosts that are this machine: accounts for them need no TLS (the socket or loopback).
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+# A server certificate also authenticates its server as a client: a replica to its primary,
+# a Galera node or SST donor to its peer (each side verifies the other's certificate).
+SERVER_USAGES = (ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH)
+# No space in the common name: the SST script hands it to the donor as an auth string.
+SERVER_SUBJECT = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hms"),
+                            x509.NameAttribute(NameOID.COMMON_NAME, "hms-server")])
 
 
 @dataclass(frozen=True)
@@ -66,16 +74,43 @@ def files(home: Path) -> TlsFiles:
 
 def ensure(home: Path, bind: str | None = None, server_uid: int | None = None) -> TlsFiles:
     """Make the CA once and a server certificate covering `bind`; return the paths."""
-    tls = files(home)
-    tls.directory.mkdir(mode=0o755, parents=True, exist_ok=True)
-    if not tls.ca_cert.is_file() or not tls.ca_key.is_file():
-        _make_ca(tls)
+    tls = ensure_ca(home)
     names = server_names(bind)
     if _needs_server_cert(tls, names):
         _make_server_cert(tls, names)
     if server_uid is not None and os.geteuid() == 0:
         os.chown(tls.server_key, server_uid, -1)
     return tls
+
+
+def ensure_ca(home: Path) -> TlsFiles:
+    """Make `home`'s CA once (home/tls/ca.pem, ca-key.pem 0600); return the paths."""
+    tls = files(home)
+    tls.directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+    if not tls.ca_cert.is_file() or not tls.ca_key.is_file():
+        _make_ca(tls)
+    return tls
+
+
+def adopt_ca(source_home: Path, home: Path) -> TlsFiles:
+    """Make `home` use `source_home`'s CA (copied, key 0600); return `home`'s TLS files.
+
+    Servers that talk to each other (a primary and its replicas, the nodes of a cluster)
+    share one CA, so each verifies the others' certificates with its own ca.pem whichever
+    of them is the primary or the donor. A different CA already in `home` is replaced and
+    its server certificate dropped, so the next start issues one from the shared CA.
+    """
+    source, target = files(source_home), files(home)
+    if not source.ca_cert.is_file() or not source.ca_key.is_file():
+        raise ConfigError(f"there is no certificate authority in {source.directory} to share",
+                          f"Start the server of {source_home} once (it makes its CA)")
+    target.directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+    if target.ca_cert.is_file() and target.ca_cert.read_bytes() == source.ca_cert.read_bytes():
+        return target
+    _write_private(target.ca_key, source.ca_key.read_bytes())
+    target.ca_cert.write_bytes(source.ca_cert.read_bytes())
+    target.server_cert.unlink(missing_ok=True)
+    return target
 
 
 def server_names(bind: str | None) -> list[str]:
@@ -159,24 +194,23 @@ def _needs_server_cert(tls: TlsFiles, names: list[str]) -> bool:
                .get_values_for_type(x509.DNSName)}
     covered |= {str(v) for v in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
                 .get_values_for_type(x509.IPAddress)}
-    return not set(names) <= covered
+    usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    return not set(names) <= covered or not set(SERVER_USAGES) <= set(usages) or cert.subject != SERVER_SUBJECT
 
 
 def _make_server_cert(tls: TlsFiles, names: list[str]) -> None:
     ca_key = serialization.load_pem_private_key(tls.ca_key.read_bytes(), password=None)
     ca_cert = x509.load_pem_x509_certificate(tls.ca_cert.read_bytes())
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hms"),
-                         x509.NameAttribute(NameOID.COMMON_NAME, "hms server")])
     alternatives = []
     for name in names:
         try:
             alternatives.append(x509.IPAddress(ipaddress.ip_address(name)))
         except ValueError:
             alternatives.append(x509.DNSName(name))
-    cert = (_leaf(subject, key, ca_cert, LEAF_DAYS)
+    cert = (_leaf(SERVER_SUBJECT, key, ca_cert, LEAF_DAYS)
             .add_extension(x509.SubjectAlternativeName(alternatives), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage(SERVER_USAGES), critical=False)
             .sign(ca_key, hashes.SHA256()))
     _write_private(tls.server_key, _key_bytes(key))
     tls.server_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

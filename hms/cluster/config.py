@@ -9,6 +9,12 @@ galera.cnf holds the state-transfer account's password (wsrep_sst_auth): it is 0
 owned by the server account, which must read it (the SST script re-reads the options as
 that account); the server hands the login to the SST script in its environment, and the
 script to mariadb-backup in MYSQL_PWD, never on a command line. SHOW VARIABLES masks it.
+
+Galera's own traffic (write sets, IST) and the state transfers are TLS: every node holds
+the cluster's one CA and its own certificate signed by it (hms/tls.py; node.py copies the
+CA in), named in the provider's socket.ssl_* options and, for the mariabackup SST (socat
+with OpenSSL), in [sst] encrypt=3 with tca/tcert/tkey and ssl-mode=VERIFY_CA: each side
+verifies the other's certificate chain against the cluster CA.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import os
 import pwd
 from pathlib import Path
 
+from .. import tls
 from .layout import Layout, NodeSpec
 
 GALERA_FILE = "galera.cnf"
@@ -45,9 +52,13 @@ def provider_path() -> str | None:
     return None
 
 
-def galera_options(layout: Layout, spec: NodeSpec, provider: str, sst_auth: str) -> dict[str, str]:
-    """The [galera] options of one node."""
+def galera_options(layout: Layout, spec: NodeSpec, provider: str, sst_auth: str,
+                   certificates: tls.TlsFiles) -> dict[str, str]:
+    """The [galera] options of one node; its Galera traffic is TLS with `certificates`."""
     provider_options = ";".join([
+        f"socket.ssl_ca={certificates.ca_cert}",
+        f"socket.ssl_cert={certificates.server_cert}",
+        f"socket.ssl_key={certificates.server_key}",
         f"gmcast.listen_addr=tcp://{spec.address}:{spec.galera_port}",
         f"ist.recv_addr={spec.address}:{spec.ist_port}",
         f"gcache.size={GCACHE_SIZE}",
@@ -83,15 +94,24 @@ def galera_options(layout: Layout, spec: NodeSpec, provider: str, sst_auth: str)
     }
 
 
+def sst_tls(certificates: tls.TlsFiles) -> str:
+    """[sst] lines: the mariabackup state transfer over TLS, each side verifying the other against the CA."""
+    return (f"encrypt = 3\ntca = {certificates.ca_cert}\ntcert = {certificates.server_cert}\n"
+            f"tkey = {certificates.server_key}\nssl-mode = VERIFY_CA\n")
+
+
 def write_galera_config(server, layout: Layout, spec: NodeSpec, provider: str, sst_auth: str,
                         account: pwd.struct_passwd) -> Path:
     """Write the node's galera.cnf (0600, the server account's) and include it from hms.cnf."""
     path = server.home / GALERA_FILE
-    body = "\n".join(f"{k} = {v}" for k, v in galera_options(layout, spec, provider, sst_auth).items())
+    certificates = tls.files(server.home)
+    options = galera_options(layout, spec, provider, sst_auth, certificates)
+    body = "\n".join(f"{k} = {v}" for k, v in options.items())
     # The SST script keeps the logs of past transfers; by default in /tmp/sst_log_archive,
     # shared by every server on the machine: here, in the node's own tmp directory.
     text = ("# Written by `hms cluster` on every start of this node; holds the state-transfer login.\n"
-            f"[galera]\n{body}\n\n[sst]\nsst-log-archive-dir = {server.home / 'tmp' / 'sst-logs'}\n")
+            f"[galera]\n{body}\n\n[sst]\nsst-log-archive-dir = {server.home / 'tmp' / 'sst-logs'}\n"
+            f"{sst_tls(certificates)}")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         os.fchmod(handle.fileno(), 0o600)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pymysql
 
 from .. import dialect as dialects
+from .. import tls
 from ..connection import session
 from ..errors import ConnectionFailed, ServerError
 from ..server import EmbeddedServer, protection
@@ -88,9 +89,13 @@ class ClusterNode(EmbeddedServer):
         account = server_account()
         prepare_home(self.home, self.log_file, account)
         # The home's protections (TLS above all: accounts for remote hosts are REQUIRE SSL), as
-        # `hms server start` gives them, per node with its home's own CA. Bound to the node's
+        # `hms server start` gives them, per node with the cluster's CA. Bound to the node's
         # own address (the Galera config's too), so its certificate names that address and,
         # beyond loopback (nodes on real hosts, the partition test), TCP logins require TLS.
+        # One CA for the cluster (…/cluster/tls), copied into each node: the nodes' Galera
+        # traffic and state transfers are TLS, each verifying the other's certificate with it.
+        tls.ensure_ca(self.home.parent)
+        tls.adopt_ca(self.home.parent, self.home)
         choices = protection.choose(self.home, bind=self.spec.address, fresh=not (self.datadir / "mysql").is_dir())
         extra = protection.server_options(self, dialect, account.pw_uid, choices)
         write_config(self, dialect, self.spec.port, account.pw_name, server_id=self.number, extra_options=extra)

@@ -1,7 +1,8 @@
 """The replication account: the one login replicas use to read the primary's binary log.
 
 `hms_replication`@`127.0.0.1` holds REPLICATION SLAVE and nothing else (semi-sync
-needs no more; `hms replica status` reads each server as its administrative login).
+needs no more; `hms replica status` reads each server as its administrative login), and
+logs in only over TLS (REQUIRE SSL; replicas verify the primary's certificate, link.py).
 It is created from the password's hash (hms.passwords.native_hash), `IDENTIFIED BY
 PASSWORD '*...'`, so the binary log, which replicates the statement to every replica,
 never holds the password. The password is kept 0600 in replication.cnf in the home of every member
@@ -63,7 +64,7 @@ def ensure(conn, home: Path) -> str:
     try:
         with conn.cursor() as cur:
             cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY PASSWORD %s", (USER, HOST, hashed))
-            cur.execute("ALTER USER %s@%s IDENTIFIED BY PASSWORD %s", (USER, HOST, hashed))
+            cur.execute("ALTER USER %s@%s IDENTIFIED BY PASSWORD %s REQUIRE SSL", (USER, HOST, hashed))
             cur.execute("GRANT REPLICATION SLAVE ON *.* TO %s@%s", (USER, HOST))
     except pymysql.err.MySQLError as exc:
         raise database_error(exc, "creating the replication account on the primary",

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import pymysql
 
 from .. import dialect as dialects
+from .. import tls
 from ..connection import session
 from ..errors import ConnectionFailed, HmsError
 from ..optionfiles import write_option_file
@@ -147,6 +148,7 @@ def _write_files(member: Member, topology: Topology, primary_info, password: str
                       port=port)
     role.write(topology, member)
     account.write_password(member.home, password)
+    tls.adopt_ca(topology.primary_member().home, member.home)  # one CA: the replication link is verified TLS
 
 
 def catch_up(primary_info, member: Member) -> None:

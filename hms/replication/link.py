@@ -2,7 +2,10 @@
 
 MariaDB statements, run on the replica as its administrative login. MASTER_USE_GTID
 = slave_pos: the replica asks the primary for everything after the last GTID it
-applied, so it can be pointed at any other member after a promotion.
+applied, so it can be pointed at any other member after a promotion. The link is TLS
+with the primary's certificate verified (MASTER_SSL_VERIFY_SERVER_CERT): every member of
+a topology shares one CA (hms.tls.adopt_ca), so the replica's own @@ssl_ca verifies
+whichever member is the primary, and the replication account requires TLS (account.py).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from .errors import ReplicationError
 HEARTBEAT_SECONDS = 1
 CONNECT_RETRY_SECONDS = 5
 CHANGE_PRIMARY = ("CHANGE MASTER TO MASTER_HOST = %s, MASTER_PORT = %s, MASTER_USER = %s, MASTER_PASSWORD = %s, "
-                  "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = %s, MASTER_HEARTBEAT_PERIOD = %s")
+                  "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = %s, MASTER_HEARTBEAT_PERIOD = %s, "
+                  "MASTER_SSL = 1, MASTER_SSL_CA = %s, MASTER_SSL_VERIFY_SERVER_CERT = 1")
 
 
 def attach(conn, primary_port: int, password: str, *, gtid: str | None = None,
@@ -32,8 +36,13 @@ def attach(conn, primary_port: int, password: str, *, gtid: str | None = None,
             cur.execute("STOP SLAVE")
             if gtid is not None:
                 cur.execute("SET GLOBAL gtid_slave_pos = %s", (gtid,))
+            cur.execute("SELECT @@ssl_ca")
+            ca = cur.fetchone()[0]
+            if not ca:
+                raise ReplicationError("the replica serves no TLS, so it cannot verify its primary",
+                                       "Start it with `hms replica start`, which sets up its TLS")
             cur.execute(CHANGE_PRIMARY, (host, int(primary_port), account.USER, password,
-                                         CONNECT_RETRY_SECONDS, HEARTBEAT_SECONDS))
+                                         CONNECT_RETRY_SECONDS, HEARTBEAT_SECONDS, ca))
             cur.execute("START SLAVE")
     except pymysql.err.MySQLError as exc:
         raise database_error(exc, "attaching the replica to the primary",

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 import pymysql
 
+from .. import tls
 from ..connection import session
 from ..errors import HmsError
 from . import account, add, gtid as gtids, link, provision, role
@@ -97,6 +98,7 @@ def _rebuild(topology: Topology, member: Member, say) -> str:
     account.write_password(member.home, password)
     member.fenced = False
     role.write(topology, member)
+    tls.adopt_ca(primary.home, member.home)
     say(f"starting '{member.name}' on port {port} ...")
     server.start(port=port)
     with session(member.login(), database=None) as conn:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pymysql
 
 from .. import dialect as dialects
-from .. import errcodes
+from .. import encryption, errcodes
 from ..connection import ConnectionInfo, session
 from ..errors import ConnectionFailed, ServerError
 from ..optionfiles import read_option_file, write_option_file
@@ -147,17 +147,20 @@ class EmbeddedServer:
         write_config(self, dialect, chosen_port, account.pw_name, extra_options=extra)
         if fresh:
             self._initialise(server_bin, dialect, account.pw_name)
-        for attempt in range(5):
-            try:
-                self._launch(server_bin)
-                break
-            except ServerError as exc:
-                # Another process took a port we picked ourselves: pick again. A port the
-                # user asked for is theirs to fix.
-                if port is not None or "Address already in use" not in exc.what or attempt == 4:
-                    raise
-                chosen_port = free_port(prefer_low=False)
-                write_config(self, dialect, chosen_port, account.pw_name, extra_options=extra)
+        try:
+            for attempt in range(5):
+                try:
+                    self._launch(server_bin)
+                    break
+                except ServerError as exc:
+                    # Another process took a port we picked ourselves: pick again. A port the
+                    # user asked for is theirs to fix.
+                    if port is not None or "Address already in use" not in exc.what or attempt == 4:
+                        raise
+                    chosen_port = free_port(prefer_low=False)
+                    write_config(self, dialect, chosen_port, account.pw_name, extra_options=extra)
+        finally:
+            encryption.forget_filekey(self.home)  # the key file's passphrase: read at start-up only
         if fresh or not self.client_file.is_file():
             self._secure(chosen_port)
         else:

@@ -124,8 +124,8 @@ def server_options(server, dialect: dialects.Dialect, server_uid: int, choices: 
     if choices.password_check:
         _merge(options, dialect.password_check_options(passwords.MIN_LENGTH))
     if choices.encrypt:
-        key_file = encryption.ensure_server_keys(server.home, server_uid)
-        _merge(options, dialect.encryption_options(key_file, choices.encryption_key_id))
+        key_file, filekey = encryption.ensure_server_keys(server.home, server_uid, encryption.passphrase_from_env())
+        _merge(options, dialect.encryption_options(key_file, choices.encryption_key_id, filekey))
     return options
 
 
