@@ -87,10 +87,12 @@ def show(settings: Settings, name: str, host: str, as_json: bool) -> None:
 @users.command("create")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLE_NAMES), help="The account's hms role.")
+@click.option("--doctor-id", type=int, default=None, help="For --role doctor: the doctor this login is.")
 @host_option
 @password_stdin_option
 @click.pass_obj
-def create(settings: Settings, name: str, role: str, host: str, password_stdin: bool) -> None:
+def create(settings: Settings, name: str, role: str, host: str, password_stdin: bool,
+           doctor_id: int | None) -> None:
     """Create a MySQL account holding ROLE as its default role.
 
     Without --password-stdin a strong password is generated and printed once.
@@ -99,10 +101,11 @@ def create(settings: Settings, name: str, role: str, host: str, password_stdin: 
     Example:
         hms users create alice --role analyst
         printf '%s\\n' "$PW" | hms users create bob --role qa --host localhost --password-stdin
+        hms users create drhouse --role doctor --doctor-id 17
     """
     password = read_password_stdin() if password_stdin else None
     with account_manager(settings) as manager:
-        generated = manager.create(name, role, host=host, password=password)
+        generated = manager.create(name, role, host=host, password=password, doctor_id=doctor_id)
     click.echo(f"created '{name}'@'{host}' with role {role}")
     if generated:
         click.echo(f"password (shown once, store it now): {generated}")

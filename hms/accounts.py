@@ -23,7 +23,7 @@ from typing import Iterator
 
 import pymysql
 
-from . import audit_log, elevation, errcodes, passwords
+from . import audit_log, doctor_logins, elevation, errcodes, passwords
 from . import dialect as dialects
 from .config import Settings
 from .connection import ConnectionInfo, error_code, server_message, session
@@ -130,6 +130,7 @@ class AccountManager:
     def __init__(self, conn, database: str, actor: str, source: str, admin: ConnectionInfo | None = None):
         self.conn = conn
         self.schema = console_schema(database)
+        self.database = database
         self.actor = actor
         self.source = source
         self.admin = admin
@@ -175,19 +176,30 @@ class AccountManager:
 
     # -- writing -------------------------------------------------------------
     def create(self, name: str, role: str, host: str = "%", password: str | None = None,
-               reentry: Reentry | None = None) -> str | None:
-        """Create the account with `role` as its default role; return the password if generated."""
+               reentry: Reentry | None = None, doctor_id: int | None = None) -> str | None:
+        """Create the account with `role` as its default role; return the password if generated.
+
+        A doctor account is mapped to its doctor (`doctor_id`) first, and unmapped again
+        if the account cannot be made (hms/doctor_logins.py)."""
         generated = None
         with self._audited("create", name, host, f"role {role}"):
             check_name(name)
             check_host(host)
             chosen = get_role(role)
+            doctor_logins.check_pairing(chosen.name, doctor_id)
             self._elevate(name, host, reentry, new_role=chosen.name, existing=False)
             if password is None:
                 password = generated = passwords.generate()
             else:
                 passwords.check(password, name)
-            self._call("account_create", (name, host, chosen.mysql_role, self._hash(password)))
+            if doctor_id is not None:
+                doctor_logins.map_login(self.conn, self.database, name, doctor_id)
+            try:
+                self._call("account_create", (name, host, chosen.mysql_role, self._hash(password)))
+            except HmsError:
+                if doctor_id is not None:
+                    doctor_logins.unmap_login(self.conn, self.database, name)
+                raise
         return generated
 
     def set_role(self, name: str, role: str, host: str = "%", reentry: Reentry | None = None) -> None:
@@ -223,8 +235,9 @@ class AccountManager:
         self._simple("unlock", "account_unlock", name, host, reentry)
 
     def drop(self, name: str, host: str = "%", reentry: Reentry | None = None) -> None:
-        """Drop the account (DROP USER)."""
+        """Drop the account (DROP USER), and its doctor mapping if it had one."""
         self._simple("drop", "account_drop", name, host, reentry)
+        doctor_logins.unmap_login(self.conn, self.database, name)
 
     def needs_elevation(self, name: str, host: str = "%") -> bool:
         """True when the account holds admin or dba, so changing it needs a re-entered password."""
