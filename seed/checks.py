@@ -13,7 +13,7 @@ from datetime import date
 from hms.connection import ConnectionInfo, session
 from hms.errors import DatabaseError
 
-from . import scale, vocabulary
+from . import scale, scheduling_checks, vocabulary
 
 # (child table, column, parent table, parent key, many children per parent). Where a
 # parent has many children (a doctor's 2,000 appointments), the distinct values are
@@ -141,6 +141,7 @@ def verify(info: ConnectionInfo, expected_scale: float | None = None) -> Report:
         _rules(conn, report, as_of)
         _specializations(conn, report)
         _billing_summary(conn, report)
+        scheduling_checks.check(conn, report)
         return report
 
 
