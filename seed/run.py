@@ -243,7 +243,7 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
             index_started = time.monotonic()
             _build_indexes(info, options.workers, quiet)
             result.index_seconds = time.monotonic() - index_started
-            scheduling.fill(info, plan, unlogged=logging.unlogged)
+            scheduling.fill(info, plan, unlogged=logging.unlogged, sessions=options.workers)
             if logged_row is not None:
                 seed_log.finish(admin, logged_row, sum(plan.counts.values()))
     finally:

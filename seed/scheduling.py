@@ -28,7 +28,8 @@ as_of, computed by the server, so it is the same at any worker count:
 
 from __future__ import annotations
 
-from datetime import date
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 
 from hms.connection import ConnectionInfo, session
 
@@ -37,9 +38,8 @@ from .generate import Plan
 SEED_LOGIN = "hms-seed"
 WALKIN_DAYS = 20
 WALKINS_PER_DAY = 40
-# 0..9999 from four digit tables: day and unit numbers without a recursive CTE (portable).
-NUMBERS = ("(SELECT a.n + 10 * b.n + 100 * c.n + 1000 * d.n AS n FROM {d} AS a CROSS JOIN {d} AS b "
-           "CROSS JOIN {d} AS c CROSS JOIN {d} AS d)").format(
+# 0..99 from two digit tables: queue numbers without a recursive CTE (portable).
+HUNDRED = ("(SELECT a.n + 10 * b.n AS n FROM {d} AS a CROSS JOIN {d} AS b)").format(
     d="(SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL "
       "SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)")
 
@@ -58,12 +58,20 @@ TEMPLATES = (
     "SELECT doctor_id, 5, TIME '09:00', TIME '12:00', 15, 2, %(first_day)s FROM doctor WHERE MOD(doctor_id, 10) = 0",
 )
 
-# Only dates no appointment falls on (probed through idx_appointment_status_starts).
+# The days each doctor has any appointment on: one pass over idx_appointment_doctor_starts.
+BUSY_DAYS = (
+    "CREATE TEMPORARY TABLE hms_seed_busy_day (doctor_id INT UNSIGNED NOT NULL, day DATE NOT NULL, "
+    "PRIMARY KEY (doctor_id, day), KEY (day)) ENGINE=InnoDB",
+    "INSERT IGNORE INTO hms_seed_busy_day (doctor_id, day) SELECT doctor_id, DATE(starts_at) FROM appointment "
+    "ORDER BY doctor_id, starts_at",
+)
+CALENDAR = ("CREATE TEMPORARY TABLE hms_seed_weekday (day DATE NOT NULL, PRIMARY KEY (day)) ENGINE=InnoDB")
+
+# Only dates no appointment falls on.
 HOLIDAYS = (
     "INSERT INTO public_holiday (holiday_date, name) "
-    "SELECT h.day, h.name FROM ({candidates}) AS h WHERE NOT EXISTS (SELECT 1 FROM appointment AS a "
-    "WHERE a.status IN ('Scheduled', 'Completed', 'Cancelled', 'No-show') "
-    "AND a.starts_at >= h.day AND a.starts_at < h.day + INTERVAL 1 DAY)"
+    "SELECT h.day, h.name FROM ({candidates}) AS h WHERE NOT EXISTS (SELECT 1 FROM hms_seed_busy_day AS b "
+    "WHERE b.day = h.day)"
 )
 
 # Patients double-booked by the generator: the later of two overlapping Scheduled appointments.
@@ -88,7 +96,7 @@ HISTORY = (
     "   starts_at + INTERVAL duration_minutes MINUTE), NULL "
     "FROM appointment WHERE appointment_id BETWEEN %(lo)s AND %(hi)s AND status <> 'Scheduled'",
 )
-HISTORY_BATCH = 500_000
+HISTORY_BATCH = 100_000
 
 CLAIMS = (
     "INSERT INTO appointment_doctor_claim (doctor_id, unit_at, seat, appointment_id) "
@@ -106,11 +114,9 @@ LEAVE = (
     "INSERT INTO doctor_leave (doctor_id, starts_at, ends_at, reason) "
     "SELECT d.doctor_id, TIMESTAMP(c.day), TIMESTAMP(c.day) + INTERVAL 1 DAY, "
     "ELT(1 + MOD(d.doctor_id + TO_DAYS(c.day), 3), 'annual leave', 'course', 'sick leave') "
-    "FROM doctor AS d JOIN (SELECT %(first_day)s + INTERVAL n DAY AS day FROM " + NUMBERS + " AS k "
-    "WHERE n <= DATEDIFF(%(last_day)s, %(first_day)s)) AS c "
-    "ON WEEKDAY(c.day) < 5 AND MOD(d.doctor_id * 7 + TO_DAYS(c.day), 5) = 0 "
-    "WHERE NOT EXISTS (SELECT 1 FROM appointment AS a WHERE a.doctor_id = d.doctor_id "
-    "AND a.starts_at >= TIMESTAMP(c.day) AND a.starts_at < TIMESTAMP(c.day) + INTERVAL 1 DAY)"
+    "FROM doctor AS d JOIN hms_seed_weekday AS c ON MOD(d.doctor_id * 7 + TO_DAYS(c.day), 5) = 0 "
+    "WHERE NOT EXISTS (SELECT 1 FROM hms_seed_busy_day AS b WHERE b.doctor_id = d.doctor_id AND b.day = c.day) "
+    "ORDER BY d.doctor_id, c.day"
 )
 
 WAITLIST = (
@@ -127,8 +133,7 @@ WAITLIST = (
 WALKIN_DAY = (
     "INSERT INTO walkin_day (department_id, queue_date, last_number) "
     "SELECT dep.department_id, c.day, %(per_day)s FROM department AS dep "
-    "JOIN (SELECT day FROM (SELECT %(as_of)s - INTERVAL (n + 1) DAY AS day FROM " + NUMBERS + " AS k "
-    "WHERE n < 40) AS back WHERE WEEKDAY(day) < 5 ORDER BY day DESC LIMIT %(days)s) AS c "
+    "JOIN (SELECT day FROM hms_seed_weekday WHERE day < %(as_of)s ORDER BY day DESC LIMIT %(days)s) AS c "
     "ORDER BY dep.department_id, c.day"
 )
 WALKIN_VISIT = (
@@ -141,7 +146,7 @@ WALKIN_VISIT = (
     "IF(MOD(w.department_id + TO_DAYS(w.queue_date) + k.n, 10) = 0, NULL, "
     "   TIMESTAMP(w.queue_date, '08:00') + INTERVAL (k.n * 540 DIV %(per_day)s + 20) MINUTE), "
     "TIMESTAMP(w.queue_date, '08:00') + INTERVAL (k.n * 540 DIV %(per_day)s + 40) MINUTE "
-    "FROM walkin_day AS w JOIN " + NUMBERS + " AS k ON k.n < w.last_number ORDER BY w.department_id, w.queue_date, k.n"
+    "FROM walkin_day AS w JOIN " + HUNDRED + " AS k ON k.n < w.last_number ORDER BY w.department_id, w.queue_date, k.n"
 )
 
 
@@ -158,19 +163,28 @@ def walkins_per_day(scale_value: float) -> int:
     return max(1, round(WALKINS_PER_DAY * scale_value))
 
 
-def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False) -> dict[str, int]:
-    """(Re)build the scheduling tables from the loaded rows; return their row counts."""
+def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False, sessions: int = 1) -> dict[str, int]:
+    """(Re)build the scheduling tables from the loaded rows; return their row counts.
+
+    The status history (two rows for most appointments) is written by `sessions`
+    sessions side by side, each a range of appointment ids; the rest by one session.
+    """
     with session(info, autocommit=False) as conn, conn.cursor() as cur:
         if unlogged:
             cur.execute("SET SESSION sql_log_bin = 0")
         for statement in CLEAR:
             cur.execute(statement)
+        conn.commit()
         cur.execute("SELECT MIN(starts_at), MAX(starts_at), MAX(appointment_id) FROM appointment")
         first, last, top = cur.fetchone()
-        first_day = (first.date() if first else plan.as_of)
-        last_day = (last.date() if last else plan.as_of)
+        first_day = min(first.date() if first else plan.as_of, plan.as_of - timedelta(days=WALKIN_DAYS * 2))
+        last_day = last.date() if last else plan.as_of
         days = {"first_day": first_day, "last_day": last_day, "as_of": plan.as_of}
-        conn.commit()
+        for statement in BUSY_DAYS:
+            cur.execute(statement)
+        cur.execute(CALENDAR)
+        weekdays = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+        cur.executemany("INSERT INTO hms_seed_weekday (day) VALUES (%s)", [(d,) for d in weekdays if d.weekday() < 5])
         for statement in TEMPLATES:
             cur.execute(statement, days)
         cur.execute(HOLIDAYS.format(candidates=holiday_candidates(first_day, last_day)))
@@ -181,12 +195,6 @@ def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False) -> dict[str, 
             cur.execute("UPDATE appointment SET status = 'Cancelled' WHERE appointment_id IN %s", (doubled,))
             cur.execute("SET @hms_status_reason = NULL")
         cur.execute("DELETE FROM appointment_status_history")
-        for lo in range(1, (top or 0) + 1, HISTORY_BATCH):
-            for statement in HISTORY:
-                cur.execute(statement, {"login": SEED_LOGIN, "lo": lo, "hi": lo + HISTORY_BATCH - 1})
-            conn.commit()
-        cur.execute("DELETE FROM appointment_doctor_claim")
-        cur.execute("DELETE FROM appointment_patient_claim")
         for statement in CLAIMS:
             cur.execute(statement.format(numbers=UNITS))
         cur.execute(LEAVE, days)
@@ -197,11 +205,31 @@ def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False) -> dict[str, 
         patients = cur.fetchone()[0]
         cur.execute(WALKIN_VISIT, {"per_day": per_day, "patients": max(1, patients)})
         conn.commit()
+    _history(info, top or 0, unlogged, max(1, sessions))
+    with session(info) as conn, conn.cursor() as cur:
         counts = {}
         for table in TABLES:
             cur.execute(f"SELECT COUNT(*) FROM `{table}`")
             counts[table] = cur.fetchone()[0]
         return counts
+
+
+def _history(info: ConnectionInfo, top: int, unlogged: bool, sessions: int) -> None:
+    ranges = [(lo, min(top, lo + HISTORY_BATCH - 1)) for lo in range(1, top + 1, HISTORY_BATCH)]
+
+    def write(part: list[tuple[int, int]]) -> None:
+        with session(info, autocommit=False) as conn, conn.cursor() as cur:
+            if unlogged:
+                cur.execute("SET SESSION sql_log_bin = 0")
+            for lo, hi in part:
+                for statement in HISTORY:
+                    cur.execute(statement, {"login": SEED_LOGIN, "lo": lo, "hi": hi})
+                conn.commit()
+
+    parts = [ranges[i::sessions] for i in range(sessions)]
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        for future in [pool.submit(write, part) for part in parts if part]:
+            future.result()
 
 
 TABLES = ("doctor_availability", "doctor_leave", "public_holiday", "appointment_status_history",
