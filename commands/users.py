@@ -22,7 +22,7 @@ from .options import (
 def users() -> None:
     """List, create, change and drop MySQL accounts that hold an hms role.
 
-    Only accounts holding one of the six hms roles are managed; root, system
+    Only accounts holding one of the eight hms roles are managed; root, system
     accounts and hms_* accounts are refused by the server-side procedures.
 
     \b

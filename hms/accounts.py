@@ -1,4 +1,4 @@
-"""The account manager: real MySQL accounts holding one of the six hms roles.
+"""The account manager: real MySQL accounts holding one of the eight hms roles.
 
 Used by both `hms users ...` / `hms roles list` and the console, so both do exactly
 the same thing. It talks to the server as the console's service account and only
@@ -161,7 +161,7 @@ class AccountManager:
                        account.locked, grants)
 
     def roles(self) -> list[RoleSummary]:
-        """The six roles with their privileges (from SHOW GRANTS) and member accounts."""
+        """The eight roles with their privileges (from SHOW GRANTS) and member accounts."""
         members: dict[str, list[str]] = {name: [] for name in ROLES}
         for account in self.list():
             for role in account.roles:

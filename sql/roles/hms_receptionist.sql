@@ -50,7 +50,7 @@ PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
 
--- The patient search: search_patients runs as its invoker, so it reads patient as this
+-- The patient search: it runs as its invoker, so it reads patient as this
 -- role. EXECUTE on the read-only routines, listed once in sql/routines/grant_read_only_routines.sql
 -- (those that read medical records fail for this role: it may not read them).
 SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.patient TO hms_receptionist');
