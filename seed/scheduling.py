@@ -17,11 +17,14 @@ as_of, computed by the server, so it is the same at any worker count:
   patients independently, so at scale 1.0 a handful do) keeps the first; the later one
   is Cancelled, as a front desk would (the status change is in the history).
 - appointment_status_history: every appointment's booking (NULL -> Scheduled, some days
-  before the visit) and, unless still Scheduled, its outcome (Scheduled -> status).
+  before the visit; history_id 2 x appointment_id - 1) and, unless still Scheduled, its
+  outcome (Scheduled -> status; history_id 2 x appointment_id), so ids do not depend on
+  how many sessions write them.
 - appointment_doctor_claim / appointment_patient_claim: the key rows of every Scheduled
   appointment, one per 15 minutes.
-- waitlist_entry: one Scheduled appointment in 500 has its patient waiting for an
-  earlier slot with the same doctor, one in 2,000 with the department.
+- waitlist_entry: one future Scheduled appointment in 500 (at least one; picked by a hash of
+  its id) has its patient waiting for an earlier slot with the same doctor, or for one in
+  four with the doctor's department.
 - walkin_day / walkin_visit: the 20 weekdays before as_of, every department, about 40
   walk-ins a day at scale 1.0 (at least 1), all Seen but one in ten Left.
 """
@@ -37,6 +40,7 @@ from .generate import Plan
 
 SEED_LOGIN = "hms-seed"
 WALKIN_DAYS = 20
+WAITING_PER = 500          # one waitlist entry per 500 Scheduled appointments (at least one)
 WALKINS_PER_DAY = 40
 # 0..99 from two digit tables: queue numbers without a recursive CTE (portable).
 HUNDRED = ("(SELECT a.n + 10 * b.n AS n FROM {d} AS a CROSS JOIN {d} AS b)").format(
@@ -55,7 +59,8 @@ TEMPLATES = (
     "CROSS JOIN (SELECT TIME '08:00' AS starts_time, TIME '12:00' AS ends_time "
     "            UNION ALL SELECT TIME '12:00', TIME '17:00') AS s ORDER BY d.doctor_id, w.n, s.starts_time",
     "INSERT INTO doctor_availability (doctor_id, weekday, starts_time, ends_time, slot_minutes, capacity, valid_from) "
-    "SELECT doctor_id, 5, TIME '09:00', TIME '12:00', 15, 2, %(first_day)s FROM doctor WHERE MOD(doctor_id, 10) = 0",
+    "SELECT doctor_id, 5, TIME '09:00', TIME '12:00', 15, 2, %(first_day)s FROM doctor WHERE MOD(doctor_id, 10) = 0 "
+    "ORDER BY doctor_id",
 )
 
 # The days each doctor has any appointment on: one pass over idx_appointment_doctor_starts.
@@ -84,14 +89,14 @@ OVERLAPS = (
 )
 
 HISTORY = (
-    "INSERT INTO appointment_status_history (appointment_id, from_status, to_status, from_starts_at, to_starts_at, "
-    "changed_by, changed_at, reason) "
-    "SELECT appointment_id, NULL, 'Scheduled', NULL, starts_at, %(login)s, "
+    "INSERT INTO appointment_status_history (history_id, appointment_id, from_status, to_status, from_starts_at, "
+    "to_starts_at, changed_by, changed_at, reason) "
+    "SELECT 2 * appointment_id - 1, appointment_id, NULL, 'Scheduled', NULL, starts_at, %(login)s, "
     "starts_at - INTERVAL (1 + MOD(appointment_id, 28)) DAY - INTERVAL MOD(appointment_id, 480) MINUTE, reason "
     "FROM appointment WHERE appointment_id BETWEEN %(lo)s AND %(hi)s",
-    "INSERT INTO appointment_status_history (appointment_id, from_status, to_status, from_starts_at, to_starts_at, "
-    "changed_by, changed_at, reason) "
-    "SELECT appointment_id, 'Scheduled', status, starts_at, starts_at, %(login)s, "
+    "INSERT INTO appointment_status_history (history_id, appointment_id, from_status, to_status, from_starts_at, "
+    "to_starts_at, changed_by, changed_at, reason) "
+    "SELECT 2 * appointment_id, appointment_id, 'Scheduled', status, starts_at, starts_at, %(login)s, "
     "IF(status = 'Cancelled', starts_at - INTERVAL MOD(appointment_id, 24 * 60) MINUTE, "
     "   starts_at + INTERVAL duration_minutes MINUTE), NULL "
     "FROM appointment WHERE appointment_id BETWEEN %(lo)s AND %(hi)s AND status <> 'Scheduled'",
@@ -122,12 +127,13 @@ LEAVE = (
 WAITLIST = (
     "INSERT INTO waitlist_entry (patient_id, doctor_id, department_id, window_from, window_to, duration_minutes, "
     "status, created_at) "
-    "SELECT a.patient_id, IF(MOD(a.appointment_id, 2000) = 0, NULL, a.doctor_id), "
-    "IF(MOD(a.appointment_id, 2000) = 0, d.department_id, NULL), TIMESTAMP(%(as_of)s), a.starts_at, 30, 'Waiting', "
-    "TIMESTAMP(%(as_of)s) - INTERVAL MOD(a.appointment_id, 7) DAY "
-    "FROM appointment AS a JOIN doctor AS d ON d.doctor_id = a.doctor_id "
-    "WHERE a.status = 'Scheduled' AND MOD(a.appointment_id, 500) = 0 AND a.starts_at > TIMESTAMP(%(as_of)s) "
-    "ORDER BY a.appointment_id"
+    "SELECT patient_id, IF(MOD(appointment_id, 4) = 0, NULL, doctor_id), IF(MOD(appointment_id, 4) = 0, department_id, "
+    "NULL), TIMESTAMP(%(as_of)s), starts_at, 30, 'Waiting', TIMESTAMP(%(as_of)s) - INTERVAL MOD(appointment_id, 7) DAY "
+    "FROM (SELECT a.appointment_id, a.patient_id, a.doctor_id, d.department_id, a.starts_at "
+    "      FROM appointment AS a JOIN doctor AS d ON d.doctor_id = a.doctor_id "
+    "      WHERE a.status = 'Scheduled' AND a.starts_at > TIMESTAMP(%(as_of)s) "
+    "      ORDER BY MOD(a.appointment_id * 2654435761, 4294967291), a.appointment_id LIMIT %(waiting)s) AS w "
+    "ORDER BY appointment_id"
 )
 
 WALKIN_DAY = (
@@ -198,7 +204,8 @@ def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False, sessions: int
         for statement in CLAIMS:
             cur.execute(statement.format(numbers=UNITS))
         cur.execute(LEAVE, days)
-        cur.execute(WAITLIST, days)
+        cur.execute("SELECT COUNT(*) FROM appointment WHERE status = 'Scheduled'")
+        cur.execute(WAITLIST, {**days, "waiting": max(1, cur.fetchone()[0] // WAITING_PER)})
         per_day = walkins_per_day(plan.scale)
         cur.execute(WALKIN_DAY, {**days, "per_day": per_day, "days": WALKIN_DAYS})
         cur.execute("SELECT COUNT(*) FROM patient")

@@ -13,7 +13,8 @@ ZERO_RULES = (
      "SELECT COUNT(*) FROM doctor AS d WHERE NOT EXISTS (SELECT 1 FROM doctor_availability AS t "
      "WHERE t.doctor_id = d.doctor_id)"),
     ("no appointment outside its doctor's availability",
-     "SELECT COUNT(*) FROM appointment AS a WHERE NOT EXISTS (SELECT 1 FROM doctor_availability AS t "
+     "SELECT COUNT(*) FROM appointment AS a JOIN doctor AS d ON d.doctor_id = a.doctor_id "
+     "WHERE NOT EXISTS (SELECT 1 FROM doctor_availability AS t "
      "WHERE t.doctor_id = a.doctor_id AND t.weekday = WEEKDAY(a.starts_at) AND t.valid_from <= DATE(a.starts_at) "
      "AND (t.valid_to IS NULL OR t.valid_to >= DATE(a.starts_at)) AND TIME(a.starts_at) >= t.starts_time "
      "AND TIME_TO_SEC(TIME(a.starts_at)) + 60 * a.duration_minutes <= TIME_TO_SEC(t.ends_time) "
