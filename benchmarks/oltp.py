@@ -70,6 +70,8 @@ def try_booking(cur, patient: int, doctor: int, slot: datetime, reason: str) -> 
             return "lost race", None
         if "has no slot" in str(exc) or "on leave" in str(exc) or "public holiday" in str(exc):
             return "unavailable", None   # outside the doctor's availability (sql/schema/V014-V016)
+        if "already has an appointment" in str(exc):
+            return "patient busy", None  # the patient's own overlap (appointment_patient_claim)
         raise
     cur.execute("SELECT @oltp_id")
     return "booked", cur.fetchone()[0]

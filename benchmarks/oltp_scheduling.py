@@ -138,7 +138,10 @@ def worker(info, name, inputs, start_at, seconds, seed, out) -> None:
         while time.time() < deadline:
             inputs.pop("timed", None)
             started = time.perf_counter()
-            outcome = op(cur, rng, inputs)
+            try:
+                outcome = op(cur, rng, inputs)
+            except pymysql.err.MySQLError as exc:   # counted, never left to hang the parent
+                outcome = f"error {exc.args[0]}: {str(exc.args[1])[:60]}"
             latencies.append(inputs.get("timed", time.perf_counter() - started))
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         cpu = time.process_time() - cpu_started
@@ -147,20 +150,24 @@ def worker(info, name, inputs, start_at, seconds, seed, out) -> None:
 
 def storm_worker(info, doctor, day, patients, attempts, start_at, seed, out) -> None:
     rng = random.Random(seed)
-    counts = {"booked": 0, "taken": 0, "patient busy": 0, "unavailable": 0, "cancelled": 0}
+    counts = {"booked": 0, "taken": 0, "patient busy": 0, "unavailable": 0, "cancelled": 0, "errors": 0}
     booked = []
     with session(info) as conn, conn.cursor() as cur:
         time.sleep(max(0.0, start_at - time.time()))
         for _ in range(attempts):
             starts = datetime(day.year, day.month, day.day, 9) + timedelta(minutes=30 * rng.randrange(6))
-            outcome, appointment = book(cur, rng.choice(patients), doctor, starts, rng.choice((30, 60, 90)))
-            counts[outcome] += 1
-            if appointment:
-                booked.append(appointment)
-                if rng.random() < 0.5:
-                    cur.execute("CALL cancel_appointment(%s, 'storm')", (appointment,))
-                    oltp.drain(cur)
-                    counts["cancelled"] += 1
+            try:
+                outcome, appointment = book(cur, rng.choice(patients), doctor, starts, rng.choice((30, 60, 90)))
+                counts[outcome] += 1
+                if appointment:
+                    booked.append(appointment)
+                    if rng.random() < 0.5:
+                        cur.execute("CALL cancel_appointment(%s, 'storm')", (appointment,))
+                        oltp.drain(cur)
+                        counts["cancelled"] += 1
+            except pymysql.err.MySQLError as exc:   # counted, never left to hang the parent
+                counts["errors"] += 1
+                counts.setdefault("first error", f"{exc.args[0]}: {str(exc.args[1])[:80]}")
     out.put((counts, booked))
 
 
@@ -186,7 +193,8 @@ def storm(info, inputs, clients: int, attempts: int) -> dict:
     results = [out.get() for _ in procs]
     for p in procs:
         p.join()
-    totals = {k: sum(r[0][k] for r in results) for k in results[0][0]}
+    totals = {k: sum(r[0][k] for r in results) for k in results[0][0] if k != "first error"}
+    errors = [r[0]["first error"] for r in results if "first error" in r[0]]
     booked = [a for r in results for a in r[1]]
     with session(info) as conn, conn.cursor() as cur:
         started = time.perf_counter()
@@ -196,7 +204,8 @@ def storm(info, inputs, clients: int, attempts: int) -> dict:
         patient_overlaps = cur.fetchone()[0]
         scan_seconds = time.perf_counter() - started
     return {"clients": clients, "attempts": clients * attempts, **totals, "doctor_overlaps": doctor_overlaps,
-            "patient_overlaps": patient_overlaps, "scan_seconds": scan_seconds, "booked_ids": booked}
+            "patient_overlaps": patient_overlaps, "scan_seconds": scan_seconds, "booked_ids": booked,
+            "first_errors": errors[:3]}
 
 
 def prepare(info, inputs, rng) -> list[int]:
@@ -267,7 +276,8 @@ def report(phases, result) -> None:
     harness.table(oltp.PHASE_COLUMNS, rows)
     print(f"scheduling storm: {result['clients']} clients, {result['attempts']:,} variable-length requests "
           f"(30-90 min) on one doctor's morning: booked {result['booked']}, cancelled {result['cancelled']}, "
-          f"refused as taken {result['taken']}, patient busy {result['patient busy']}")
+          f"refused as taken {result['taken']}, patient busy {result['patient busy']}, errors {result['errors']} "
+          f"{result['first_errors']}")
     print(f"  scan of all Scheduled appointments: {result['doctor_overlaps']} doctor overlaps, "
           f"{result['patient_overlaps']} patient overlaps ({result['scan_seconds']:.1f} s)")
 
