@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pymysql
 import pytest
+from click.testing import CliRunner
 
+from cli import cli
 from hms import errcodes
 from hms.accounts import AccountManager
 from hms.connection import connect
@@ -83,3 +85,22 @@ def test_a_doctor_account_needs_an_existing_doctor(service_login, migrated, new_
         assert query(db, "SELECT COUNT(*) FROM mysql.user WHERE User = %s", (name,)) == [(0,)]
     finally:
         service.close()
+
+
+def test_the_cli_maps_a_doctor_login_and_refuses_one_without_a_doctor(migrated, service_login, service_home, sched,
+                                                                      db, new_name):
+    env = {"HMS_DATABASE_URL": migrated.url(hide_password=False), "HMS_DATABASE": migrated.database,
+           "HMS_HOME": str(service_home), "HMS_SERVICE_PASSWORD": ""}
+
+    def hms(*args, stdin=None):
+        return CliRunner().invoke(cli, list(args), env=env, input=stdin, catch_exceptions=False)
+
+    doctor, name, other = sched.doctor(), new_name("t_doc"), new_name("t_doc")
+    done = hms("users", "create", name, "--role", "doctor", "--doctor-id", str(doctor), "--password-stdin",
+               stdin="Doc-Pass-4242!x\n")
+    assert done.exit_code == 0, done.output
+    assert query(db, "SELECT doctor_id FROM doctor_login WHERE login_name = %s", (name,)) == [(doctor,)]
+    refused = hms("users", "create", other, "--role", "doctor")
+    assert refused.exit_code == 1 and "--doctor-id" in refused.output
+    assert hms("users", "drop", name).exit_code == 0
+    assert query(db, "SELECT COUNT(*) FROM doctor_login WHERE login_name = %s", (name,)) == [(0,)]
