@@ -6,7 +6,7 @@ from tests.support import query
 
 TABLES = ("doctor_availability", "doctor_leave", "public_holiday", "appointment_doctor_claim",
           "appointment_patient_claim", "appointment_status_history", "waitlist_entry", "waitlist_offer",
-          "walkin_day", "walkin_visit", "doctor_login")
+          "walkin_day", "walkin_visit", "doctor_login", "schedule_number")
 
 
 def test_scheduling_tables_are_innodb_utf8mb4(db):

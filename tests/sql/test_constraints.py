@@ -22,7 +22,7 @@ def refused(db, sql: str, args=None) -> tuple[int, str]:
 SCHEDULING_TABLES = ("doctor_availability", "doctor_leave", "public_holiday", "appointment_doctor_claim",
                      "appointment_patient_claim", "appointment_status_history", "waitlist_entry", "waitlist_offer",
                      "walkin_day", "walkin_visit", "doctor_login", "doctor_my_appointments", "doctor_my_patients",
-                     "doctor_my_medical_records")
+                     "doctor_my_medical_records", "schedule_number")
 
 
 def test_thirteen_innodb_utf8mb4_tables(db):
