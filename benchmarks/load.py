@@ -46,6 +46,7 @@ from seed.tables import COLUMNS
 from seed.world import world
 
 STOCK_TRIGGER = "trg_prescription_medication_stock"
+SCHEDULING_TRIGGERS = ("trg_appointment_bookable_insert", "trg_appointment_claims_insert")
 
 
 def fresh(info, name):
@@ -159,7 +160,8 @@ def run_import_tool(info, plan, paths, workers, directory):
     try:
         bulk_load.drop_secondary_indexes(admin, target.database)
         with admin.cursor() as cur:
-            cur.execute(f"DROP TRIGGER IF EXISTS {STOCK_TRIGGER}")
+            for trigger in (STOCK_TRIGGER, *SCHEDULING_TRIGGERS):  # no bypass for the tool's sessions either
+                cur.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         generated_column = [t for t in files if t == "appointment"]
         plain = [str(files[t]) for t in files if t not in generated_column]
         with defaults_file(target) as cnf:

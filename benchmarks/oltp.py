@@ -69,6 +69,10 @@ def try_booking(cur, patient: int, doctor: int, slot: datetime, reason: str) -> 
     except pymysql.err.OperationalError as exc:
         if "already booked" in str(exc):
             return "lost race", None
+        if "has no slot" in str(exc) or "on leave" in str(exc) or "public holiday" in str(exc):
+            return "unavailable", None   # outside the doctor's availability (sql/schema/V014-V016)
+        if "already has an appointment" in str(exc):
+            return "patient busy", None  # the patient's own overlap (appointment_patient_claim)
         raise
     cur.execute("SELECT @oltp_id")
     return "booked", cur.fetchone()[0]
@@ -294,8 +298,14 @@ def main() -> None:
         delete_booked(info, booked)
     report(phases, storm)
     billing = None if args.no_billing else oltp_billing.run(info, args.seconds)   # invoices, payments, lots
+    import oltp_scheduling  # free slots, variable bookings, cancel + offer, reschedule, the overlap storm
+    sched_phases, sched_storm = oltp_scheduling.run(info, inputs, args.seconds)
+    oltp_scheduling.report(sched_phases, sched_storm)
     harness.write_results("oltp", {"scale": args.scale, "seconds": args.seconds, "database": info.database,
-                                   "phases": phases, "storm": storm, "billing": billing}, facts)
+                                   "phases": phases, "storm": storm, "billing": billing,
+                                   "scheduling": sched_phases, "scheduling_storm": sched_storm}, facts)
+    if sched_storm["doctor_overlaps"] or sched_storm["patient_overlaps"]:
+        raise SystemExit("Error: overlapping appointments after the scheduling storm. See the figures above.")
     if storm["double_bookings_in_storm"] or storm["double_bookings_anywhere"] or not storm["bookings_accounted_for"]:
         raise SystemExit("Error: a doctor was double-booked. See the storm figures above.")
 

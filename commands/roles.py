@@ -1,4 +1,4 @@
-"""`hms roles`: the six hms roles, their privileges and members, read from the server."""
+"""`hms roles`: the eight hms roles, their privileges and members, read from the server."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .options import account_manager, echo_json, json_option
 
 @click.group()
 def roles() -> None:
-    """The six hms roles: admin, analyst, developer, dba, auditor, qa.
+    """The eight hms roles: admin, analyst, developer, dba, auditor, qa, receptionist, doctor.
 
     \b
     Example:

@@ -23,7 +23,7 @@ from .options import (
 def users() -> None:
     """List, create, change and drop MySQL accounts that hold an hms role.
 
-    Only accounts holding one of the six hms roles are managed; root, system
+    Only accounts holding one of the eight hms roles are managed; root, system
     accounts and hms_* accounts are refused by the server-side procedures.
 
     \b
@@ -103,13 +103,14 @@ EXPIRE_DAYS = click.IntRange(1, EXPIRE_DAYS_MAX)
 @users.command("create")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLE_NAMES), help="The account's hms role.")
+@click.option("--doctor-id", type=int, default=None, help="For --role doctor: the doctor this login is.")
 @host_option
 @password_stdin_option
 @click.option("--expire-days", type=EXPIRE_DAYS, metavar="N",
               help="The password must be changed every N days (PASSWORD EXPIRE INTERVAL) [default: never].")
 @click.pass_obj
 def create(settings: Settings, name: str, role: str, host: str, password_stdin: bool,
-           expire_days: int | None) -> None:
+           expire_days: int | None, doctor_id: int | None) -> None:
     """Create a MySQL account holding ROLE as its default role.
 
     Without --password-stdin a strong password is generated and printed once.
@@ -118,10 +119,12 @@ def create(settings: Settings, name: str, role: str, host: str, password_stdin: 
     Example:
         hms users create alice --role analyst --expire-days 90
         printf '%s\\n' "$PW" | hms users create bob --role qa --host localhost --password-stdin
+        hms users create drhouse --role doctor --doctor-id 17
     """
     password = read_password_stdin() if password_stdin else None
     with account_manager(settings) as manager:
-        generated = manager.create(name, role, host=host, password=password, expire_days=expire_days)
+        generated = manager.create(name, role, host=host, password=password, expire_days=expire_days,
+                                   doctor_id=doctor_id)
     click.echo(f"created '{name}'@'{host}' with role {role}"
                + (f", password expires every {expire_days} days" if expire_days else ""))
     if generated:

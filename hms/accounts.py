@@ -1,4 +1,4 @@
-"""The account manager: real MySQL accounts holding one of the six hms roles.
+"""The account manager: real MySQL accounts holding one of the eight hms roles.
 
 Used by both `hms users ...` / `hms roles list` and the console, so both do exactly
 the same thing. It talks to the server as the console's service account and only
@@ -23,7 +23,7 @@ from typing import Iterator
 
 import pymysql
 
-from . import audit_log, elevation, errcodes, passwords
+from . import audit_log, doctor_logins, elevation, errcodes, passwords
 from . import dialect as dialects
 from .config import Settings
 from .connection import ConnectionInfo, error_code, server_message, session
@@ -146,6 +146,7 @@ class AccountManager:
     def __init__(self, conn, database: str, actor: str, source: str, admin: ConnectionInfo | None = None):
         self.conn = conn
         self.schema = console_schema(database)
+        self.database = database
         self.actor = actor
         self.source = source
         self.admin = admin
@@ -175,7 +176,7 @@ class AccountManager:
         return replace(found[0], grants=grants)
 
     def roles(self) -> list[RoleSummary]:
-        """The six roles with their privileges (from SHOW GRANTS) and member accounts."""
+        """The eight roles with their privileges (from SHOW GRANTS) and member accounts."""
         members: dict[str, list[str]] = {name: [] for name in ROLES}
         for account in self.list():
             for role in account.roles:
@@ -190,10 +191,13 @@ class AccountManager:
 
     # -- writing -------------------------------------------------------------
     def create(self, name: str, role: str, host: str = "%", password: str | None = None,
-               reentry: Reentry | None = None, expire_days: int | None = None) -> str | None:
+               reentry: Reentry | None = None, expire_days: int | None = None,
+               doctor_id: int | None = None) -> str | None:
         """Create the account with `role` as its default role; return the password if generated.
 
-        `expire_days`: the password must be changed every so many days (None: never)."""
+        `expire_days`: the password must be changed every so many days (None: never).
+        A doctor account is mapped to its doctor (`doctor_id`) first, and unmapped again
+        if the account cannot be made (hms/doctor_logins.py)."""
         generated = None
         detail = f"role {role}" + (f", password expires every {expire_days} days" if expire_days else "")
         with self._audited("create", name, host, detail):
@@ -201,17 +205,27 @@ class AccountManager:
             check_host(host)
             check_expire_days(expire_days)
             chosen = get_role(role)
+            doctor_logins.check_pairing(chosen.name, doctor_id)
             self._elevate(name, host, reentry, new_role=chosen.name, existing=False)
             if password is None:
                 password = generated = passwords.generate()
             else:
                 passwords.check(password, name)
-            self._call("account_create", (name, host, chosen.mysql_role, self._hash(password)))
+            if doctor_id is not None:
+                doctor_logins.map_login(self.conn, self.database, name, doctor_id)
+            try:
+                self._call("account_create", (name, host, chosen.mysql_role, self._hash(password)))
+            except HmsError:
+                if doctor_id is not None:
+                    doctor_logins.unmap_login(self.conn, self.database, name)
+                raise
             if expire_days:
                 try:
                     self._call("account_set_password_expiry", (name, host, expire_days))
                 except AccountError:
                     self._call("account_drop", (name, host))  # no account without the expiry asked for
+                    if doctor_id is not None:
+                        doctor_logins.unmap_login(self.conn, self.database, name)
                     raise
         return generated
 
@@ -258,8 +272,9 @@ class AccountManager:
         self._simple("unlock", "account_unlock", name, host, reentry)
 
     def drop(self, name: str, host: str = "%", reentry: Reentry | None = None) -> None:
-        """Drop the account (DROP USER)."""
+        """Drop the account (DROP USER), and its doctor mapping if it had one."""
         self._simple("drop", "account_drop", name, host, reentry)
+        doctor_logins.unmap_login(self.conn, self.database, name)
 
     def needs_elevation(self, name: str, host: str = "%") -> bool:
         """True when the account holds admin or dba, so changing it needs a re-entered password."""

@@ -1,7 +1,7 @@
-"""The six hms roles: the only roles the account tools hand out.
+"""The eight hms roles: the only roles the account tools hand out.
 
 The command line and the console name them `admin`, `analyst`, `developer`, `dba`,
-`auditor` and `qa`; on the server they are the MySQL roles hms_<name>, created by
+`auditor`, `qa`, `receptionist` and `doctor`; on the server they are the MySQL roles hms_<name>, created by
 sql/roles/. The list is fixed in code: a role name from a user is looked up here,
 never pasted into SQL.
 """
@@ -14,7 +14,7 @@ from .errors import HmsError
 
 
 class UnknownRole(HmsError):
-    """A role name that is not one of the six."""
+    """A role name that is not one of the eight."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ ROLES: dict[str, Role] = {role.name: role for role in (
          "Reviews for compliance: SELECT only, including the console's audit log"),
     Role("qa", "hms_qa", "QA Support",
          "Testers and support staff: SELECT and INSERT, and the routines"),
+    Role("receptionist", "hms_receptionist", "Receptionist",
+         "Front desk: the scheduling routines, reads schedules and the patient search; writes no table directly"),
+    Role("doctor", "hms_doctor", "Doctor",
+         "Clinician: reads its own schedule, patients and records (views filtered by its doctor_login mapping)"),
 )}
 
 BY_MYSQL_ROLE: dict[str, Role] = {role.mysql_role: role for role in ROLES.values()}

@@ -61,6 +61,8 @@ GRANTS = tuple(f"GRANT EXECUTE ON PROCEDURE {{schema}}.`{name}` TO %s@%s" for na
     # The salt of an enrolled password, to derive the key account_elevate checks; never the verifier.
     "GRANT SELECT (admin_id, salt) ON {schema}.`admin_elevation` TO %s@%s",
 )
+# In the hms database itself: only which doctor a doctor login is (hms/doctor_logins.py).
+DATA_GRANTS = ("GRANT SELECT, INSERT, DELETE ON {database}.`doctor_login` TO %s@%s",)
 # What earlier versions granted instead; revoked so an upgraded server holds no more than GRANTS.
 OLD_SCHEMA_GRANT = "REVOKE EXECUTE ON {schema}.* FROM %s@%s"
 
@@ -162,6 +164,8 @@ def ensure(admin: ConnectionInfo, home: Path, env: dict[str, str] | None = None,
                     raise
             for grant in GRANTS:
                 cur.execute(grant.format(schema=quote_identifier(schema)), (SERVICE_USER, SERVICE_HOST))
+            for grant in DATA_GRANTS:
+                cur.execute(grant.format(database=quote_identifier(admin.database)), (SERVICE_USER, SERVICE_HOST))
     except pymysql.err.MySQLError as exc:
         raise database_error(exc, "creating the console's service account",
                              "Use an administrative account (one that may CREATE USER and GRANT)") from None

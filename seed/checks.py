@@ -13,7 +13,7 @@ from datetime import date
 from hms.connection import ConnectionInfo, session
 from hms.errors import DatabaseError
 
-from . import derived, scale, vocabulary
+from . import derived, scale, scheduling_checks, vocabulary
 
 # (child table, column, parent table, parent key, many children per parent). Where a
 # parent has many children (a doctor's 2,000 appointments), the distinct values are
@@ -143,6 +143,7 @@ def verify(info: ConnectionInfo, expected_scale: float | None = None) -> Report:
         _billing_summary(conn, report)
         derived.check(conn, report, as_of)
         _dashboard_summaries(conn, report)
+        scheduling_checks.check(conn, report)
         return report
 
 

@@ -27,7 +27,7 @@ from hms.connection import ConnectionInfo, session
 from hms.errors import ConfigError, DatabaseError
 from hms.migrations import Migrator
 
-from . import bulk_load, derived, parallel, scale, seed_log, spool as spools
+from . import bulk_load, derived, parallel, scale, scheduling, seed_log, spool as spools
 from .generate import Chunk, Plan, write_chunk
 from .world import world
 
@@ -249,6 +249,7 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
             index_started = time.monotonic()
             _build_indexes(info, options.workers, quiet)
             result.index_seconds = time.monotonic() - index_started
+            scheduling.fill(info, plan, unlogged=logging.unlogged, sessions=options.workers)
             if logged_row is not None:
                 seed_log.finish(admin, logged_row, sum(plan.counts.values()))
     finally:

@@ -82,7 +82,7 @@ def settle(conn, login: ConnectionInfo, database: str) -> list[str]:
     someone looks (re-enable one with ALTER EVENT ... ENABLE); the DEFINER is stated so
     the administrative login never becomes an event's owner.
     """
-    known = {f.object_name for f in discover() if f.group in REPEATABLE_DIRS}
+    known = {f.object_name for f in discover() if f.group in REPEATABLE_DIRS or f.group == "schema"}  # + views
     with conn.cursor() as cur:
         cur.execute(EVENTS, (database,))
         for (event,) in cur.fetchall():

@@ -32,6 +32,7 @@ RETRYABLE = (errcodes.DEADLOCK, errcodes.LOCK_WAIT_TIMEOUT)
 # The procedure's own refusal after its internal retry inside a caller's transaction.
 LOST_RACE = "lost a lock race"
 ALREADY_BOOKED = "is already booked"
+PATIENT_BUSY = "already has an appointment"   # appointment_patient_claim (sql/schema/V019)
 BOOK = "CALL book_appointment(%s, %s, %s, %s, %s, @hms_booked_id)"
 
 
@@ -88,8 +89,10 @@ def book(conn, patient_id: int, doctor_id: int, starts_at: datetime, receptionis
                 raise ConnectionFailed(f"the connection to {_where(conn)} was lost while booking doctor {doctor_id} "
                                        f"at {starts_at:%Y-%m-%d %H:%M}; the booking may or may not have been made",
                                        "Look the slot up on a running node before booking it again") from None
-            if ALREADY_BOOKED in text:
-                taken = SlotTaken(f"doctor {doctor_id} is already booked at {starts_at:%Y-%m-%d %H:%M}",
+            if ALREADY_BOOKED in text or PATIENT_BUSY in text:   # the doctor's or the patient's time is taken
+                taken = SlotTaken(f"doctor {doctor_id} is already booked at {starts_at:%Y-%m-%d %H:%M}"
+                                  if ALREADY_BOOKED in text else
+                                  f"patient {patient_id} already has an appointment at {starts_at:%Y-%m-%d %H:%M}",
                                   "Choose another slot")
                 taken.attempts = attempt
                 raise taken from None

@@ -247,7 +247,7 @@ def test_roles_report_privileges_and_members_from_the_server(service, new_name):
     name = new_name()
     service.create(name, "auditor")
     summaries = {s.role.name: s for s in service.roles()}
-    assert set(summaries) == {"admin", "analyst", "developer", "dba", "auditor", "qa"}
+    assert set(summaries) == {"admin", "analyst", "developer", "dba", "auditor", "qa", "receptionist", "doctor"}
     assert f"{name}@%" in summaries["auditor"].members
     assert any(p.startswith("SELECT ON `hms_test`.*") for p in summaries["analyst"].privileges)
     assert any("audit_log" in p for p in summaries["auditor"].privileges)

@@ -20,12 +20,18 @@ def refused(db, sql: str, args=None) -> tuple[int, str]:
 
 # The tables of issue 17 (invoices, payments, stock lots), next to the thirteen of the model.
 BILLING_AND_PHARMACY_TABLES = ("charge_item", "charge_price", "invoice_line", "payment", "stock_lot", "stock_ledger")
+# Scheduling (sql/schema/V014-V029): checked in tests/scheduling/test_scheduling_schema.py.
+SCHEDULING_TABLES = ("doctor_availability", "doctor_leave", "public_holiday", "appointment_doctor_claim",
+                     "appointment_patient_claim", "appointment_status_history", "waitlist_entry", "waitlist_offer",
+                     "walkin_day", "walkin_visit", "doctor_login", "doctor_my_appointments", "doctor_my_patients",
+                     "doctor_my_medical_records", "schedule_number")
 
 
 def test_thirteen_innodb_utf8mb4_tables(db):
     rows = query(db, "SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES "
                      "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT IN "
-                     "('hms_schema_history', 'hms_seed_chunk', 'hms_seed_log') AND TABLE_NAME NOT LIKE '%\\_summary'")
+                     "('hms_schema_history', 'hms_seed_chunk', 'hms_seed_log') AND TABLE_NAME NOT LIKE '%%\\_summary' "
+                     "AND TABLE_NAME NOT IN %s", (SCHEDULING_TABLES,))
     assert sorted(r[0] for r in rows) == sorted([
         "department", "doctor", "nurse", "receptionist", "room", "medication", "department_medication",
         "patient", "appointment", "billing", "medical_record", "prescription", "prescription_medication",

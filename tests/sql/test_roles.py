@@ -52,6 +52,8 @@ EXPECTED = {
     "hms_admin":     {"select", "insert", "update", "delete", "function", "read procedure", "create table"},
     "hms_dba":       {"select", "insert", "update", "delete", "function", "read procedure", "create table",
                       "create user", "read mysql.user"},
+    "hms_receptionist": {"select", "function", "read procedure"},  # writes only through the scheduling routines
+    "hms_doctor":    set(),  # reads only its own rows, through the doctor_my_* views
 }
 
 

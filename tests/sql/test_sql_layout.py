@@ -23,9 +23,13 @@ WRITING_ROUTINES = {"book_appointment": "PROCEDURE", "add_medication_with_stock"
 BILLING_STOCK_ROUTINES = {name: "PROCEDURE" for name in (
     "create_invoice_for_visit", "record_adjustment", "record_payment", "stock_adjust", "stock_destroy_expired",
     "stock_receive", "stock_transfer")}
+SCHEDULING_ROUTINES = {name: "PROCEDURE" for name in (
+    "book_slot", "cancel_appointment", "reschedule_appointment", "find_free_slots", "waitlist_join", "waitlist_accept",
+    "waitlist_expire_offers", "walkin_check_in", "walkin_call_next", "walkin_finish")}
 ROUTINE_GRANTS = {"hms_analyst": READ_ONLY_ROUTINES, "hms_auditor": READ_ONLY_ROUTINES,
-                  "hms_developer": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES,
-                  "hms_qa": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES}
+                  "hms_developer": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES | SCHEDULING_ROUTINES,
+                  "hms_qa": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES,
+                  "hms_receptionist": READ_ONLY_ROUTINES | SCHEDULING_ROUTINES}
 
 # The console schema's internal procedures: only the definer procedures call them.
 INTERNAL_PROCEDURES = ("run_account_statement", "account_guard", "role_guard", "password_guard")

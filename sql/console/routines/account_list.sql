@@ -31,7 +31,7 @@ BEGIN
           FROM mysql.global_priv AS g
           JOIN mysql.roles_mapping AS r
             ON r.User = g.User AND r.Host = g.Host AND r.Admin_option = 'N'
-           AND r.Role IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa')
+           AND r.Role IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa', 'hms_receptionist', 'hms_doctor')
          WHERE g.User <> 'root' AND g.User NOT LIKE 'hms\_%' AND g.User NOT LIKE 'mysql%'
            AND g.User NOT LIKE 'mariadb%'
          GROUP BY g.User, g.Host, g.Priv
@@ -50,7 +50,7 @@ BEGIN
           FROM mysql.user AS u
           JOIN mysql.role_edges AS e
             ON e.TO_USER = u.User AND e.TO_HOST = u.Host AND e.FROM_HOST = '%'
-           AND e.FROM_USER IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa')
+           AND e.FROM_USER IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa', 'hms_receptionist', 'hms_doctor')
          WHERE u.User <> 'root' AND u.User NOT LIKE 'hms\_%' AND u.User NOT LIKE 'mysql%'
            AND u.User NOT LIKE 'mariadb%'
          GROUP BY u.User, u.Host, u.account_locked, u.password_lifetime, u.password_last_changed,

@@ -41,8 +41,8 @@ BEGIN
     CALL run_account_statement(CONCAT('SET DEFAULT ROLE `', p_role, '`', IF(v_mariadb, ' FOR ', ' TO '),
                                       QUOTE(p_user), '@', QUOTE(p_host)));
 
-    WHILE v_i <= 6 DO
-        SET v_role = ELT(v_i, 'hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa');
+    WHILE v_i <= 8 DO
+        SET v_role = ELT(v_i, 'hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa', 'hms_receptionist', 'hms_doctor');
         IF v_role <> p_role THEN
             IF v_mariadb THEN
                 SELECT COUNT(*) INTO v_held FROM mysql.roles_mapping

@@ -24,7 +24,7 @@ checks: BEGIN
     IF v_mariadb THEN
         SELECT COUNT(*) INTO v_roles FROM mysql.roles_mapping
          WHERE User = p_user AND Host = p_host AND Admin_option = 'N'
-           AND Role IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa');
+           AND Role IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa', 'hms_receptionist', 'hms_doctor');
         SELECT COUNT(*) - v_roles INTO v_other_roles FROM mysql.roles_mapping
          WHERE User = p_user AND Host = p_host;
         SELECT COUNT(*) INTO v_global FROM mysql.global_priv
@@ -32,7 +32,7 @@ checks: BEGIN
     ELSE
         SELECT COUNT(*) INTO v_roles FROM mysql.role_edges
          WHERE TO_USER = p_user AND TO_HOST = p_host AND WITH_ADMIN_OPTION = 'N' AND FROM_HOST = '%'
-           AND FROM_USER IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa');
+           AND FROM_USER IN ('hms_admin', 'hms_analyst', 'hms_developer', 'hms_dba', 'hms_auditor', 'hms_qa', 'hms_receptionist', 'hms_doctor');
         SELECT COUNT(*) - v_roles INTO v_other_roles FROM mysql.role_edges
          WHERE TO_USER = p_user AND TO_HOST = p_host;
         SELECT COUNT(*) INTO v_global FROM mysql.user

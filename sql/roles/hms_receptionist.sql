@@ -1,0 +1,102 @@
+-- Receptionist: the front desk. Books, cancels and moves appointments, runs the waitlist
+-- and the walk-in queue only through the scheduling routines (SQL SECURITY DEFINER, so
+-- the rules in them and in the appointment triggers hold), reads the schedules and
+-- searches patients; writes no table directly.
+-- Applied by `hms db migrate` after the routines, which first revokes whatever the
+-- role held on this database, so the file states the role's privileges exactly.
+-- GRANT ... ON <this database> goes through PREPARE because the database name is
+-- whatever this file runs in (DATABASE()); the file also runs in the mysql client.
+CREATE ROLE IF NOT EXISTS hms_receptionist;
+
+-- The schedules: who works when, what is booked, the waitlist and the walk-in queues.
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.department TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.doctor TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.doctor_availability TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.doctor_leave TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.public_holiday TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.appointment TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.appointment_status_history TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.waitlist_entry TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.waitlist_offer TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.walkin_visit TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+
+-- The patient search: it runs as its invoker, so it reads patient as this
+-- role. EXECUTE on the read-only routines, listed once in sql/routines/grant_read_only_routines.sql
+-- (those that read medical records fail for this role: it may not read them).
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.patient TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+CALL grant_read_only_routines('hms_receptionist');
+
+-- The scheduling routines.
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.book_slot TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.cancel_appointment TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.reschedule_appointment TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.find_free_slots TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.waitlist_join TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.waitlist_accept TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.waitlist_expire_offers TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.walkin_check_in TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.walkin_call_next TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;
+SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.walkin_finish TO hms_receptionist');
+PREPARE hms_grant_stmt FROM @hms_grant;
+EXECUTE hms_grant_stmt;
+DEALLOCATE PREPARE hms_grant_stmt;

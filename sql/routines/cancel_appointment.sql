@@ -1,0 +1,54 @@
+-- cancel_appointment(id, reason): cancels a Scheduled appointment and, in the same
+-- transaction, offers the freed slot to the first matching waiting patient
+-- (waitlist_offer_freed). The status change is recorded by the appointment trigger
+-- with this reason. In autocommit mode it runs as its own transaction; with
+-- autocommit off it joins the caller's. SQL SECURITY DEFINER (the receptionist role).
+DROP PROCEDURE IF EXISTS cancel_appointment;
+
+DELIMITER $$
+CREATE PROCEDURE cancel_appointment(IN p_appointment_id INT UNSIGNED, IN p_reason VARCHAR(255))
+MODIFIES SQL DATA
+SQL SECURITY DEFINER
+COMMENT 'Cancel a Scheduled appointment and offer its slot to the waitlist'
+BEGIN
+    DECLARE v_own BOOLEAN DEFAULT @@autocommit = 1;
+    DECLARE v_status VARCHAR(20);
+    DECLARE v_doctor INT UNSIGNED;
+    DECLARE v_starts DATETIME;
+    DECLARE v_duration SMALLINT UNSIGNED;
+    DECLARE v_seat TINYINT UNSIGNED;
+    DECLARE v_message VARCHAR(255);
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        IF v_own THEN
+            ROLLBACK;
+        END IF;
+        SET @hms_status_reason = NULL;
+        RESIGNAL;
+    END;
+
+    IF v_own THEN
+        START TRANSACTION;
+    END IF;
+    SELECT status, doctor_id, starts_at, duration_minutes, seat
+      INTO v_status, v_doctor, v_starts, v_duration, v_seat
+      FROM appointment WHERE appointment_id = p_appointment_id FOR UPDATE;
+    IF v_status IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'cancel_appointment: no such appointment';
+    END IF;
+    IF v_status <> 'Scheduled' THEN
+        SET v_message = CONCAT('cancel_appointment: appointment ', p_appointment_id, ' is ', v_status,
+                               '; only a Scheduled appointment can be cancelled');
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
+    END IF;
+    SET @hms_status_reason = COALESCE(p_reason, 'cancelled');
+    UPDATE appointment SET status = 'Cancelled' WHERE appointment_id = p_appointment_id;
+    SET @hms_status_reason = NULL;
+    IF v_starts > NOW() THEN
+        CALL waitlist_offer_freed(v_doctor, v_starts, v_duration, v_seat);
+    END IF;
+    IF v_own THEN
+        COMMIT;
+    END IF;
+END$$
+DELIMITER ;

@@ -1,0 +1,84 @@
+-- reschedule_appointment(id, new start, new duration or NULL, reason): moves a
+-- Scheduled appointment, atomically: the UPDATE gives back the old claim rows and takes
+-- the new ones in one statement (trg_appointment_claims_update), so either the new
+-- time is taken or nothing changes. Tries the new slot's places in order (capacity).
+-- The freed old slot is then offered to the waitlist in the same transaction.
+-- SQL SECURITY DEFINER (the receptionist role).
+DROP PROCEDURE IF EXISTS reschedule_appointment;
+
+DELIMITER $$
+CREATE PROCEDURE reschedule_appointment(
+    IN p_appointment_id INT UNSIGNED,
+    IN p_starts_at      DATETIME,
+    IN p_duration       SMALLINT UNSIGNED,
+    IN p_reason         VARCHAR(255)
+)
+MODIFIES SQL DATA
+SQL SECURITY DEFINER
+COMMENT 'Move a Scheduled appointment: the new time is taken or nothing changes'
+BEGIN
+    DECLARE v_own BOOLEAN DEFAULT @@autocommit = 1;
+    DECLARE v_status VARCHAR(20);
+    DECLARE v_doctor INT UNSIGNED;
+    DECLARE v_starts DATETIME;
+    DECLARE v_duration SMALLINT UNSIGNED;
+    DECLARE v_new_duration SMALLINT UNSIGNED;
+    DECLARE v_seat TINYINT UNSIGNED;
+    DECLARE v_capacity INT DEFAULT 1;
+    DECLARE v_try INT DEFAULT 0;
+    DECLARE v_moved BOOLEAN DEFAULT FALSE;
+    DECLARE v_message VARCHAR(255);
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        IF v_own THEN
+            ROLLBACK;
+        END IF;
+        SET @hms_status_reason = NULL;
+        RESIGNAL;
+    END;
+
+    IF p_starts_at IS NULL OR p_starts_at < NOW() THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'reschedule_appointment: the new start must be in the future';
+    END IF;
+    IF v_own THEN
+        START TRANSACTION;
+    END IF;
+    SELECT status, doctor_id, starts_at, duration_minutes, seat
+      INTO v_status, v_doctor, v_starts, v_duration, v_seat
+      FROM appointment WHERE appointment_id = p_appointment_id FOR UPDATE;
+    IF v_status IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'reschedule_appointment: no such appointment';
+    END IF;
+    IF v_status <> 'Scheduled' THEN
+        SET v_message = CONCAT('reschedule_appointment: appointment ', p_appointment_id, ' is ', v_status,
+                               '; only a Scheduled appointment can be moved');
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
+    END IF;
+    SET v_new_duration = COALESCE(p_duration, v_duration);
+    SELECT COALESCE(MAX(capacity), 1) INTO v_capacity FROM doctor_availability
+     WHERE doctor_id = v_doctor AND weekday = WEEKDAY(p_starts_at)
+       AND valid_from <= DATE(p_starts_at) AND (valid_to IS NULL OR valid_to >= DATE(p_starts_at))
+       AND TIME(p_starts_at) >= starts_time AND TIME(p_starts_at) < ends_time;
+    SET @hms_status_reason = COALESCE(p_reason, 'rescheduled');
+    WHILE v_try < v_capacity AND NOT v_moved DO
+        BEGIN
+            DECLARE EXIT HANDLER FOR 1062 SET v_try = v_try + 1;
+            UPDATE appointment SET starts_at = p_starts_at, duration_minutes = v_new_duration, seat = v_try
+             WHERE appointment_id = p_appointment_id;
+            SET v_moved = TRUE;
+        END;
+    END WHILE;
+    SET @hms_status_reason = NULL;
+    IF NOT v_moved THEN
+        SET v_message = CONCAT('reschedule_appointment: doctor ', v_doctor, ' is already booked at ',
+                               DATE_FORMAT(p_starts_at, '%Y-%m-%d %H:%i'), '; nothing was changed');
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
+    END IF;
+    IF v_starts > NOW() THEN
+        CALL waitlist_offer_freed(v_doctor, v_starts, v_duration, v_seat);
+    END IF;
+    IF v_own THEN
+        COMMIT;
+    END IF;
+END$$
+DELIMITER ;

@@ -1,0 +1,73 @@
+"""The walk-in queue (order kept by the database, also between desks racing) and
+find_free_slots (templates minus bookings, leave and holidays; places of a slot)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.scheduling.conftest import at, book, call, monday, race
+from tests.support import query
+
+
+def check_in(conn, department, patient) -> int:
+    return call(conn, "CALL walkin_check_in(%s, %s, @hms_q)", (department, patient), out="@hms_q")
+
+
+def call_next(conn, department):
+    with conn.cursor() as cur:
+        cur.execute("CALL walkin_call_next(%s, @hms_w, @hms_p, @hms_n)", (department,))
+        cur.execute("SELECT @hms_w, @hms_p, @hms_n")
+        return cur.fetchone()
+
+
+def test_walk_ins_are_called_in_check_in_order(db, sched):
+    department = sched.department()
+    patients = [sched.patient() for _ in range(3)]
+    assert [check_in(db, department, p) for p in patients] == [1, 2, 3]
+    assert call_next(db, department)[1:] == (patients[0], 1)
+    second = call_next(db, department)
+    call(db, "CALL walkin_finish(%s, 'Seen')", (second[0],))
+    assert call_next(db, department)[1:] == (patients[2], 3)
+    assert call_next(db, department) == (None, None, None)
+    assert query(db, "SELECT queue_number, status FROM walkin_visit WHERE department_id = %s ORDER BY queue_number",
+                 (department,)) == [(1, "Called"), (2, "Seen"), (3, "Called")]
+
+
+def test_desks_checking_in_and_calling_at_once_keep_one_order(db, sched, migrated):
+    department = sched.department()
+    patients = [sched.patient() for _ in range(8)]
+    outcomes = race(migrated, lambda conn, i: check_in(conn, department, patients[i]), 8)
+    assert sorted(o[1] for o in outcomes) == list(range(1, 9)), outcomes
+    called = race(migrated, lambda conn, i: call_next(conn, department), 4)
+    numbers = sorted(o[1][2] for o in called)
+    assert numbers == [1, 2, 3, 4], called
+
+
+def test_free_slots_leave_out_bookings_leave_and_holidays(db, sched):
+    department = sched.department()
+    doctor = sched.scheduled_doctor(department, start="09:00", end="11:00", slot=30, weekdays=[0])
+    day = monday(100)
+    book(db, sched.patient(), doctor, at(day, "09:30"), 60)
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO doctor_leave (doctor_id, starts_at, ends_at) VALUES (%s, %s, %s)",
+                    (doctor, at(day + timedelta(days=7), "00:00"), at(day + timedelta(days=8), "00:00")))
+        cur.execute("INSERT INTO public_holiday VALUES (%s, 'Test')", (day + timedelta(days=14),))
+    try:
+        rows = query(db, "CALL find_free_slots(%s, NULL, %s, %s, 10)",
+                     (doctor, at(day, "00:00"), at(day + timedelta(days=22), "00:00")))
+        assert [r[1] for r in rows] == [at(day, "09:00"), at(day, "10:30")] + [
+            at(day + timedelta(days=21), t) for t in ("09:00", "09:30", "10:00", "10:30")]
+        by_department = query(db, "CALL find_free_slots(NULL, %s, %s, %s, 3)",
+                              (department, at(day, "00:00"), at(day + timedelta(days=1), "00:00")))
+        assert [(r[0], r[1]) for r in by_department] == [(doctor, at(day, "09:00")), (doctor, at(day, "10:30"))]
+    finally:
+        with db.cursor() as cur:
+            cur.execute("DELETE FROM public_holiday WHERE holiday_date = %s", (day + timedelta(days=14),))
+
+
+def test_free_slots_count_the_places_left(db, sched):
+    doctor = sched.scheduled_doctor(start="09:00", end="10:00", slot=30, capacity=2, weekdays=[0])
+    day = monday(101)
+    book(db, sched.patient(), doctor, at(day, "09:00"))
+    rows = query(db, "CALL find_free_slots(%s, NULL, %s, %s, 10)", (doctor, at(day, "00:00"), at(day, "23:00")))
+    assert [(r[1], r[3]) for r in rows] == [(at(day, "09:00"), 1), (at(day, "09:30"), 2)]
