@@ -69,7 +69,8 @@ def test_summaries_follow_bookings_status_changes_moves_bills_and_deletes(db, cl
     add_bill(db, patient, None, "10.00", today)
     cancelled = add_bill(db, patient, missed, "99.00", today)
     query(db, "UPDATE billing SET payment_status = 'Cancelled' WHERE bill_id = %s", (cancelled,))
-    query(db, "UPDATE billing SET total_amount = 130.50, payment_status = 'Paid' WHERE bill_id = %s", (bill,))
+    # (a status change only: Paid would need payments, which record_payment writes)
+    query(db, "UPDATE billing SET total_amount = 130.50, payment_status = 'Overdue' WHERE bill_id = %s", (bill,))
     query(db, "UPDATE appointment SET doctor_id = %s WHERE appointment_id = %s", (bea, seen))   # its bill follows
     query(db, "UPDATE appointment SET doctor_id = %s WHERE appointment_id = %s", (ada, seen))   # and back
 
