@@ -34,6 +34,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
+from hms import dialect
 from hms.connection import ConnectionInfo, session
 
 from .generate import Plan
@@ -176,7 +177,12 @@ def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False, sessions: int
     sessions side by side, each a range of appointment ids; the rest by one session.
     """
     with session(info, autocommit=False) as conn, conn.cursor() as cur:
-        if unlogged:
+        # On a Galera node (MariaDB 10.11) a write that reads this session's temporary tables fails
+        # with 1146 ("doesn't exist") when its transaction has already written a replicated table, or
+        # under sql_log_bin = 0. So the fill commits before each such write (it starts by clearing,
+        # so a run cut in between is re-done whole), and on a cluster is logged (the nodes log what
+        # they apply anyway, docs/cluster.md).
+        if unlogged and not dialect.wsrep_on(conn):
             cur.execute("SET SESSION sql_log_bin = 0")
         for statement in CLEAR:
             cur.execute(statement)
@@ -193,6 +199,7 @@ def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False, sessions: int
         cur.executemany("INSERT INTO hms_seed_weekday (day) VALUES (%s)", [(d,) for d in weekdays if d.weekday() < 5])
         for statement in TEMPLATES:
             cur.execute(statement, days)
+        conn.commit()   # before each write that reads a temporary table (Galera, above)
         cur.execute(HOLIDAYS.format(candidates=holiday_candidates(first_day, last_day)))
         cur.execute(OVERLAPS)
         doubled = [row[0] for row in cur.fetchall()]
@@ -203,10 +210,12 @@ def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False, sessions: int
         cur.execute("DELETE FROM appointment_status_history")
         for statement in CLAIMS:
             cur.execute(statement.format(numbers=UNITS))
+        conn.commit()
         cur.execute(LEAVE, days)
         cur.execute("SELECT COUNT(*) FROM appointment WHERE status = 'Scheduled'")
         cur.execute(WAITLIST, {**days, "waiting": max(1, cur.fetchone()[0] // WAITING_PER)})
         per_day = walkins_per_day(plan.scale)
+        conn.commit()
         cur.execute(WALKIN_DAY, {**days, "per_day": per_day, "days": WALKIN_DAYS})
         cur.execute("SELECT COUNT(*) FROM patient")
         patients = cur.fetchone()[0]
