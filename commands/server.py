@@ -84,8 +84,9 @@ def status(settings: Settings, as_json: bool) -> None:
     state = EmbeddedServer(settings.home).status()
     if as_json:
         click.echo(json.dumps({"running": state.running, "version": state.version, "url": state.url,
-                               "home": str(state.home), "pid": state.pid, "tcp_host": state.tcp_host,
-                               "tcp_port": state.tcp_port, "client_command": state.client_command}))
+                               "home": str(state.home), "pid": state.pid, "host": state.tcp_host,
+                               "port": state.tcp_port, "socket": state.socket,
+                               "client_command": state.client_command}))
     elif state.running:
         click.echo(f"running: {state.version} at {state.url} (pid {state.pid}, home {state.home})")
         click.echo(f"tcp: {state.tcp_host}:{state.tcp_port}")

@@ -260,7 +260,8 @@ def _load_all(pool, loader_info, plan, todo, spool, workers, quiet, result, on_c
     for chunk in todo:
         remaining[chunk.table] += chunk.rows
     # One bar per table from the start: several tables load at once.
-    bars = {table: tqdm(total=rows, desc=f"{table:<24}", unit=" rows", unit_scale=True, disable=quiet,
+    # Counted in rows: whole numbers ("15/15 rows"), scaled (1.2M) only where the count is large.
+    bars = {table: tqdm(total=rows, desc=f"{table:<24}", unit=" rows", unit_scale=rows >= 100_000, disable=quiet,
                         leave=True, dynamic_ncols=True, position=n)
             for n, (table, rows) in enumerate(remaining.items())}
 

@@ -40,6 +40,7 @@ class ServerStatus:
     tcp_host: str | None = None  # the TCP address clients reach it on, and its port
     tcp_port: int | None = None
     user: str | None = None
+    socket: str | None = None
 
     @property
     def client_command(self) -> str | None:
@@ -127,7 +128,7 @@ class EmbeddedServer:
         host = protection.LOOPBACK if bind in ("0.0.0.0", "::") else bind
         return ServerStatus(running=version is not None, home=self.home, version=version,
                             url=info.url(hide_password=True), pid=self._pid(), tcp_host=host, tcp_port=info.port,
-                            user=info.user)
+                            user=info.user, socket=info.unix_socket)
 
     def start(self, port: int | None = None, bind: str | None = None,
               access_audit: bool | None = None, password_check: bool | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -80,6 +81,9 @@ def test_status_prints_the_tcp_port_and_a_ready_client_command(home):
                             env={**os.environ, "MYSQL_PWD": info.password}, timeout=30)
     assert client.returncode == 0, client.stderr
     assert client.stdout.strip() == str(info.port)
+    shown = json.loads(hms(home, "server", "status", "--json").stdout)
+    assert (shown["host"], shown["port"], shown["socket"]) == ("127.0.0.1", info.port, info.unix_socket)
+    assert shown["running"] and shown["client_command"] == " ".join(command)
 
 
 def test_migrate_on_the_embedded_default(home):
