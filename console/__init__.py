@@ -19,7 +19,7 @@ import secrets
 from datetime import timedelta
 
 import pymysql
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -106,7 +106,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _navigation() -> dict:
     def current(endpoint: str) -> bool:
-        from flask import url_for
         target = url_for(endpoint)
         return request.path == target or (target != "/" and target.endswith("/") and request.path.startswith(target))
     return {"nav_items": lambda: NAV, "nav_current": current}
@@ -114,7 +113,6 @@ def _navigation() -> dict:
 
 def _database_down(error: ConnectionFailed):
     """The server cannot be reached (or refuses the console): say so and how to fix it, not a bare 500."""
-    from flask import current_app
     current_app.logger.error("database unreachable on %s: %s", request.path, error.message)
     g.hms_database_down = True
     return render_template("database_down.html", offline=True, what=error.what, hint=error.fix), 503
@@ -124,8 +122,8 @@ def _database_lost(error: pymysql.err.OperationalError):
     """The server went away during the request (restarted, stopped): the same page; anything else stays a 500."""
     code = error.args[0] if error.args else 0
     if code not in errcodes.CONNECT_FAILURES:
+        current_app.logger.error("database error on %s", request.path, exc_info=error)
         return _error_page(error)
-    from flask import current_app
     current_app.logger.error("database connection lost on %s: %s", request.path, error)
     g.hms_database_down = True
     return render_template("database_down.html", offline=True, what="the console lost its connection to the "

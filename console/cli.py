@@ -68,8 +68,9 @@ def _wsgi_server(app, host: str, port: int):
         return create_server(app, host=host, port=port, threads=8, ident="hms-console")
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
+            other = port + 1 if port < 65535 else port - 1
             raise ConfigError(f"port {port} on {host} is already in use",
-                              f"Stop what listens there, or pick another port with --port {port + 1}") from None
+                              f"Stop what listens there, or pick another port with --port {other}") from None
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                           "Check --host and --port (ports below 1024 need root)") from None
 
