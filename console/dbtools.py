@@ -250,9 +250,11 @@ def restore_until_form():
                          for b in candidates]
     clock = _server_clock()
 
-    def refuse(message: str, target: str):
+    def refuse(message: str, target: str, field: str | None = None):
         audit(UNTIL, target[:200], "refused", message)
         flash(f"Nothing was restored: {message}", "error")
+        if field:
+            form[field].errors = [*form[field].errors, message[:1].upper() + message[1:]]
         return render_template("dbtools/restore_until.html", form=form, clock=clock, backups=candidates), 400
 
     if request.method == "GET":
@@ -270,12 +272,12 @@ def restore_until_form():
     try:
         check_database_name(into)
     except HmsError as exc:
-        return refuse(exc.message, into)
+        return refuse(exc.message, into, "into")
     if confirm != into:
-        return refuse("the two database names differ. Type the new database name twice, exactly.", into)
+        return refuse("the two database names differ. Type the new database name twice, exactly.", into, "confirm")
     moment, gtid = (form.until.data or "").strip(), (form.until_gtid.data or "").strip()
     if bool(moment) == bool(gtid):
-        return refuse("give either a moment or a GTID to restore to, not both and not neither.", into)
+        return refuse("give either a moment or a GTID to restore to, not both and not neither.", into, "until")
     login, key_file, directory = _backup_login(), _key_file(), _backup_dir()
     try:
         if gtid:
@@ -285,12 +287,12 @@ def restore_until_form():
         with session(login, database=None) as conn:
             if database_exists(conn, into):
                 return refuse(f"a database called '{into}' already exists. "
-                              "A point-in-time restore makes a new database: type a new name.", into)
+                              "A point-in-time restore makes a new database: type a new name.", into, "into")
             if moment:
                 made = int(datetime.fromisoformat(backup.manifest.created_at).timestamp())
                 if binlog.server_epoch(conn, moment) < made:
                     return refuse(f"{moment} is before {backup.name} was made. "
-                                  "Pick a later moment, or an older backup.", into)
+                                  "Pick a later moment, or an older backup.", into, "until")
     except HmsError as exc:
         return refuse(exc.message, into)
     goal = f"as of {moment} (server time)" if moment else f"up to transaction {gtid}"

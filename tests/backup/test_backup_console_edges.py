@@ -98,3 +98,14 @@ def _counts(db, pattern: str) -> list[int]:
             cur.execute(f"SELECT COUNT(*) FROM `{table}`")
             counts.append(cur.fetchone()[0])
     return counts
+
+
+def test_a_point_in_time_refusal_is_shown_next_to_its_field(app, auth, migrated):
+    name = back_up(app, auth)
+    form = "/db-tools/restore-until"
+    response = auth.post(form, {"name": name, "into": migrated.database, "confirm": migrated.database,
+                                "until": "", "until_gtid": "0-1-1"}, form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    into = page.split('name="into"')[1].split("</label>")[0]
+    assert 'class="field-error"' in into and "already exists" in into
