@@ -13,6 +13,8 @@ import socket
 import pytest
 
 from console import create_app
+from hms import audit_log
+from hms.connection import connect
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, artifacts_dir, log_in, served
 
 pytestmark = pytest.mark.browser
@@ -38,13 +40,25 @@ def _one_line(page, selector: str) -> None:
     assert tops and all(n == 1 for n in tops), f"{selector} wraps: {tops} lines"
 
 
-def test_pages_at_1280_and_390_pixels(console_app, console_admin, migrated, new_name):
+def _long_audit_entry(service_login, migrated, admin: str) -> None:
+    """An entry with a long unbroken target and detail, as a restore's 'backup -> target' makes."""
+    conn = connect(service_login, database=None)
+    try:
+        audit_log.record(conn, f"{migrated.database}_console", actor=admin, action="backup restore",
+                         target="hms_test_20261202T012257.302Z.sql.gz->hms_bkdst_" + "a1b2c3d4" * 8,
+                         outcome="refused", detail="database_" + "x" * 150 + " exists", source="127.0.0.1")
+    finally:
+        conn.close()
+
+
+def test_pages_at_1280_and_390_pixels(console_app, console_admin, migrated, new_name, service_login):
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: run scripts/system-packages.sh browser (make test does)")
     shots = artifacts_dir("console-edges")
     admin, password = console_admin
+    _long_audit_entry(service_login, migrated, admin)
     account = new_name("t_edge")
     with served(console_app) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
