@@ -6,8 +6,11 @@ import click
 
 from hms.backup.in_progress import restore_marks
 from hms.config import Settings
+from hms.connection import session
+from hms.databases import database_exists
 from hms.install import install
 from hms.login import admin_login
+from hms.errors import MigrationError
 from hms.migrations import Migrator, Step, verify_database
 
 from .options import echo_json, json_option
@@ -73,7 +76,9 @@ def status(settings: Settings, as_json: bool) -> None:
     Example:
         hms db status --json
     """
-    states = Migrator(admin_login(settings)).status()
+    login = admin_login(settings)
+    _require_database(login, settings.database)
+    states = Migrator(login).status()
     for mark in restore_marks(settings, settings.database):
         click.echo(f"warning: {mark.describe()}", err=True)
     if as_json:
@@ -82,6 +87,14 @@ def status(settings: Settings, as_json: bool) -> None:
     width = max((len(s.file) for s in states), default=4)
     for s in states:
         click.echo(f"{s.file:<{width}}  {s.kind:<10}  {s.state:<8}  {s.checksum[:12]}")
+
+
+def _require_database(login, database: str) -> None:
+    """Refuse, in one line, to list a database the server does not hold (a typo looks like a fresh install)."""
+    with session(login, database=None) as conn:
+        if not database_exists(conn, database):
+            raise MigrationError(f"the database '{database}' does not exist on the server",
+                                 "Check --database / HMS_DATABASE for a typo, or create it with `hms db migrate`")
 
 
 @db.command("verify")

@@ -84,9 +84,13 @@ def status(settings: Settings, as_json: bool) -> None:
     state = EmbeddedServer(settings.home).status()
     if as_json:
         click.echo(json.dumps({"running": state.running, "version": state.version, "url": state.url,
-                               "home": str(state.home), "pid": state.pid}))
+                               "home": str(state.home), "pid": state.pid, "host": state.tcp_host,
+                               "port": state.tcp_port, "socket": state.socket,
+                               "client_command": state.client_command}))
     elif state.running:
         click.echo(f"running: {state.version} at {state.url} (pid {state.pid}, home {state.home})")
+        click.echo(f"tcp: {state.tcp_host}:{state.tcp_port}")
+        click.echo(f"connect: {state.client_command}  (the password is in {state.home / 'client.cnf'})")
     else:
         click.echo(f"not running (home {state.home}); start it with `hms server start`")
     if not state.running:

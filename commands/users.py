@@ -144,8 +144,8 @@ def set_role(settings: Settings, name: str, role: str, host: str) -> None:
         hms users set-role alice developer
     """
     with account_manager(settings) as manager:
-        manager.set_role(name, role, host=host)
-    click.echo(f"'{name}'@'{host}' now holds role {role}")
+        changed = manager.set_role(name, role, host=host)
+    click.echo(f"'{name}'@'{host}' {'now holds' if changed else 'already holds'} role {role}")
 
 
 @users.command("set-password")

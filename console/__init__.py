@@ -18,19 +18,27 @@ import os
 import secrets
 from datetime import timedelta
 
-from flask import Flask, render_template, request
+import pymysql
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from hms.config import Settings
-from hms.errors import ConfigError
+from hms import errcodes
+from hms.errors import ConfigError, ConnectionFailed
 
-from . import accounts, audit, auth, context, dashboard, dbtools, health
+from . import accounts, admins, audit, auth, context, dashboard, dbtools, health
 
 # One list of blueprints: add yours here.
 BLUEPRINTS = [auth.bp, dashboard.bp, accounts.bp, audit.bp]
 BLUEPRINTS.append(dbtools.bp)
 BLUEPRINTS.append(health.bp)
+BLUEPRINTS.append(admins.bp)
+
+# The navigation: (endpoint, label); the page under an item's address is highlighted.
+NAV = [("dashboard.index", "Dashboard"), ("accounts.index", "Accounts"), ("dashboard.roles", "Roles"),
+       ("dashboard.privileges", "Privileges"), ("audit.log", "Audit log"), ("dbtools.index", "DB Tools"),
+       ("admins.index", "Console admins"), ("health.index", "Server health")]
 
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
@@ -89,13 +97,45 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(_require_login)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
-    for code in (400, 403, 404, 405, 413, 500):
+    for code in (400, 403, 404, 405, 413, 500, 503):
         app.register_error_handler(code, _error_page)
+    app.register_error_handler(ConnectionFailed, _database_down)
+    app.register_error_handler(pymysql.err.OperationalError, _database_lost)
+    app.context_processor(_navigation)
     return app
+
+
+def _navigation() -> dict:
+    def current(endpoint: str) -> bool:
+        target = url_for(endpoint)
+        return request.path == target or (target != "/" and target.endswith("/") and request.path.startswith(target))
+    return {"nav_items": lambda: NAV, "nav_current": current}
+
+
+def _database_down(error: ConnectionFailed):
+    """The server cannot be reached (or refuses the console): say so and how to fix it, not a bare 500."""
+    current_app.logger.error("database unreachable on %s: %s", request.path, error.message)
+    g.hms_database_down = True
+    return render_template("database_down.html", offline=True, what=error.what, hint=error.fix), 503
+
+
+def _database_lost(error: pymysql.err.OperationalError):
+    """The server went away during the request (restarted, stopped): the same page; anything else stays a 500."""
+    code = error.args[0] if error.args else 0
+    if code not in errcodes.CONNECT_FAILURES:
+        current_app.logger.error("database error on %s", request.path, exc_info=error)
+        return _error_page(error)
+    current_app.logger.error("database connection lost on %s: %s", request.path, error)
+    g.hms_database_down = True
+    return render_template("database_down.html", offline=True, what="the console lost its connection to the "
+                           "database server", hint="Check it runs with `hms server status` (start it with "
+                           "`hms server start`), then reload this page"), 503
 
 
 @login_manager.user_loader
 def _load_admin(login_id: str):
+    if g.get("hms_database_down"):
+        return None  # rendering the database-down page: no second try at the server
     return auth.load_admin(login_id)
 
 

@@ -23,7 +23,7 @@ from hms.passwords import POLICY
 from hms.replication.routing import analyst_address
 from hms.roles import ROLES
 
-from . import context
+from . import context, once
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 ROLE_CHOICES = [SelectChoice(role.name, f"{role.title} ({role.name})") for role in ROLES.values()]
@@ -56,6 +56,7 @@ class RoleForm(ReentryForm):
 
 class PasswordForm(ReentryForm):
     password = PasswordField("New password (leave empty to generate one)", validators=[Optional(), Length(max=200)])
+    generate = BooleanField("Yes, generate a new password: the current one stops working now")
 
 
 class ExpiryForm(ReentryForm):
@@ -95,11 +96,10 @@ def new():
                                                          reentry=form.reentry_of_admin())
         except HmsError as exc:
             flash(f"The account was not created: {exc.message}", "error")
+            _field_error(form, exc)
             return render_template("accounts/new.html", form=form, policy=POLICY), 400
         flash(f"Created '{name}'@'{host}' with role {form.role.data}.", "success")
-        # Rendered, not redirected: the generated password appears in this one response only.
-        return render_template("accounts/created.html", name=name, host=host, role=ROLES[form.role.data],
-                               password=generated)
+        return _show_once(name, host, form.role.data, generated)
     if request.method == "POST":
         flash("The form was incomplete: " + "; ".join(
             f"{form[field].label.text}: {' '.join(errors)}" for field, errors in form.errors.items()), "error")
@@ -127,8 +127,15 @@ def detail(name: str, host: str):
 def set_role(name: str, host: str):
     form = RoleForm()
     if form.validate_on_submit():
-        _run(lambda s: s.set_role(name, form.role.data, host=host, reentry=form.reentry_of_admin()),
-             f"Role changed to {form.role.data}.")
+        try:
+            changed = context.account_manager().set_role(name, form.role.data, host=host,
+                                                         reentry=form.reentry_of_admin())
+        except HmsError as exc:
+            flash(f"Nothing was changed: {exc.message}", "error")
+        else:
+            flash(f"Role changed to {form.role.data}." if changed else
+                  f"Nothing was changed: '{name}'@'{host}' already holds the role {form.role.data}.",
+                  "success" if changed else "info")
     return redirect(url_for("accounts.detail", name=name, host=host))
 
 
@@ -137,6 +144,15 @@ def set_password(name: str, host: str):
     form = PasswordForm()
     if not form.validate_on_submit():
         return redirect(url_for("accounts.detail", name=name, host=host))
+    if not form.password.data and not form.generate.data:
+        try:
+            account = context.account_manager().show(name, host)
+        except HmsError as exc:
+            abort(404, exc.message)
+        if not account.locked:
+            # An empty field on a live account: ask before its current password stops working.
+            return render_template("accounts/generate.html", name=name, host=host, form=form,
+                                   privileged=needs_elevation(account.roles))
     try:
         generated = context.account_manager().set_password(name, host=host, password=form.password.data or None,
                                                            reentry=form.reentry_of_admin())
@@ -144,7 +160,33 @@ def set_password(name: str, host: str):
         flash(f"The password was not changed: {exc.message}", "error")
         return redirect(url_for("accounts.detail", name=name, host=host))
     flash("Password changed.", "success")
-    return render_template("accounts/created.html", name=name, host=host, role=None, password=generated)
+    return _show_once(name, host, None, generated)
+
+
+@bp.get("/shown/<token>")
+def shown(token: str):
+    """The page after a create or password change: the generated password, this once."""
+    kept = once.take(context.actor(), token)
+    if kept is None:
+        return render_template("accounts/created.html", gone=True, name=None, host=None, role=None, password=None)
+    role = ROLES[kept["role"]] if kept["role"] else None
+    return render_template("accounts/created.html", gone=False, name=kept["name"], host=kept["host"], role=role,
+                           password=kept["password"])
+
+
+def _show_once(name: str, host: str, role: str | None, password: str | None):
+    """Post/redirect/get: the outcome (and a generated password) on the next GET, once."""
+    token = once.keep(context.actor(), {"name": name, "host": host, "role": role, "password": password})
+    return redirect(url_for("accounts.shown", token=token))
+
+
+def _field_error(form, exc: HmsError) -> None:
+    """Show the library's refusal next to the field it is about, as well as in the banner."""
+    words = exc.message.lower()
+    field = next((f for f, keys in (("password", ("password",)), ("role", ("role",)), ("host", ("host",)),
+                                    ("name", ("name", "account"))) if any(k in words for k in keys)), None)
+    if field:
+        form[field].errors = [*form[field].errors, exc.message]
 
 
 @bp.post("/<name>/<host>/expiry")

@@ -38,7 +38,8 @@ def log():
     access, access_error = _access(request.args.get("access_table", "").strip()[:130])
     return render_template("audit.html", entries=entries, total=total, page=page, pages=pages,
                            filters=filters, outcomes=audit_log.OUTCOMES, access=access,
-                           access_error=access_error, access_days=ACCESS_DAYS)
+                           access_error=access_error, access_days=ACCESS_DAYS,
+                           actions=audit_log.actions(context.connection(), context.schema()))
 
 
 def _access(table: str):

@@ -101,7 +101,12 @@ def login():
             flash(f"Too many failed logins for this name from this address. Try again in {_wait_words(wait)}.",
                   "error")
             return render_template("login.html", form=form), 429
-        admin = console_admins.authenticate(conn, schema, username, form.password.data)
+        try:
+            admin = console_admins.authenticate(conn, schema, username, form.password.data)
+        except console_admins.AdminError as exc:
+            audit("login", username, "refused", exc.what)
+            flash(exc.message, "error")
+            return render_template("login.html", form=form), 403
         if admin is None:
             audit("login", username, "failure", "wrong admin name or password")
             flash("Wrong admin name or password.", "error")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -12,7 +13,7 @@ from hms.config import Settings
 from hms.connection import session
 from hms.accounts import cli_actor
 from hms.databases import console_schema
-from hms.errors import HmsError
+from hms.errors import ConfigError, HmsError
 from hms.login import admin_login
 from hms.service_account import service_login
 
@@ -47,8 +48,76 @@ def run(settings: Settings, host: str, port: int, dev: bool) -> None:
 
     app = create_app()
     service_login(settings)  # fail now, not at the first request, when the service account is missing
-    click.echo(f"serving the console on http://{host}:{port} (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    server = _wsgi_server(app, host, port)  # binds now: a busy port fails before "serving"
+    click.echo(f"serving the console on http://{host}:{port} with waitress (Ctrl+C to stop)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def _wsgi_server(app, host: str, port: int):
+    """A waitress server bound to host:port; ConfigError, in one line, when the port is taken or not ours."""
+    import errno
+
+    from waitress.server import create_server
+
+    try:
+        return create_server(app, host=host, port=port, threads=8, ident="hms-console")
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            other = port + 1 if port < 65535 else port - 1
+            raise ConfigError(f"port {port} on {host} is already in use",
+                              f"Stop what listens there, or pick another port with --port {other}") from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                          "Check --host and --port (ports below 1024 need root)") from None
+
+
+@console.command("list-admins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def list_admins(settings: Settings, as_json: bool) -> None:
+    """List console admins: name, created, last login, locked.
+
+    \b
+    Example:
+        hms console list-admins
+        hms console list-admins --json
+    """
+    with session(service_login(settings), database=None) as conn:
+        admins = console_admins.list_admins(conn, console_schema(settings.database))
+    if as_json:
+        click.echo(json.dumps([a.as_dict() for a in admins], indent=2))
+        return
+    if not admins:
+        click.echo("no console admins; create one with `hms console create-admin NAME`")
+        return
+    width = max(len(a.username) for a in admins)
+    click.echo(f"{'name':<{width}}  {'created':<19}  {'last login':<19}  state")
+    for a in admins:
+        row = a.as_dict()
+        click.echo(f"{a.username:<{width}}  {row['created_at']:<19}  {row['last_login_at'] or 'never':<19}  "
+                   f"{'locked since ' + row['locked_at'] if a.locked else 'active'}")
+
+
+@console.command("lock-admin")
+@click.argument("username")
+@click.option("--unlock", is_flag=True, help="Unlock the admin instead.")
+@click.pass_obj
+def lock_admin(settings: Settings, username: str, unlock: bool) -> None:
+    """Lock a console admin (no login; their sessions end at their next request), or --unlock.
+
+    \b
+    Example:
+        hms console lock-admin alice
+        hms console lock-admin alice --unlock
+    """
+    with session(service_login(settings), database=None) as conn:
+        console_admins.set_locked_audited(conn, console_schema(settings.database), username, not unlock,
+                                          actor=cli_actor(), source="cli")
+    click.echo(f"console admin '{username}' {'unlocked' if unlock else 'locked'}")
 
 
 @console.command("create-admin")

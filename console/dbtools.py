@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from hms import audit_log
 from hms.backup import create_backup, find_backup, list_backups, restore_backup, verify_backup
 from hms.backup import BackupError, binlog
 from hms.backup.in_progress import restores_on
@@ -22,6 +23,7 @@ from hms.backup.physical import create_physical_backup
 from hms.backup.physical_chain import open_chain
 from hms.backup.physical_restore import restore_physical_into, verify_physical
 from hms.backup.point_in_time import restore_until
+from hms.backup.restore import target_in_use
 from hms.backup.prepare import chain_bytes
 from hms.backup.signing import KEY_NAME
 from hms.connection import session
@@ -109,10 +111,11 @@ def index():
     database = current_app.config["HMS_DATABASE"]
     backups = list_backups(_backup_dir(), key_file=_key_file())
     has_physical = any(b.physical and b.signed and b.manifest.database == database for b in backups)
+    verified = audit_log.latest_by_target(context.connection(), context.schema(), "backup verify")
     response = current_app.make_response(render_template(
         "dbtools/index.html", backups=backups, running=running, jobs=jobs.recent(), restores=_restores(),
         backup_form=BackupForm(), physical_form=PhysicalForm(), verify_form=VerifyForm(), kind=_kind,
-        database=database, has_physical=has_physical))
+        database=database, has_physical=has_physical, verified=verified, rows=_rows, duration=_duration))
     if running:
         response.headers["Refresh"] = "2"  # progress without scripts (the CSP allows none inline)
     return response
@@ -126,6 +129,7 @@ def backup():
     login, directory, key_file = _backup_login().with_database(database), _backup_dir(), _key_file()
 
     def work(job: Job) -> str:
+        job.total, job.estimated = _dump_estimate(login), True
         made = create_backup(login, directory, progress=job.advance, key_file=key_file)
         job.target = made.name
         return f"backed up {database} to {made.name} ({made.manifest.bytes:,} bytes)"
@@ -196,12 +200,28 @@ def restore():
     except HmsError as exc:
         audit("backup restore", into[:200], "refused", exc.message)
         flash(f"Nothing was restored: {exc.message}", "error")
+        form.into.errors = [exc.message]
         return render_template("dbtools/restore.html", form=form, backup=path.name), 400
     if confirm != into:
         audit("backup restore", into, "refused", "the confirmation did not match the database name")
         flash("Nothing was restored: type the new database name twice, exactly.", "error")
+        form.confirm.errors = ["Type the same name as above."]
         return render_template("dbtools/restore.html", form=form, backup=path.name), 400
     login, key_file = _backup_login(), _key_file()
+    try:
+        with session(login, database=None) as conn:
+            exists = target_in_use(conn, into)
+    except HmsError as exc:
+        flash(f"Nothing was restored: {exc.message}", "error")
+        return render_template("dbtools/restore.html", form=form, backup=path.name), 503
+    if exists:
+        # Refused here, at once: the console only ever restores into a new database.
+        message = (f"a database called '{into}' already exists and is not empty, and the console never overwrites one. "
+                   "Type a name that is not in use; compare the two databases, then switch over when ready")
+        audit("backup restore", into, "refused", message)
+        flash(f"Nothing was restored: {message}.", "error")
+        form.into.errors = [f"'{into}' already exists: choose a new name."]
+        return render_template("dbtools/restore.html", form=form, backup=path.name), 400
 
     def work(job: Job) -> str:
         # never --replace, --trust-unsigned or --allow-definer-objects from the browser
@@ -230,9 +250,11 @@ def restore_until_form():
                          for b in candidates]
     clock = _server_clock()
 
-    def refuse(message: str, target: str):
+    def refuse(message: str, target: str, field: str | None = None):
         audit(UNTIL, target[:200], "refused", message)
         flash(f"Nothing was restored: {message}", "error")
+        if field:
+            form[field].errors = [*form[field].errors, message[:1].upper() + message[1:]]
         return render_template("dbtools/restore_until.html", form=form, clock=clock, backups=candidates), 400
 
     if request.method == "GET":
@@ -250,12 +272,12 @@ def restore_until_form():
     try:
         check_database_name(into)
     except HmsError as exc:
-        return refuse(exc.message, into)
+        return refuse(exc.message, into, "into")
     if confirm != into:
-        return refuse("the two database names differ. Type the new database name twice, exactly.", into)
+        return refuse("the two database names differ. Type the new database name twice, exactly.", into, "confirm")
     moment, gtid = (form.until.data or "").strip(), (form.until_gtid.data or "").strip()
     if bool(moment) == bool(gtid):
-        return refuse("give either a moment or a GTID to restore to, not both and not neither.", into)
+        return refuse("give either a moment or a GTID to restore to, not both and not neither.", into, "until")
     login, key_file, directory = _backup_login(), _key_file(), _backup_dir()
     try:
         if gtid:
@@ -265,12 +287,12 @@ def restore_until_form():
         with session(login, database=None) as conn:
             if database_exists(conn, into):
                 return refuse(f"a database called '{into}' already exists. "
-                              "A point-in-time restore makes a new database: type a new name.", into)
+                              "A point-in-time restore makes a new database: type a new name.", into, "into")
             if moment:
                 made = int(datetime.fromisoformat(backup.manifest.created_at).timestamp())
                 if binlog.server_epoch(conn, moment) < made:
                     return refuse(f"{moment} is before {backup.name} was made. "
-                                  "Pick a later moment, or an older backup.", into)
+                                  "Pick a later moment, or an older backup.", into, "until")
     except HmsError as exc:
         return refuse(exc.message, into)
     goal = f"as of {moment} (server time)" if moment else f"up to transaction {gtid}"
@@ -310,6 +332,34 @@ def download(name: str):
         abort(409, exc.message)
     audit("backup download", path.name, "success")
     return send_file(handle, as_attachment=True, download_name=path.name, mimetype="application/gzip")
+
+
+def _dump_estimate(login) -> int | None:
+    """About how many bytes a dump of the database writes: its tables' data size (an estimate)."""
+    try:
+        with session(login, database=None) as conn, conn.cursor() as cur:
+            cur.execute("SELECT SUM(DATA_LENGTH) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
+                        (login.database,))
+            total = cur.fetchone()[0]
+    except (HmsError, pymysql.err.MySQLError):
+        return None
+    return int(total) if total else None
+
+
+BOOKKEEPING_PREFIX = "hms_"  # hms_schema_history, hms_seed_chunk, hms_seed_log: hms's own records, not the hospital's
+
+
+def _rows(b) -> tuple[int, int]:
+    """(the hospital's rows, hms's bookkeeping rows) a backup's manifest counts."""
+    tables = b.manifest.tables or {}
+    bookkeeping = sum(n for t, n in tables.items() if t.startswith(BOOKKEEPING_PREFIX))
+    return sum(tables.values()) - bookkeeping, bookkeeping
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    return f"about {seconds} s left" if seconds < 90 else f"about {round(seconds / 60)} min left"
 
 
 def _restores() -> list:

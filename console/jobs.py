@@ -35,12 +35,23 @@ class Job:
     phase: str = ""  # what the job is doing now, for jobs of several steps ("rolling forward")
     started: float = field(default_factory=time.time)
     finished: float | None = None
+    estimated: bool = False  # the total is an estimate (a dump's size, from the tables' size)
+    phase_started: float = field(default_factory=time.time)
 
     @property
     def percent(self) -> int | None:
         if not self.total:
             return None
-        return min(100, int(100 * self.done / self.total))
+        # An estimate never claims to be done before the job is.
+        return min(99 if self.estimated else 100, int(100 * self.done / self.total))
+
+    @property
+    def seconds_left(self) -> int | None:
+        """The time left at the rate so far, once there is a rate to go by; None when unknown."""
+        elapsed = time.time() - self.phase_started
+        if not self.total or self.done <= 0 or elapsed < 1 or self.done >= self.total:
+            return None
+        return int(elapsed * (self.total - self.done) / self.done)
 
     def advance(self, n: int) -> None:
         self.done += n
@@ -48,6 +59,7 @@ class Job:
     def begin(self, phase: str, total: int | None = None) -> None:
         """Start the job's next step: its progress counts from zero again, out of `total`."""
         self.phase, self.total, self.done = phase, total, 0
+        self.estimated, self.phase_started = False, time.time()
 
 
 class Jobs:

@@ -229,14 +229,20 @@ class AccountManager:
                     raise
         return generated
 
-    def set_role(self, name: str, role: str, host: str = "%", reentry: Reentry | None = None) -> None:
-        """Give the account exactly `role` among the hms roles, as its default role."""
-        with self._audited("set-role", name, host, f"role {role}"):
+    def set_role(self, name: str, role: str, host: str = "%", reentry: Reentry | None = None) -> bool:
+        """Give the account exactly `role` among the hms roles, as its default role.
+
+        Return False, changing and recording nothing, when it already holds exactly that role."""
+        old = self._held_roles(name, host)
+        if old == [role]:
+            return False
+        with self._audited("set-role", name, host, f"role {', '.join(old) or 'none'} -> {role}"):
             check_name(name)
             check_host(host)
             chosen = get_role(role)
             self._elevate(name, host, reentry, new_role=chosen.name)
             self._call("account_set_role", (name, host, chosen.mysql_role))
+        return True
 
     def set_password(self, name: str, host: str = "%", password: str | None = None,
                      reentry: Reentry | None = None) -> str | None:

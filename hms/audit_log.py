@@ -175,15 +175,40 @@ def _check(audit_id: int, occurred_at: datetime, fields: list, prev_hash: str, r
 
 def _filters(**filters: str) -> tuple[str, list]:
     clauses, args = ["1 = 1"], []
-    for column in ("actor", "action", "outcome"):
+    for column in ("actor", "action"):  # by prefix: "backup" finds "backup create", "backup verify", ...
         if filters.get(column):
-            clauses.append(f"{column} = %s")
-            args.append(filters[column])
+            clauses.append(f"{column} LIKE %s")
+            args.append(_escape_like(filters[column]) + "%")
+    if filters.get("outcome"):
+        clauses.append("outcome = %s")
+        args.append(filters["outcome"])
     if filters.get("text"):
         clauses.append("(target LIKE %s OR detail LIKE %s OR source LIKE %s)")
-        like = "%" + filters["text"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = "%" + _escape_like(filters["text"]) + "%"
         args += [like, like, like]
     return " AND ".join(clauses), args
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def actions(conn, schema: str) -> list[str]:
+    """The actions the log holds, for the filter's suggestions."""
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT DISTINCT action FROM {quote_identifier(schema)}.audit_log ORDER BY action LIMIT 200")
+        return [row[0] for row in cur.fetchall()]
+
+
+def latest_by_target(conn, schema: str, action: str, limit: int = 500) -> dict[str, tuple[datetime, str, str]]:
+    """For each target of `action`, its newest entry: (when, outcome, detail). The lasting record
+    behind DB Tools' "last verified" column (a verify job is audited as 'backup verify')."""
+    quoted = quote_identifier(schema)
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT target, occurred_at, outcome, COALESCE(detail, '') FROM {quoted}.audit_log "
+                    f"WHERE audit_id IN (SELECT MAX(audit_id) FROM {quoted}.audit_log WHERE action = %s "
+                    f"GROUP BY target) ORDER BY audit_id DESC LIMIT %s", (action, int(limit)))
+        return {target: (occurred, outcome, detail) for target, occurred, outcome, detail in cur.fetchall()}
 
 
 def _cut(value: str | None, size: int) -> str | None:

@@ -73,6 +73,55 @@ def create(conn, schema: str, username: str, password: str, replace: bool = Fals
             return False
 
 
+@dataclass(frozen=True)
+class AdminInfo:
+    """A console admin as listed: name, when made, last login, whether locked (never the hash)."""
+
+    username: str
+    created_at: object
+    last_login_at: object
+    locked_at: object
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_at is not None
+
+    def as_dict(self) -> dict:
+        shown = lambda value: value.isoformat(sep=" ") if value is not None else None  # noqa: E731
+        return {"username": self.username, "created_at": shown(self.created_at),
+                "last_login_at": shown(self.last_login_at), "locked": self.locked, "locked_at": shown(self.locked_at)}
+
+
+def list_admins(conn, schema: str) -> list[AdminInfo]:
+    """Every console admin, by name."""
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT username, created_at, last_login_at, locked_at "
+                    f"FROM {quote_identifier(schema)}.console_admin ORDER BY username")
+        return [AdminInfo(*row) for row in cur.fetchall()]
+
+
+def set_locked(conn, schema: str, username: str, locked: bool) -> None:
+    """Lock (no login, every session ends) or unlock the admin."""
+    with conn.cursor() as cur:
+        cur.execute(f"UPDATE {quote_identifier(schema)}.console_admin SET "
+                    f"locked_at = {'NOW()' if locked else 'NULL'}, session_epoch = %s WHERE username = %s",
+                    (secrets.token_hex(16), username))
+        if cur.rowcount == 0:
+            raise AdminError(f"there is no console admin '{username}'", "See `hms console list-admins`")
+
+
+def set_locked_audited(conn, schema: str, username: str, locked: bool, *, actor: str, source: str) -> None:
+    """`set_locked`, recorded in the audit log."""
+    action = "lock-admin" if locked else "unlock-admin"
+    try:
+        set_locked(conn, schema, username, locked)
+    except HmsError as exc:
+        audit_log.record(conn, schema, actor=actor, action=action, target=username, outcome="refused",
+                         detail=exc.what, source=source)
+        raise
+    audit_log.record(conn, schema, actor=actor, action=action, target=username, outcome="success", source=source)
+
+
 def revoke_sessions(conn, schema: str, admin_id: int) -> None:
     """End every session of the admin, on every browser and every copy of its cookie."""
     with conn.cursor() as cur:
@@ -110,13 +159,17 @@ def delete_audited(conn, schema: str, username: str, *, actor: str, source: str)
 
 
 def authenticate(conn, schema: str, username: str, password: str) -> Admin | None:
-    """Return the admin when the password matches, else None (same work either way)."""
+    """Return the admin when the password matches, else None (same work either way).
+
+    Raises AdminError for a locked admin, only once the password was right."""
     row = _row(conn, schema, "username = %s", username)
     if row is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(row[2], password):
         return None
+    if row[4] is not None:
+        raise AdminError(f"console admin '{username}' is locked", "Ask another console admin to unlock it")
     with conn.cursor() as cur:
         cur.execute(f"UPDATE {quote_identifier(schema)}.console_admin SET last_login_at = NOW() WHERE admin_id = %s", (row[0],))
     return _admin(row)
@@ -131,7 +184,7 @@ def by_login_id(conn, schema: str, login_id: str) -> Admin | None:
     if row is None:
         return None
     admin = _admin(row)
-    return admin if hmac.compare_digest(admin.session_key, key) else None
+    return admin if row[4] is None and hmac.compare_digest(admin.session_key, key) else None
 
 
 def count(conn, schema: str) -> int:
@@ -143,7 +196,7 @@ def count(conn, schema: str) -> int:
 
 def _row(conn, schema: str, where: str, value):
     with conn.cursor() as cur:
-        cur.execute(f"SELECT admin_id, username, password_hash, session_epoch "
+        cur.execute(f"SELECT admin_id, username, password_hash, session_epoch, locked_at "
                     f"FROM {quote_identifier(schema)}.console_admin WHERE {where}", (value,))
         return cur.fetchone()
 

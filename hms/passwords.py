@@ -6,7 +6,8 @@ upper-case letter, a digit and a symbol, not containing the account name, and no
 the shipped list of common passwords (common_passwords.txt, written by
 scripts/make_common_passwords.py: well-known words with digits and symbols added,
 which meet the rules above yet are among an attacker's first guesses).
-Generated passwords are 20 characters from `secrets`, always meeting the policy.
+Generated passwords are 20 characters from `secrets`, always meeting the policy, without
+look-alikes (0/O/o, 1/l/I) or characters a shell treats specially (GENERATED_ALPHABET).
 
 The server is only ever sent a password's hash (`native_hash`, `caching_sha2_hash`;
 hms.dialect picks the one the server family stores), never the password: MariaDB
@@ -28,8 +29,12 @@ from .errors import HmsError
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 GENERATED_LENGTH = 20
-# Symbols that survive shells, option files and URLs without surprises.
-SYMBOLS = "!#%*+-.:=?@^_~"
+# Symbols a generated password uses: none a shell treats specially anywhere in a word
+# (no ! # * ? ~ ^ = $ & ; | < > ( ) quotes or backslash), safe in option files.
+SYMBOLS = "%+-.:@_,"
+# Characters read one for another (0/O/o, 1/l/I) are never generated.
+LOOK_ALIKES = "0Oo1lI"
+GENERATED_ALPHABET = "".join(ch for ch in string.ascii_letters + string.digits + SYMBOLS if ch not in LOOK_ALIKES)
 POLICY = (f"{MIN_LENGTH}-{MAX_LENGTH} printable ASCII characters with a lower-case letter, "
           "an upper-case letter, a digit and a symbol, not containing the account name, "
           "and not a common password")
@@ -40,11 +45,10 @@ class WeakPassword(HmsError):
 
 
 def generate(length: int = GENERATED_LENGTH) -> str:
-    """Return a new random password that meets the policy."""
-    alphabet = string.ascii_letters + string.digits + SYMBOLS
+    """Return a new random password that meets the policy, without look-alike or shell-special characters."""
     while True:
-        password = "".join(secrets.choice(alphabet) for _ in range(length))
-        if not problems(password):
+        password = "".join(secrets.choice(GENERATED_ALPHABET) for _ in range(length))
+        if password[0].isalnum() and not problems(password):  # never read as an option ("-...")
             return password
 
 

@@ -45,7 +45,9 @@ def seed(ctx: click.Context, scale_text, seed_text, workers_text, resume, as_of_
     rate = result.rows_loaded / result.seconds if result.seconds else 0
     click.echo(f"loaded {result.rows_loaded:,} rows in {result.chunks_loaded} chunk(s) into '{settings.database}' "
                f"in {result.seconds:.1f} s ({rate:,.0f} rows/s; indexes {result.index_seconds:.1f} s)"
-               + (f"; {result.chunks_skipped} chunk(s) were already loaded" if result.chunks_skipped else ""))
+               + (f"; {result.chunks_skipped} chunk(s) were already loaded" if result.chunks_skipped else "")
+               + "; hospital rows only: hms's bookkeeping tables (hms_schema_history, hms_seed_chunk, hms_seed_log) "
+                 "are not counted")
     after_seed(settings, result)
 
 

@@ -260,16 +260,21 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     return result
 
 
-def _load_all(pool, loader_info, plan, todo, spool, workers, quiet, result, on_chunk, unlogged) -> None:
+def rows_bar(table: str, rows: int, quiet: bool = False, position: int = 0):
+    """A table's progress bar, counted in rows: whole numbers ("15/15"), scaled (1.2M) only
+    where the count is large."""
     from tqdm import tqdm
 
+    return tqdm(total=rows, desc=f"{table:<24}", unit=" rows", unit_scale=rows >= 100_000, disable=quiet,
+                leave=True, dynamic_ncols=True, position=position)
+
+
+def _load_all(pool, loader_info, plan, todo, spool, workers, quiet, result, on_chunk, unlogged) -> None:
     remaining = collections.Counter()
     for chunk in todo:
         remaining[chunk.table] += chunk.rows
     # One bar per table from the start: several tables load at once.
-    bars = {table: tqdm(total=rows, desc=f"{table:<24}", unit=" rows", unit_scale=True, disable=quiet,
-                        leave=True, dynamic_ncols=True, position=n)
-            for n, (table, rows) in enumerate(remaining.items())}
+    bars = {table: rows_bar(table, rows, quiet, n) for n, (table, rows) in enumerate(remaining.items())}
 
     def on_loaded(chunk: Chunk) -> None:
         bars[chunk.table].update(chunk.rows)

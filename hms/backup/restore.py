@@ -181,6 +181,12 @@ def _snapshot(conn):
         conn.rollback()
 
 
+def target_in_use(conn, name: str) -> bool:
+    """True when database `name` exists and holds something: a restore without --replace refuses it."""
+    exists, objects = _target_state(conn, name)
+    return exists and objects > 0
+
+
 def _target_state(conn, name: str) -> tuple[bool, int]:
     """Return (exists, number of tables, routines and events in it)."""
     with conn.cursor() as cur:

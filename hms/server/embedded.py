@@ -37,6 +37,17 @@ class ServerStatus:
     version: str | None = None
     url: str | None = None
     pid: int | None = None
+    tcp_host: str | None = None  # the TCP address clients reach it on, and its port
+    tcp_port: int | None = None
+    user: str | None = None
+    socket: str | None = None
+
+    @property
+    def client_command(self) -> str | None:
+        """A ready `mariadb` command line over TCP, asking for the password (never on the line)."""
+        if not self.tcp_port:
+            return None
+        return f"mariadb -h {self.tcp_host} -P {self.tcp_port} -u {self.user} -p"
 
 
 class EmbeddedServer:
@@ -113,8 +124,11 @@ class EmbeddedServer:
             return ServerStatus(running=False, home=self.home)
         info = self.connection_info()
         version = self._ping(info)
+        bind = protection.load(self.home).bind
+        host = protection.LOOPBACK if bind in ("0.0.0.0", "::") else bind
         return ServerStatus(running=version is not None, home=self.home, version=version,
-                            url=info.url(hide_password=True), pid=self._pid())
+                            url=info.url(hide_password=True), pid=self._pid(), tcp_host=host, tcp_port=info.port,
+                            user=info.user, socket=info.unix_socket)
 
     def start(self, port: int | None = None, bind: str | None = None,
               access_audit: bool | None = None, password_check: bool | None = None,

@@ -113,18 +113,17 @@ def test_restore_into_a_new_database_needs_the_typed_confirmation(app, auth, db,
     assert outcomes == [("backup restore", "refused"), ("backup restore", "refused"), ("backup restore", "success")]
 
 
-def test_restore_over_an_existing_database_fails_and_is_audited(app, auth, db, migrated):
+def test_restore_over_an_existing_database_is_refused_in_the_form_and_audited(app, auth, db, migrated):
     name = back_up(app, auth)
     before = query(db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
                    (migrated.database,))
-    auth.post("/db-tools/restore", {"name": name, "into": migrated.database, "confirm": migrated.database},
-              f"/db-tools/restore?name={name}")
-    job = finished_job(app)
-    assert job.state == "failure" and "exists and is not empty" in job.message
+    response = auth.post("/db-tools/restore", {"name": name, "into": migrated.database,
+                                               "confirm": migrated.database}, f"/db-tools/restore?name={name}")
+    assert response.status_code == 400 and "already exists and is not empty" in response.get_data(as_text=True)
+    assert [job.kind for job in app.extensions["hms_backup_jobs"].recent()] == ["create"]  # no restore job
     assert query(db, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
                  (migrated.database,)) == before
-    assert ("backup restore", "failure") in [(row[0], row[2]) for row in audit_rows(db, auth.name)]
-    assert "exists and is not empty" in auth.client.get("/db-tools/").get_data(as_text=True)
+    assert ("backup restore", "refused") in [(row[0], row[2]) for row in audit_rows(db, auth.name)]
 
 
 def test_verify_from_the_console(app, auth, db):

@@ -47,6 +47,13 @@ def test_migrate_status_verify_round_trip(run, fresh_database):
     assert verified.exit_code == 0 and "matches sql/" in verified.output
 
 
+def test_status_of_a_database_that_does_not_exist_says_so(run):
+    result = run("db", "status", database="hms_no_such_database_typo")
+    assert result.exit_code == 1
+    assert "the database 'hms_no_such_database_typo' does not exist" in result.output
+    assert "pending" not in result.output
+
+
 def test_verify_exits_1_listing_differences(run, fresh_database):
     name = fresh_database.database
     run("db", "migrate", database=name)

@@ -83,7 +83,7 @@ def test_a_password_set_through_the_console_appears_in_no_log_file(console_auth,
                       "/accounts/new")
     detail = f"/accounts/{name}/%25"
     response = console_auth.post(f"{detail}/password", {"password": second}, detail)
-    assert response.status_code == 200
+    assert response.status_code == 302 and "/accounts/shown/" in response.headers["Location"]
     pymysql.connect(user=name, password=second, unix_socket=server_info.unix_socket, host=server_info.host,
                     port=server_info.port).close()
     files = audit_files(server_info)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -66,6 +67,23 @@ def test_tcp_login_on_its_own_port(home):
         assert query(conn, "SELECT @@port") == [(info.port,)]
     finally:
         conn.close()
+
+
+def test_status_prints_the_tcp_port_and_a_ready_client_command(home):
+    info = EmbeddedServer(home).connection_info()
+    status = hms(home, "server", "status")
+    assert status.returncode == 0, status.stderr
+    assert f"tcp: 127.0.0.1:{info.port}" in status.stdout
+    (line,) = [l for l in status.stdout.splitlines() if l.startswith("connect: ")]
+    command = line.removeprefix("connect: ").split("  (")[0].split()
+    assert command[0] == "mariadb" and command[-1] == "-p" and info.password not in status.stdout
+    client = subprocess.run([*command[:-1], "-N", "-e", "SELECT @@port"], capture_output=True, text=True,
+                            env={**os.environ, "MYSQL_PWD": info.password}, timeout=30)
+    assert client.returncode == 0, client.stderr
+    assert client.stdout.strip() == str(info.port)
+    shown = json.loads(hms(home, "server", "status", "--json").stdout)
+    assert (shown["host"], shown["port"], shown["socket"]) == ("127.0.0.1", info.port, info.unix_socket)
+    assert shown["running"] and shown["client_command"] == " ".join(command)
 
 
 def test_migrate_on_the_embedded_default(home):

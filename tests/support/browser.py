@@ -14,6 +14,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--headless"]
 
 
+def artifacts_dir(area: str) -> Path:
+    """Where browser tests keep screenshots for a reviewer: $HMS_TEST_ARTIFACTS/<area>, by default
+    tests/artifacts/<area> (not in git)."""
+    import os
+
+    root = Path(os.environ.get("HMS_TEST_ARTIFACTS") or Path(__file__).resolve().parents[1] / "artifacts")
+    folder = root / area
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def log_in(page, url: str, name: str, password: str) -> None:
     """Log in to the console at `url` through its login form; return on the dashboard."""
     page.goto(f"{url}/login")
