@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.health.conftest import sleeping
+from hms.roles import ROLES
 from tests.support import query
+from tests.support.sessions import sleeping
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, log_in
 
 pytestmark = pytest.mark.browser
@@ -81,11 +82,11 @@ def test_new_pages_at_1280_and_390_px(live_console, console_admin, recent_visits
 
                 _check_page(page, f"{live_console}/privileges", "privileges", width_name, blocked)
                 matrix = page.locator("#privilege-matrix")
-                assert matrix.locator("th.role-col").count() == 6
+                assert matrix.locator("th.role-col").count() == len(ROLES)
                 objects = matrix.locator("tr.matrix-object code").all_inner_texts()
                 assert objects[0] == "*.*" and len(objects) > 3
                 _check_page(page, f"{live_console}/roles", "roles", width_name, blocked)
-                assert page.locator("#role-table tbody tr").count() == 6
+                assert page.locator("#role-table tbody tr").count() == len(ROLES)
 
                 _check_page(page, f"{live_console}/accounts/?role=analyst&sort=name&order=desc", "accounts",
                             width_name, blocked)

@@ -12,7 +12,7 @@ from hms.health import kill_session, read_health
 from tests.support import query
 from tests.support.console_client import audit_rows, token
 
-from .conftest import sleeping
+from tests.support.sessions import sleeping
 
 
 def test_health_json_reports_the_figures_and_warns_without_a_verified_backup(run):
