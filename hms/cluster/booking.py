@@ -31,6 +31,8 @@ MAX_ATTEMPTS = 5
 RETRYABLE = (errcodes.DEADLOCK, errcodes.LOCK_WAIT_TIMEOUT)
 # The procedure's own refusal after its internal retry inside a caller's transaction.
 LOST_RACE = "lost a lock race"
+# Its refusal after 8 lost races in a row (autocommit): as retryable here as a 1213.
+HEAVY_DEMAND = "in heavy demand"
 ALREADY_BOOKED = "is already booked"
 PATIENT_BUSY = "already has an appointment"   # appointment_patient_claim (sql/schema/V019)
 BOOK = "CALL book_appointment(%s, %s, %s, %s, %s, @hms_booked_id)"
@@ -96,7 +98,7 @@ def book(conn, patient_id: int, doctor_id: int, starts_at: datetime, receptionis
                                   "Choose another slot")
                 taken.attempts = attempt
                 raise taken from None
-            if code not in RETRYABLE and LOST_RACE not in text:
+            if code not in RETRYABLE and LOST_RACE not in text and HEAVY_DEMAND not in text:
                 raise DatabaseError(f"booking doctor {doctor_id} at {starts_at:%Y-%m-%d %H:%M} failed: "
                                     f"{server_message(exc)}", "") from None
         if attempt < attempts:
