@@ -29,6 +29,7 @@ def _hospital() -> dict | None:
     """The hospital's figures and their charts; None (with a flashed reason) when they cannot be read."""
     try:
         with context.admin_connection() as conn:
+            hospital.fold(conn)   # the summaries are append-only: add them up past hospital.FOLD_AT rows
             found = hospital.figures(conn)
     except HmsError as exc:
         flash(f"The hospital figures are not available: {exc.message}", "error")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pymysql
+
 from .connection import ConnectionInfo, session
 
 WEEKS = 26
@@ -32,16 +34,16 @@ STOCK_ROWS = 10
 
 REBUILD = (
     "DELETE FROM visit_week_summary",
-    "INSERT INTO visit_week_summary (week_start, department_id, status, server_id, appointments) "
+    "INSERT INTO visit_week_summary (week_start, department_id, status, appointments) "
     "SELECT DATE_SUB(DATE(a.starts_at), INTERVAL WEEKDAY(a.starts_at) DAY), COALESCE(d.department_id, 0), a.status, "
-    "@@server_id, COUNT(*) FROM appointment AS a LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id GROUP BY 1, 2, 3",
+    "COUNT(*) FROM appointment AS a LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id GROUP BY 1, 2, 3",
     "DELETE FROM doctor_visit_summary",
-    "INSERT INTO doctor_visit_summary (doctor_id, server_id, appointments) "
-    "SELECT doctor_id, @@server_id, COUNT(*) FROM appointment WHERE status <> 'Cancelled' GROUP BY doctor_id",
+    "INSERT INTO doctor_visit_summary (doctor_id, appointments) "
+    "SELECT doctor_id, COUNT(*) FROM appointment WHERE status <> 'Cancelled' GROUP BY doctor_id",
     "DELETE FROM revenue_month_summary",
-    "INSERT INTO revenue_month_summary (month_start, department_id, server_id, bills, revenue) "
+    "INSERT INTO revenue_month_summary (month_start, department_id, bills, revenue) "
     "SELECT DATE_SUB(b.bill_date, INTERVAL DAYOFMONTH(b.bill_date) - 1 DAY), COALESCE(d.department_id, 0), "
-    "@@server_id, COUNT(*), SUM(b.total_amount) FROM billing AS b "
+    "COUNT(*), SUM(b.total_amount) FROM billing AS b "
     "LEFT JOIN appointment AS a ON a.appointment_id = b.appointment_id "
     "LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id WHERE b.payment_status <> 'Cancelled' GROUP BY 1, 2",
 )
@@ -223,6 +225,45 @@ def rebuild(info: ConnectionInfo, unlogged: bool = False) -> None:
             for statement in REBUILD:
                 cur.execute(statement)
         conn.commit()
+
+
+# The summaries are append-only (a +1/-1 row per change); fold() adds each one's rows up in place.
+FOLD_AT = 50_000
+FOLDS = {
+    "visit_week_summary": ("week_start, department_id, status", "SUM(appointments)", "SUM(appointments) <> 0"),
+    "doctor_visit_summary": ("doctor_id", "SUM(appointments)", "SUM(appointments) <> 0"),
+    "revenue_month_summary": ("month_start, department_id", "SUM(bills), SUM(revenue)",
+                              "SUM(bills) <> 0 OR SUM(revenue) <> 0"),
+}
+
+
+def fold(conn, at_least: int = FOLD_AT) -> list[str]:
+    """Add up the rows of each summary that holds more than `at_least` of them; return the ones folded.
+
+    Each fold is one transaction: the rows up to the newest one are replaced by their sums, so
+    rows that triggers append meanwhile (higher ids) are untouched and nothing waits on them.
+    `conn` must be able to write the summaries (the administrative login)."""
+    folded = []
+    with conn.cursor() as cur:
+        for table, (keys, sums, nonzero) in FOLDS.items():
+            cur.execute(f"SELECT MIN(delta_id), MAX(delta_id) FROM `{table}`")
+            low, high = cur.fetchone()
+            if high is None or high - low < at_least:
+                continue
+            conn.begin()
+            try:
+                value_columns = "appointments" if table != "revenue_month_summary" else "bills, revenue"
+                cur.execute(f"INSERT INTO `{table}` ({keys}, {value_columns}) SELECT {keys}, {sums} FROM `{table}` "
+                            f"WHERE delta_id <= %s GROUP BY {keys} HAVING {nonzero}", (high,))
+                cur.execute(f"DELETE FROM `{table}` WHERE delta_id <= %s", (high,))
+                conn.commit()
+            except pymysql.err.MySQLError:
+                # Opportunistic: a fold that fails (lost to concurrent work, on Galera a certification
+                # conflict) leaves the rows as they were, and a later page view tries again.
+                conn.rollback()
+                continue
+            folded.append(table)
+    return folded
 
 
 def stale_summaries(conn) -> list[str]:

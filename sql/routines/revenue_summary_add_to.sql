@@ -11,11 +11,10 @@ MODIFIES SQL DATA
 COMMENT 'Count a bill of one department in (or out of) the dashboard revenue summary'
 BEGIN
     IF p_payment_status <> 'Cancelled' THEN
-        -- Each server counts in its own rows (@@server_id), as visit_summary_add does.
-        INSERT INTO revenue_month_summary (month_start, department_id, server_id, bills, revenue)
-        VALUES (DATE_SUB(p_bill_date, INTERVAL DAYOFMONTH(p_bill_date) - 1 DAY), p_department_id, @@server_id,
-                p_delta, p_delta * p_amount)
-        ON DUPLICATE KEY UPDATE bills = bills + p_delta, revenue = revenue + p_delta * p_amount;
+        -- Append-only (V312), as visit_summary_add does.
+        INSERT INTO revenue_month_summary (month_start, department_id, bills, revenue)
+        VALUES (DATE_SUB(p_bill_date, INTERVAL DAYOFMONTH(p_bill_date) - 1 DAY), p_department_id, p_delta,
+                p_delta * p_amount);
     END IF;
 END$$
 DELIMITER ;

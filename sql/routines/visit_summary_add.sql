@@ -13,15 +13,11 @@ BEGIN
     DECLARE v_department SMALLINT UNSIGNED;
     -- 0 for a doctor that does not exist (only with foreign_key_checks off): a summary never blocks a write.
     SET v_department = COALESCE((SELECT department_id FROM doctor WHERE doctor_id = p_doctor_id), 0);
-    -- Each server counts in its own rows (@@server_id): Galera nodes never certify against each other here.
-    INSERT INTO visit_week_summary (week_start, department_id, status, server_id, appointments)
-    VALUES (DATE_SUB(DATE(p_starts_at), INTERVAL WEEKDAY(p_starts_at) DAY), v_department, p_status, @@server_id,
-            p_delta)
-    ON DUPLICATE KEY UPDATE appointments = appointments + p_delta;
+    -- Append-only (V310): a row per change, so no booking waits on a counter row or certifies against one.
+    INSERT INTO visit_week_summary (week_start, department_id, status, appointments)
+    VALUES (DATE_SUB(DATE(p_starts_at), INTERVAL WEEKDAY(p_starts_at) DAY), v_department, p_status, p_delta);
     IF p_status <> 'Cancelled' THEN
-        INSERT INTO doctor_visit_summary (doctor_id, server_id, appointments)
-        VALUES (p_doctor_id, @@server_id, p_delta)
-        ON DUPLICATE KEY UPDATE appointments = appointments + p_delta;
+        INSERT INTO doctor_visit_summary (doctor_id, appointments) VALUES (p_doctor_id, p_delta);
     END IF;
 END$$
 DELIMITER ;

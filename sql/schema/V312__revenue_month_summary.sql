@@ -5,19 +5,20 @@
 -- An appointment moved to another doctor moves its bills too (revenue_summary_move); a doctor
 -- moved to another department keeps past revenue where it was until a rebuild
 -- (hms/dashboard.py rebuild(), which `hms seed` runs; `hms seed verify` says when one is due).
--- Keyed also by the @@server_id that counted, like visit_week_summary (no shared counter on Galera).
+-- Append-only, like visit_week_summary: each change adds a row, folded now and then.
 CREATE TABLE revenue_month_summary (
+    delta_id      BIGINT UNSIGNED   NOT NULL AUTO_INCREMENT,
     month_start   DATE              NOT NULL,
     department_id SMALLINT UNSIGNED NOT NULL,
-    server_id     INT UNSIGNED      NOT NULL,
     bills         INT               NOT NULL,
     revenue       DECIMAL(16,2)     NOT NULL,
-    PRIMARY KEY (month_start, department_id, server_id)
+    PRIMARY KEY (delta_id),
+    KEY idx_revenue_month_summary_month (month_start, department_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
-INSERT INTO revenue_month_summary (month_start, department_id, server_id, bills, revenue)
+INSERT INTO revenue_month_summary (month_start, department_id, bills, revenue)
 SELECT DATE_SUB(b.bill_date, INTERVAL DAYOFMONTH(b.bill_date) - 1 DAY), COALESCE(d.department_id, 0),
-       @@server_id, COUNT(*), SUM(b.total_amount)
+       COUNT(*), SUM(b.total_amount)
   FROM billing AS b
   LEFT JOIN appointment AS a ON a.appointment_id = b.appointment_id
   LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from hms.dashboard import REBUILD, baseline_figures, figures, stale_summaries
+from hms.dashboard import REBUILD, baseline_figures, figures, fold, stale_summaries
 from tests.support import query
 
 SUMMARIES = {
@@ -103,26 +103,24 @@ def test_a_summary_out_of_step_is_named(db, clinic):
     assert stale_summaries(db) == []
 
 
-def test_counts_kept_by_several_servers_add_up(db, clinic):
-    """Each server (a Galera node) counts in rows of its own @@server_id, so nodes never certify
-    against each other on a shared counter: what another node counted adds to this one's."""
+def test_summaries_are_append_only_and_fold_to_the_same_figures(db, clinic):
+    """Every change appends a +1/-1 row (no counter row is updated, so concurrent bookings, and
+    Galera nodes, never wait or certify on one); fold() adds them up in place, figures unchanged."""
     doctor, patient = clinic.doctor(), clinic.patient()
-    clinic.appointment(doctor, patient, datetime(2024, 3, 4, 10, 0))
+    (before_rows,), = query(db, "SELECT COUNT(*) FROM doctor_visit_summary")
+    first = clinic.appointment(doctor, patient, datetime(2024, 3, 4, 10, 0))
     clinic.appointment(doctor, patient, datetime(2024, 3, 5, 10, 0))
-    (server_id,), = query(db, "SELECT @@server_id")
-    other = server_id + 1000
-    # Move one of the two counts to another server's row, as if node `other` had taken that booking.
-    query(db, "UPDATE doctor_visit_summary SET appointments = appointments - 1 WHERE doctor_id = %s "
-              "AND server_id = %s", (doctor, server_id))
-    query(db, "INSERT INTO doctor_visit_summary (doctor_id, server_id, appointments) VALUES (%s, %s, 1)",
-          (doctor, other))
+    query(db, "UPDATE appointment SET status = 'Cancelled' WHERE appointment_id = %s", (first,))
     try:
-        assert query(db, DOCTOR_COUNT, (doctor,)) == [(2,)]
-        assert stale_summaries(db) == []
+        assert query(db, "SELECT appointments FROM doctor_visit_summary WHERE doctor_id = %s ORDER BY delta_id",
+                     (doctor,)) == [(1,), (1,), (-1,)]
         today = date(2024, 3, 6)
-        assert figures(db, today) == baseline_figures(db, today)
+        figures_before = figures(db, today)
+        assert set(fold(db, at_least=0)) == {"visit_week_summary", "doctor_visit_summary", "revenue_month_summary"}
+        assert query(db, DOCTOR_COUNT, (doctor,)) == [(1,)]
+        assert query(db, "SELECT COUNT(*) FROM doctor_visit_summary WHERE doctor_id = %s", (doctor,)) == [(1,)]
+        assert query(db, "SELECT COUNT(*) FROM doctor_visit_summary")[0][0] <= before_rows + 1
+        assert figures(db, today) == figures_before == baseline_figures(db, today)
+        assert stale_summaries(db) == []
     finally:
-        query(db, "DELETE FROM doctor_visit_summary WHERE server_id = %s", (other,))
-        query(db, "UPDATE doctor_visit_summary SET appointments = appointments + 1 WHERE doctor_id = %s "
-                  "AND server_id = %s", (doctor, server_id))
         query(db, "DELETE FROM appointment WHERE patient_id = %s", (patient,))
