@@ -3,7 +3,9 @@ then summary cards for accounts, roles and privileges, each linking to its detai
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template
+import threading
+
+from flask import Blueprint, current_app, flash, render_template
 
 from hms import dashboard as hospital
 from hms import privilege_matrix
@@ -25,12 +27,33 @@ def index():
                            locked=locked, hospital=_hospital())
 
 
+_refreshing = threading.Lock()
+
+
+def _refresh_in_background() -> None:
+    """Rebuild the dashboard's summaries on a thread (one at a time), as the administrative login."""
+    if not _refreshing.acquire(blocking=False):
+        return
+    login, logger = context.admin_login(), current_app.logger
+
+    def run() -> None:
+        try:
+            hospital.rebuild(login)
+        except HmsError as exc:
+            logger.warning("the dashboard summaries could not be refreshed: %s", exc.message)
+        finally:
+            _refreshing.release()
+    threading.Thread(target=run, name="hms-dashboard-refresh", daemon=True).start()
+
+
 def _hospital() -> dict | None:
     """The hospital's figures and their charts; None (with a flashed reason) when they cannot be read."""
     try:
         with context.admin_connection() as conn:
-            hospital.fold(conn)   # the summaries are append-only: add them up past hospital.FOLD_AT rows
+            if hospital.refresh_due(conn):
+                _refresh_in_background()
             found = hospital.figures(conn)
+            as_of = hospital.refreshed_at(conn)
     except HmsError as exc:
         flash(f"The hospital figures are not available: {exc.message}", "error")
         return None
@@ -38,6 +61,7 @@ def _hospital() -> dict | None:
     months = [(month.strftime("%b"), total) for month, total in found.revenue_per_month]
     return {
         "figures": found,
+        "as_of": as_of,
         "visits": charts.columns(weeks, charts.count, label_every=4),
         "revenue_months": charts.columns(months, charts.money, label_every=2),
         "revenue_departments": charts.ranking(found.revenue_per_department, charts.money),

@@ -101,19 +101,27 @@ def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocom
             cursorclass=pymysql.cursors.Cursor) -> pymysql.connections.Connection:
     """Return an open PyMySQL connection; `database=True` uses info.database, False or None none."""
     db = info.database if database is True else (database or None)
-    try:
-        conn = pymysql.connect(
-            user=info.user, password=info.password, host=info.host, port=info.port,
-            unix_socket=info.unix_socket, database=db, charset="utf8mb4",
-            autocommit=autocommit, local_infile=local_infile, connect_timeout=10,
-            read_timeout=read_timeout, cursorclass=cursorclass,
-            init_command=f"SET SESSION sql_mode = '{SQL_MODE}'",
-            ssl_ca=info.ssl_ca, ssl_verify_cert=bool(info.ssl_ca) or None, ssl_verify_identity=bool(info.ssl_ca) or None,
-        )
-    except pymysql.err.OperationalError as exc:
-        raise connection_error(exc, info, db) from None
-    except pymysql.err.InternalError as exc:
-        raise connection_error(exc, info, db) from None
+    for attempt in (1, 2, 3):
+        try:
+            conn = pymysql.connect(
+                user=info.user, password=info.password, host=info.host, port=info.port,
+                unix_socket=info.unix_socket, database=db, charset="utf8mb4",
+                autocommit=autocommit, local_infile=local_infile, connect_timeout=10,
+                read_timeout=read_timeout, cursorclass=cursorclass,
+                init_command=f"SET SESSION sql_mode = '{SQL_MODE}'",
+                ssl_ca=info.ssl_ca, ssl_verify_cert=bool(info.ssl_ca) or None,
+                ssl_verify_identity=bool(info.ssl_ca) or None,
+            )
+            break
+        except pymysql.err.OperationalError as exc:
+            # A Galera node under a storm of conflicts can answer a brand-new session's first
+            # statement with 1213 (a brute-force abort meant for the thread's previous session):
+            # nothing was done yet, so logging in again is safe.
+            if exc.args and exc.args[0] == errcodes.DEADLOCK and attempt < 3:
+                continue
+            raise connection_error(exc, info, db) from None
+        except pymysql.err.InternalError as exc:
+            raise connection_error(exc, info, db) from None
     return conn
 
 

@@ -1,8 +1,9 @@
-"""The hospital dashboard's figures, read from the small summary tables the triggers keep.
+"""The hospital dashboard's figures, read from small summary tables refreshed on a schedule.
 
 visit_week_summary (V310), doctor_visit_summary (V311) and revenue_month_summary (V312) are
-kept current by the appointment and billing triggers, as patient_billing_summary is; `hms
-seed` (whose loader skips the triggers) rebuilds them after the load with `rebuild()`. So
+rebuilt from appointment and billing by `rebuild()`: after `hms seed`, and by the console in
+the background when the last rebuild is older than REFRESH_MINUTES (not by triggers: on a
+Galera cluster, summary writes in every booking made concurrent bookings lose). So
 no chart groups the 6M appointments or bills per page view: `figures()` reads a few
 thousand rows at most. `baseline_figures()` computes the same figures from the big tables
 directly; the tests compare the two and benchmarks/dashboard.py times both.
@@ -18,8 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-
-import pymysql
 
 from .connection import ConnectionInfo, session
 
@@ -46,6 +45,7 @@ REBUILD = (
     "COUNT(*), SUM(b.total_amount) FROM billing AS b "
     "LEFT JOIN appointment AS a ON a.appointment_id = b.appointment_id "
     "LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id WHERE b.payment_status <> 'Cancelled' GROUP BY 1, 2",
+    "REPLACE INTO dashboard_summary_refresh (id, refreshed_at) VALUES (1, NOW())",
 )
 
 # Each summary's rows (zero counts left out) and the same rows grouped from the big tables, in
@@ -79,8 +79,8 @@ DEPARTMENTS = ("SELECT d.name, SUM(s.appointments) AS n FROM visit_week_summary 
                "JOIN department AS d ON d.department_id = s.department_id WHERE s.status <> 'Cancelled' "
                "GROUP BY d.department_id, d.name HAVING n > 0 ORDER BY n DESC, d.department_id DESC LIMIT %s")
 DOCTORS = ("SELECT CONCAT(doc.first_name, ' ', doc.last_name), dep.name, s.appointments "
-           "FROM (SELECT doctor_id, SUM(appointments) AS appointments FROM doctor_visit_summary GROUP BY doctor_id "
-           "      HAVING appointments > 0 ORDER BY appointments DESC, doctor_id DESC LIMIT %s) AS s "
+           "FROM (SELECT doctor_id, appointments FROM doctor_visit_summary WHERE appointments > 0 "
+           "      ORDER BY appointments DESC, doctor_id DESC LIMIT %s) AS s "
            "JOIN doctor AS doc ON doc.doctor_id = s.doctor_id JOIN department AS dep ON dep.department_id = "
            "doc.department_id ORDER BY s.appointments DESC, s.doctor_id DESC")
 MONTHLY = ("SELECT month_start, SUM(revenue) FROM revenue_month_summary WHERE month_start >= %s "
@@ -227,43 +227,26 @@ def rebuild(info: ConnectionInfo, unlogged: bool = False) -> None:
         conn.commit()
 
 
-# The summaries are append-only (a +1/-1 row per change); fold() adds each one's rows up in place.
-FOLD_AT = 50_000
-FOLDS = {
-    "visit_week_summary": ("week_start, department_id, status", "SUM(appointments)", "SUM(appointments) <> 0"),
-    "doctor_visit_summary": ("doctor_id", "SUM(appointments)", "SUM(appointments) <> 0"),
-    "revenue_month_summary": ("month_start, department_id", "SUM(bills), SUM(revenue)",
-                              "SUM(bills) <> 0 OR SUM(revenue) <> 0"),
-}
+# The summaries are refreshed on a schedule: the console rebuilds them in the background when
+# the last rebuild (dashboard_summary_refresh) is older than this.
+REFRESH_MINUTES = 10
 
 
-def fold(conn, at_least: int = FOLD_AT) -> list[str]:
-    """Add up the rows of each summary that holds more than `at_least` of them; return the ones folded.
-
-    Each fold is one transaction: the rows up to the newest one are replaced by their sums, so
-    rows that triggers append meanwhile (higher ids) are untouched and nothing waits on them.
-    `conn` must be able to write the summaries (the administrative login)."""
-    folded = []
+def refresh_due(conn, minutes: int = REFRESH_MINUTES) -> bool:
+    """True when the summaries were last rebuilt more than `minutes` ago (or never)."""
     with conn.cursor() as cur:
-        for table, (keys, sums, nonzero) in FOLDS.items():
-            cur.execute(f"SELECT MIN(delta_id), MAX(delta_id) FROM `{table}`")
-            low, high = cur.fetchone()
-            if high is None or high - low < at_least:
-                continue
-            conn.begin()
-            try:
-                value_columns = "appointments" if table != "revenue_month_summary" else "bills, revenue"
-                cur.execute(f"INSERT INTO `{table}` ({keys}, {value_columns}) SELECT {keys}, {sums} FROM `{table}` "
-                            f"WHERE delta_id <= %s GROUP BY {keys} HAVING {nonzero}", (high,))
-                cur.execute(f"DELETE FROM `{table}` WHERE delta_id <= %s", (high,))
-                conn.commit()
-            except pymysql.err.MySQLError:
-                # Opportunistic: a fold that fails (lost to concurrent work, on Galera a certification
-                # conflict) leaves the rows as they were, and a later page view tries again.
-                conn.rollback()
-                continue
-            folded.append(table)
-    return folded
+        cur.execute("SELECT refreshed_at < NOW() - INTERVAL %s MINUTE FROM dashboard_summary_refresh "
+                    "WHERE id = 1", (minutes,))
+        row = cur.fetchone()
+    return row is None or bool(row[0])
+
+
+def refreshed_at(conn):
+    """When the summaries were last rebuilt (None: never)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT refreshed_at FROM dashboard_summary_refresh WHERE id = 1")
+        row = cur.fetchone()
+    return row[0] if row else None
 
 
 def stale_summaries(conn) -> list[str]:

@@ -1,19 +1,13 @@
 -- Bills and billed amount per month (of bill_date) and department (of the bill's
 -- appointment's doctor; 0 for a bill not linked to an appointment), cancelled bills left
--- out, kept current by the billing triggers (trg_revenue_summary_*): the dashboard's
--- revenue per month and per department read a few hundred rows, not 6M bills.
--- An appointment moved to another doctor moves its bills too (revenue_summary_move); a doctor
--- moved to another department keeps past revenue where it was until a rebuild
--- (hms/dashboard.py rebuild(), which `hms seed` runs; `hms seed verify` says when one is due).
--- Append-only, like visit_week_summary: each change adds a row, folded now and then.
+-- out: the dashboard's revenue per month and per department read a few hundred rows, not 6M
+-- bills. Refreshed on a schedule with visit_week_summary (V310).
 CREATE TABLE revenue_month_summary (
-    delta_id      BIGINT UNSIGNED   NOT NULL AUTO_INCREMENT,
     month_start   DATE              NOT NULL,
     department_id SMALLINT UNSIGNED NOT NULL,
     bills         INT               NOT NULL,
     revenue       DECIMAL(16,2)     NOT NULL,
-    PRIMARY KEY (delta_id),
-    KEY idx_revenue_month_summary_month (month_start, department_id)
+    PRIMARY KEY (month_start, department_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
 INSERT INTO revenue_month_summary (month_start, department_id, bills, revenue)
