@@ -8,6 +8,7 @@ a loader session) whose owner closes them.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass, replace
 from typing import Iterator
 
@@ -96,12 +97,16 @@ def info_from_url(url: str) -> ConnectionInfo:
                           unix_socket=socket or None, database=parsed.database or None, ssl_ca=ssl_ca or None)
 
 
+# Logins answered 1213 by a Galera node are tried again, this many times in all (about 3 s).
+LOGIN_ATTEMPTS = 5
+
+
 def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocommit: bool = True,
             local_infile: bool = False, read_timeout: int | None = None,
             cursorclass=pymysql.cursors.Cursor) -> pymysql.connections.Connection:
     """Return an open PyMySQL connection; `database=True` uses info.database, False or None none."""
     db = info.database if database is True else (database or None)
-    for attempt in (1, 2, 3):
+    for attempt in range(1, LOGIN_ATTEMPTS + 1):
         try:
             conn = pymysql.connect(
                 user=info.user, password=info.password, host=info.host, port=info.port,
@@ -114,10 +119,11 @@ def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocom
             )
             break
         except pymysql.err.OperationalError as exc:
-            # A Galera node under a storm of conflicts can answer a brand-new session's first
-            # statement with 1213 (a brute-force abort meant for the thread's previous session):
-            # nothing was done yet, so logging in again is safe.
-            if exc.args and exc.args[0] == errcodes.DEADLOCK and attempt < 3:
+            # A Galera node can answer a brand-new session's first statement with 1213 while the
+            # cluster changes (a node killed or cut off) or after a brute-force abort meant for the
+            # thread's previous session: nothing was done yet, so logging in again is safe.
+            if exc.args and exc.args[0] == errcodes.DEADLOCK and attempt < LOGIN_ATTEMPTS:
+                time.sleep(0.1 * 2 ** attempt)
                 continue
             raise connection_error(exc, info, db) from None
         except pymysql.err.InternalError as exc:
