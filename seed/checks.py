@@ -142,7 +142,6 @@ def verify(info: ConnectionInfo, expected_scale: float | None = None) -> Report:
         _specializations(conn, report)
         _billing_summary(conn, report)
         derived.check(conn, report, as_of)
-        _dashboard_summaries(conn, report)
         scheduling_checks.check(conn, report)
         return report
 
@@ -218,11 +217,3 @@ SELECT COUNT(*) FROM (
 def _billing_summary(conn, report: Report) -> None:
     wrong = _one(conn, BILLING_SUMMARY_MISMATCHES)
     report.check(wrong == 0, f"patient_billing_summary agrees with billing: {wrong:,} patient(s) differ")
-
-
-def _dashboard_summaries(conn, report: Report) -> None:
-    from hms.dashboard import stale_summaries
-
-    stale = stale_summaries(conn)
-    report.check(not stale, "the dashboard's summaries agree with appointment and billing"
-                 + (f": {', '.join(stale)} differ" if stale else ""))

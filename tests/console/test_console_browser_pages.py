@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hms.dashboard import REBUILD
 from hms.roles import ROLES
 from tests.support import query
 from tests.support.sessions import sleeping
@@ -42,6 +43,9 @@ def recent_visits(db, clinic):
         for appointment in made:
             cur.execute("INSERT INTO billing (patient_id, appointment_id, total_amount, bill_date, due_date) "
                         "VALUES (%s, %s, 180.00, CURRENT_DATE, CURRENT_DATE + INTERVAL 30 DAY)", (patient, appointment))
+        for statement in REBUILD:   # the scheduled refresh, now rather than in ten minutes
+            cur.execute(statement)
+    db.commit()
     yield made
     query(db, "DELETE FROM billing WHERE patient_id = %s", (patient,))
     query(db, "DELETE FROM appointment WHERE patient_id = %s", (patient,))
