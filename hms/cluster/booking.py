@@ -82,12 +82,14 @@ def book(conn, patient_id: int, doctor_id: int, starts_at: datetime, receptionis
                 conn.commit()   # where Galera certifies: a lost certification raises 1213 here
             return Booking(int(booked), attempt)
         except pymysql.err.MySQLError as exc:
-            if not autocommit:
-                _rollback(conn)
+            # Always, in autocommit mode too: on Galera a session whose CALL was aborted
+            # by a replicated write set (brute-force abort) answers 1213 to every later
+            # CALL until it runs a statement of its own; ROLLBACK resets it.
+            _rollback(conn)
             code, text = error_code(exc), str(exc)
             if is_not_prepared(exc):
                 raise not_primary(_where(conn)) from None
-            if code in errcodes.CONNECT_FAILURES:
+            if code in errcodes.CONNECT_FAILURES or not conn.open:   # lost now, or found lost by the ROLLBACK
                 raise ConnectionFailed(f"the connection to {_where(conn)} was lost while booking doctor {doctor_id} "
                                        f"at {starts_at:%Y-%m-%d %H:%M}; the booking may or may not have been made",
                                        "Look the slot up on a running node before booking it again") from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 from hms.cluster import NodeNotPrimary, grastate
 from hms.cluster.booking import book
@@ -16,11 +15,6 @@ from tests.support.cluster import (BookingStorm, errors, checksums, double_booki
 pytestmark = needs_cluster
 
 
-# Known and open (issues 14 and 16, docs/cluster.md "Known problem"): since the scheduling triggers
-# on appointment (claim rows, status history), a survivor of the kill sometimes loses every booking
-# to conflicts, or answers logins 1213, for the rest of the storm. Not hidden: reported when it fails.
-@pytest.mark.xfail(reason="open: a survivor can lose every booking to conflicts after a node kill "
-                          "since the scheduling triggers (issues 14, 16)", strict=False)
 def test_a_node_killed_during_a_booking_storm_rejoins_with_identical_data(cluster, rows):
     storm = BookingStorm(cluster.nodes, rows["doctors"], rows["patients"], far_slots(3000)).start()
     try:
