@@ -40,7 +40,5 @@ SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.
 PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.find_free_slots TO hms_doctor');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
+-- The free slots (routines are granted through sql/routines/grant_routines.sql).
+CALL grant_routines('hms_doctor', 'find_free_slots');

@@ -50,53 +50,13 @@ PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
 
--- The patient search: it runs as its invoker, so it reads patient as this
--- role. EXECUTE on the read-only routines, listed once in sql/routines/grant_read_only_routines.sql
--- (those that read medical records fail for this role: it may not read them).
+-- The patient search: it runs as its invoker, so it reads patient as this role.
 SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.patient TO hms_receptionist');
 PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
-CALL grant_read_only_routines('hms_receptionist');
 
--- The scheduling routines.
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.book_slot TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.cancel_appointment TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.reschedule_appointment TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.find_free_slots TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.waitlist_join TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.waitlist_accept TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.waitlist_expire_offers TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.walkin_check_in TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.walkin_call_next TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.walkin_finish TO hms_receptionist');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
+-- EXECUTE on the read-only routines (those that read medical records fail for this role:
+-- it may not read them) and the scheduling routines; the sets are listed once in
+-- sql/routines/grant_routines.sql.
+CALL grant_routines('hms_receptionist', '@read_only, @scheduling');
