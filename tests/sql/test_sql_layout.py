@@ -29,7 +29,8 @@ SCHEDULING_ROUTINES = {name: "PROCEDURE" for name in (
 ROUTINE_GRANTS = {"hms_analyst": READ_ONLY_ROUTINES, "hms_auditor": READ_ONLY_ROUTINES,
                   "hms_developer": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES | SCHEDULING_ROUTINES,
                   "hms_qa": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES,
-                  "hms_receptionist": READ_ONLY_ROUTINES | SCHEDULING_ROUTINES,
+                  "hms_receptionist": READ_ONLY_ROUTINES | SCHEDULING_ROUTINES
+                  | {"create_invoice_for_visit": "PROCEDURE", "record_payment": "PROCEDURE"},  # not adjustments, not stock
                   "hms_doctor": {"find_free_slots": "PROCEDURE"},
                   "hms_admin": {}, "hms_dba": {}}  # admin and dba: ALL PRIVILEGES covers every routine
 SETS = {"@read_only": READ_ONLY_ROUTINES, "@billing_stock": BILLING_STOCK_ROUTINES, "@scheduling": SCHEDULING_ROUTINES}
