@@ -41,9 +41,11 @@ ROLES: dict[str, Role] = {role.name: role for role in (
     Role("qa", "hms_qa", "QA Support",
          "Testers and support staff: SELECT and INSERT, and the routines"),
     Role("receptionist", "hms_receptionist", "Receptionist",
-         "Front desk: the scheduling routines, reads schedules and the patient search; writes no table directly"),
+         "Front desk: the scheduling routines, reads schedules and the patient search, invoices visits, "
+         "takes payments and reads invoice balances; writes no table directly"),
     Role("doctor", "hms_doctor", "Doctor",
-         "Clinician: reads its own schedule, patients and records (views filtered by its doctor_login mapping)"),
+         "Clinician: reads its own schedule, patients and records (views filtered by its doctor_login mapping) "
+         "and which medications are in stock"),
 )}
 
 BY_MYSQL_ROLE: dict[str, Role] = {role.mysql_role: role for role in ROLES.values()}

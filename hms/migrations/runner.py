@@ -9,7 +9,8 @@ ones included, is recorded with the server's message.
 
 "Applied" is what the server holds, not only what the history says: a routine, trigger
 or role file whose object is missing from the server (dropped by hand, or lost to a
-crash) is `absent` in `status()` and re-created by the next run.
+crash) is `absent` in `status()` and re-created by the next run. A routine or trigger file
+removed from sql/ has its object dropped by the next run (retired.py).
 
 A failed routine or trigger file never deletes the live object. MySQL cannot roll DDL
 back and MySQL 8 has no CREATE OR REPLACE for routines or triggers, so the same scheme
@@ -40,7 +41,7 @@ from ..connection import ConnectionInfo, session
 from ..databases import CONSOLE_SQL_FOLDER, console_schema, create_database
 from ..errors import MigrationError, SqlFileError
 from . import files as sql_files
-from . import history, lock, objects
+from . import history, lock, objects, retired
 from .apply import OBJECT_GROUPS, apply_repeatable, apply_versioned
 from .files import SqlFile, discover
 from .history import FileState, HistoryRow
@@ -64,6 +65,8 @@ class MigrationResult:
     dry_run: bool = False
     # Files of the console schema (<database>_console), applied before `applied`.
     console: list[tuple[Step, int]] = field(default_factory=list)
+    # (kind, name) of the routines and triggers dropped because their files left sql/ (retired.py).
+    retired: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def all_applied(self) -> list[tuple[Step, int]]:
@@ -116,7 +119,7 @@ class Migrator:
         states = (console.status() if console else []) + self._file_states(rows, present)
         known = {f.relpath for f in files}
         for row in rows:
-            if row.file not in known and row.success:
+            if row.file not in known and row.success and not retired.is_retired(row, present):
                 known.add(row.file)
                 states.append(FileState(row.file, row.kind, "missing", row.checksum, row.checksum))
         return states
@@ -146,10 +149,13 @@ class Migrator:
                 conn.select_db(self.database)
                 scratch.remove_check_leftovers(conn, self.database)  # of killed runs; see hms/scratch.py
                 history.create_table(conn)
-                steps = self._plan(history.read(conn, self.database), self._present(conn), reapply=reapply)
+                rows, present = history.read(conn, self.database), self._present(conn)
+                steps = self._plan(rows, present, reapply=reapply)
                 for step in steps:  # a malformed file stops the run before anything is applied
                     step.sql_file.statements()
-                result = MigrationResult(console=console_applied)
+                result = MigrationResult(console=console_applied,
+                                         retired=retired.objects(rows, self.files(), present))
+                retired.drop(conn, result.retired)
                 for step in steps:
                     lock.renew(conn, held)
                     self.on_step(step)

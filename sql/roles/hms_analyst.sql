@@ -9,5 +9,5 @@ PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
 
--- EXECUTE on the read-only routines, listed once in sql/routines/grant_read_only_routines.sql.
-CALL grant_read_only_routines('hms_analyst');
+-- EXECUTE on the read-only routines (the set @read_only of sql/routines/grant_routines.sql).
+CALL grant_routines('hms_analyst', '@read_only');

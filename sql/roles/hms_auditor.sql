@@ -9,8 +9,8 @@ PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
 
--- EXECUTE on the read-only routines, listed once in sql/routines/grant_read_only_routines.sql.
-CALL grant_read_only_routines('hms_auditor');
+-- EXECUTE on the read-only routines (the set @read_only of sql/routines/grant_routines.sql).
+CALL grant_routines('hms_auditor', '@read_only');
 
 -- The Auditor also reads the console's audit log, which lives in the console schema
 -- <database>_console next to tables no hms role may read (console admins and their

@@ -2,7 +2,8 @@
 -- through the definer views doctor_my_appointments, doctor_my_patients and
 -- doctor_my_medical_records, which show only the rows of the doctor the login is mapped
 -- to in doctor_login (`hms users create NAME --role doctor --doctor-id N`); it holds no
--- SELECT on the tables behind them. Also reads who works when, and the free slots.
+-- SELECT on the tables behind them. Also reads who works when, the free slots, and which
+-- medications are in stock (medication_availability).
 -- Applied by `hms db migrate` after the routines, which first revokes whatever the
 -- role held on this database, so the file states the role's privileges exactly.
 -- GRANT ... ON <this database> goes through PREPARE because the database name is
@@ -40,7 +41,12 @@ SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.
 PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.find_free_slots TO hms_doctor');
+-- What is in stock to prescribe, through the definer view medication_availability (usable
+-- units per department, no prices; nothing about stock may be changed).
+SET @hms_grant = CONCAT('GRANT SELECT ON `', REPLACE(DATABASE(), '`', '``'), '`.medication_availability TO hms_doctor');
 PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
+
+-- The free slots (routines are granted through sql/routines/grant_routines.sql).
+CALL grant_routines('hms_doctor', 'find_free_slots');

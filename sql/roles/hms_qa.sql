@@ -10,20 +10,7 @@ PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
 
--- EXECUTE on the read-only routines, listed once in sql/routines/grant_read_only_routines.sql.
-CALL grant_read_only_routines('hms_qa');
-
--- EXECUTE on the two routines that write (booking, and a medication with its stock).
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.book_appointment TO hms_qa');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-
-SET @hms_grant = CONCAT('GRANT EXECUTE ON PROCEDURE `', REPLACE(DATABASE(), '`', '``'), '`.add_medication_with_stock TO hms_qa');
-PREPARE hms_grant_stmt FROM @hms_grant;
-EXECUTE hms_grant_stmt;
-DEALLOCATE PREPARE hms_grant_stmt;
-
--- EXECUTE on the routines that write invoices, payments and stock movements, listed once in
--- sql/routines/grant_billing_stock_routines.sql (payments and stock move only through them).
-CALL grant_billing_stock_routines('hms_qa');
+-- EXECUTE on the read-only routines, the two routines that write (booking, and a medication
+-- with its stock) and those that write invoices, payments and stock movements (payments and
+-- stock move only through them); the sets are listed once in sql/routines/grant_routines.sql.
+CALL grant_routines('hms_qa', '@read_only, book_appointment, add_medication_with_stock, @billing_stock');

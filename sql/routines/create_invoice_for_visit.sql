@@ -7,6 +7,8 @@
 -- for one visit queue and the second finds the first one's bill. Scheduled and cancelled
 -- visits are refused, as is a visit whose charge has no price on its day.
 -- Like any START TRANSACTION, calling it commits the caller's open transaction.
+-- SQL SECURITY DEFINER: the front desk (hms_receptionist) invoices a visit without reading
+-- its medical record or writing billing rows itself; it writes only this visit's invoice.
 DROP PROCEDURE IF EXISTS create_invoice_for_visit;
 
 DELIMITER $$
@@ -15,7 +17,7 @@ CREATE PROCEDURE create_invoice_for_visit(
     OUT p_bill_id        INT UNSIGNED
 )
 MODIFIES SQL DATA
-SQL SECURITY INVOKER
+SQL SECURITY DEFINER
 COMMENT 'The invoice of a completed visit or a no-show, made once'
 proc: BEGIN
     DECLARE v_patient INT UNSIGNED;

@@ -19,7 +19,7 @@ BEGIN
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
-        DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+        CALL routine_ticket_release();
         RESIGNAL;
     END;
     IF p_kind IS NULL OR p_kind NOT IN ('Discount', 'Write-off') THEN
@@ -31,11 +31,11 @@ BEGIN
     IF CHAR_LENGTH(TRIM(IFNULL(p_reason, ''))) = 0 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'record_adjustment: an adjustment needs a reason';
     END IF;
-    CREATE TEMPORARY TABLE IF NOT EXISTS hms_routine_ticket (held TINYINT) ENGINE=MEMORY;
+    CALL routine_ticket_take();
     START TRANSACTION;
     INSERT INTO payment (bill_id, kind, amount, reason) VALUES (p_bill_id, p_kind, p_amount, p_reason);
     SET p_payment_id = LAST_INSERT_ID();
     COMMIT;
-    DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+    CALL routine_ticket_release();
 END$$
 DELIMITER ;

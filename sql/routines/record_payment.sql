@@ -25,7 +25,7 @@ BEGIN
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
-        DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+        CALL routine_ticket_release();
         RESIGNAL;
     END;
     IF p_amount IS NULL OR p_amount = 0 THEN
@@ -34,12 +34,12 @@ BEGIN
     IF p_amount < 0 AND CHAR_LENGTH(TRIM(IFNULL(p_reason, ''))) = 0 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'record_payment: a refund needs a reason';
     END IF;
-    CREATE TEMPORARY TABLE IF NOT EXISTS hms_routine_ticket (held TINYINT) ENGINE=MEMORY;
+    CALL routine_ticket_take();
     START TRANSACTION;
     INSERT INTO payment (bill_id, kind, amount, method, reference, reason)
     VALUES (p_bill_id, IF(p_amount < 0, 'Refund', 'Payment'), p_amount, p_method, p_reference, p_reason);
     SET p_payment_id = LAST_INSERT_ID();
     COMMIT;
-    DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+    CALL routine_ticket_release();
 END$$
 DELIMITER ;

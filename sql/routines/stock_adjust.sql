@@ -18,7 +18,7 @@ BEGIN
     DECLARE v_stock INT;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
-        DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+        CALL routine_ticket_release();
         RESIGNAL;
     END;
     IF p_quantity IS NULL OR p_quantity = 0 THEN
@@ -31,10 +31,10 @@ BEGIN
     IF v_department IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stock_adjust: no such lot';
     END IF;
-    CREATE TEMPORARY TABLE IF NOT EXISTS hms_routine_ticket (held TINYINT) ENGINE=MEMORY;
+    CALL routine_ticket_take();
     SELECT stock_quantity INTO v_stock FROM department_medication
      WHERE department_id = v_department AND medication_id = v_medication FOR UPDATE;
     INSERT INTO stock_ledger (lot_id, movement, quantity, reason) VALUES (p_lot_id, 'Adjustment', p_quantity, p_reason);
-    DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+    CALL routine_ticket_release();
 END$$
 DELIMITER ;

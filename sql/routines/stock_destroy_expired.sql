@@ -28,11 +28,11 @@ BEGIN
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
-        DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+        CALL routine_ticket_release();
         RESIGNAL;
     END;
     SET p_units = 0;
-    CREATE TEMPORARY TABLE IF NOT EXISTS hms_routine_ticket (held TINYINT) ENGINE=MEMORY;
+    CALL routine_ticket_take();
     OPEN lots;
     destroying: LOOP
         FETCH lots INTO v_lot, v_department, v_medication;
@@ -49,6 +49,6 @@ BEGIN
         END IF;
     END LOOP;
     CLOSE lots;
-    DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+    CALL routine_ticket_release();
 END$$
 DELIMITER ;

@@ -23,12 +23,12 @@ BEGIN
     DECLARE v_message VARCHAR(255);
     DECLARE EXIT HANDLER FOR 1452
     BEGIN
-        DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+        CALL routine_ticket_release();
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stock_receive: no such department or medication';
     END;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
-        DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+        CALL routine_ticket_release();
         RESIGNAL;
     END;
     IF p_quantity IS NULL OR p_quantity <= 0 THEN
@@ -40,7 +40,7 @@ BEGIN
     IF p_expiry_date < CURDATE() THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stock_receive: the lot has already expired';
     END IF;
-    CREATE TEMPORARY TABLE IF NOT EXISTS hms_routine_ticket (held TINYINT) ENGINE=MEMORY;
+    CALL routine_ticket_take();
     -- The stock row first (created, or locked as it is), as every writer of these lots does.
     INSERT INTO department_medication (department_id, medication_id, stock_quantity)
     VALUES (p_department_id, p_medication_id, 0)
@@ -57,6 +57,6 @@ BEGIN
     END IF;
     INSERT INTO stock_ledger (lot_id, movement, quantity, reason)
     VALUES (p_lot_id, 'Receipt', p_quantity, IFNULL(p_reason, 'received'));
-    DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+    CALL routine_ticket_release();
 END$$
 DELIMITER ;

@@ -21,12 +21,12 @@ BEGIN
     DECLARE v_rows INT;
     DECLARE EXIT HANDLER FOR 1452
     BEGIN
-        DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+        CALL routine_ticket_release();
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stock_transfer: no such department or medication';
     END;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
-        DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+        CALL routine_ticket_release();
         RESIGNAL;
     END;
     IF p_quantity IS NULL OR p_quantity <= 0 THEN
@@ -35,7 +35,7 @@ BEGIN
     IF p_from_department_id <=> p_to_department_id THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stock_transfer: the two departments must differ';
     END IF;
-    CREATE TEMPORARY TABLE IF NOT EXISTS hms_routine_ticket (held TINYINT) ENGINE=MEMORY;
+    CALL routine_ticket_take();
     SELECT COUNT(*) INTO v_rows
       FROM (SELECT department_id FROM department_medication
              WHERE medication_id = p_medication_id AND department_id IN (p_from_department_id, p_to_department_id)
@@ -45,6 +45,6 @@ BEGIN
     ON DUPLICATE KEY UPDATE stock_quantity = stock_quantity;
     CALL stock_take_fefo(p_from_department_id, p_medication_id, p_quantity, 'Transfer out', NULL,
                          IFNULL(p_reason, 'transfer'), p_to_department_id);
-    DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;
+    CALL routine_ticket_release();
 END$$
 DELIMITER ;

@@ -122,3 +122,20 @@ def test_analysts_cannot_record_payments(db, clinic, account):
             errcodes.PROCACCESS_DENIED
     finally:
         analyst.close()
+
+
+def test_a_refused_payment_gives_the_ticket_back_and_no_role_takes_it_by_hand(db, clinic, account):
+    """The ticket is taken and released by routine_ticket_take/_release alone; an error inside
+    the routine releases it too, and the helpers are granted to no role."""
+    bill_id = open_bill(db, clinic, "20.00")
+    developer = connect(account("hms_developer"))
+    try:
+        assert refused(developer, "CALL record_payment(%s, 25, 'Cash', NULL, NULL, @p)", (bill_id,))[1].startswith(
+            "Over-payment refused")  # the trigger's own words, through the handler's release and RESIGNAL
+        assert refused(developer, "INSERT INTO payment (bill_id, kind, amount, method) "
+                                  "VALUES (%s, 'Payment', 10, 'Cash')", (bill_id,))[0] == errcodes.SIGNAL_EXCEPTION
+        for helper in ("routine_ticket_take", "routine_ticket_release"):
+            assert refused(developer, f"CALL {helper}()")[0] == errcodes.PROCACCESS_DENIED, helper
+    finally:
+        developer.close()
+    assert query(db, "SELECT COUNT(*) FROM payment WHERE bill_id = %s", (bill_id,)) == [(0,)]

@@ -29,19 +29,29 @@ SCHEDULING_ROUTINES = {name: "PROCEDURE" for name in (
 ROUTINE_GRANTS = {"hms_analyst": READ_ONLY_ROUTINES, "hms_auditor": READ_ONLY_ROUTINES,
                   "hms_developer": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES | SCHEDULING_ROUTINES,
                   "hms_qa": READ_ONLY_ROUTINES | WRITING_ROUTINES | BILLING_STOCK_ROUTINES,
-                  "hms_receptionist": READ_ONLY_ROUTINES | SCHEDULING_ROUTINES}
+                  "hms_receptionist": READ_ONLY_ROUTINES | SCHEDULING_ROUTINES
+                  | {"create_invoice_for_visit": "PROCEDURE", "record_payment": "PROCEDURE"},  # not adjustments, not stock
+                  "hms_doctor": {"find_free_slots": "PROCEDURE"},
+                  "hms_admin": {}, "hms_dba": {}}  # admin and dba: ALL PRIVILEGES covers every routine
+SETS = {"@read_only": READ_ONLY_ROUTINES, "@billing_stock": BILLING_STOCK_ROUTINES, "@scheduling": SCHEDULING_ROUTINES}
 
 # The console schema's internal procedures: only the definer procedures call them.
 INTERNAL_PROCEDURES = ("run_account_statement", "account_guard", "role_guard", "password_guard")
 
 
-def test_the_read_only_routines_are_listed_in_one_file():
-    files = sorted((SQL_ROOT / "roles").glob("*.sql")) + sorted((SQL_ROOT / "routines").glob("*.sql"))
-    for routine in READ_ONLY_ROUTINES:
-        naming = [f.name for f in files if f.stem != routine and re.search(rf"\b{routine}\b", f.read_text())]
-        assert naming == ["grant_read_only_routines.sql"], routine
+def test_routines_are_granted_only_through_grant_routines_and_each_set_is_listed_once():
+    roles = sorted((SQL_ROOT / "roles").glob("*.sql"))
+    for path in roles:  # no role file grants a routine by hand
+        sql = " ".join(s.sql for s in split_statements(path.read_text(), path.name))
+        assert not re.search(r"EXECUTE\s+ON|ON\s+(FUNCTION|PROCEDURE)", sql, re.I), path.name
+    helper = (SQL_ROOT / "routines" / "grant_routines.sql").read_text()
+    for routines in SETS.values():  # each set in the helper, and no role file copies a whole set
+        assert all(re.search(rf"\b{routine}\b", helper) for routine in routines)
+        for path in roles:
+            assert not all(re.search(rf"\b{routine}\b", path.read_text()) for routine in routines), path.name
     for role in ROUTINE_GRANTS:
-        assert f"CALL grant_read_only_routines('{role}');" in (SQL_ROOT / "roles" / f"{role}.sql").read_text()
+        calls = re.findall(rf"CALL grant_routines\('{role}', '([^']*)'\);", (SQL_ROOT / "roles" / f"{role}.sql").read_text())
+        assert len(calls) == (1 if ROUTINE_GRANTS[role] else 0), role
 
 
 def test_each_role_holds_execute_on_exactly_its_routines(db, migrated):
@@ -112,8 +122,47 @@ def test_the_grant_helper_gives_hms_admin_nothing(account):
     try:
         with pytest.raises(pymysql.err.MySQLError) as excinfo:
             with conn.cursor() as cur:
-                cur.execute("CALL grant_read_only_routines('hms_admin')")
+                cur.execute("CALL grant_routines('hms_admin', '@read_only')")
         assert excinfo.value.args[0] in (errcodes.DB_ACCESS_DENIED, errcodes.TABLEACCESS_DENIED, errcodes.PROCACCESS_DENIED,
                                          errcodes.SPECIFIC_ACCESS_DENIED, errcodes.CANT_CREATE_USER_WITH_GRANT)
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("role, routines, says", [
+    ("t_grant_probe", "search_patients, no_such_routine", "no routine no_such_routine"),
+    ("t_grant_probe", "search_patients, Search_Patients", "is not a routine name"),
+    ("t_grant_probe", "search_patients, `search_patients`", "is not a routine name"),
+    ("t_grant_probe", "search_patients, @no_such_set", "is not a routine name or a @set"),
+    ("t_grant_probe", "search_patients,,calculate_age", "is not a routine name"),
+    ("t_grant_probe", " ", "name at least one routine"),
+    ("t_grant_probe` TO root", "search_patients", "name a role"),
+])
+def test_grant_routines_refuses_a_bad_list_whole(db, role, routines, says):
+    """Names must pass the pattern and exist; one bad name and nothing of the list is granted."""
+    with db.cursor() as cur:
+        cur.execute("CREATE ROLE IF NOT EXISTS t_grant_probe")
+    try:
+        with pytest.raises(pymysql.err.MySQLError) as excinfo:
+            with db.cursor() as cur:
+                cur.execute("CALL grant_routines(%s, %s)", (role, routines))
+        assert excinfo.value.args[0] == errcodes.SIGNAL_EXCEPTION and says in excinfo.value.args[1]
+        assert not [line for (line,) in query(db, "SHOW GRANTS FOR t_grant_probe") if "EXECUTE" in line]
+    finally:
+        with db.cursor() as cur:
+            cur.execute("DROP ROLE IF EXISTS t_grant_probe")
+
+
+def test_grant_routines_grants_each_kind_and_the_sets(db, migrated):
+    with db.cursor() as cur:
+        cur.execute("CREATE ROLE IF NOT EXISTS t_grant_probe")
+    try:
+        with db.cursor() as cur:
+            cur.execute("CALL grant_routines('t_grant_probe', '@read_only,\n  book_appointment')")
+        lines = [row[0] for row in query(db, "SHOW GRANTS FOR t_grant_probe")]
+        held = {m.group(2): m.group(1) for line in lines
+                if (m := re.match(rf"GRANT EXECUTE ON (FUNCTION|PROCEDURE) `{migrated.database}`\.`(\w+)` TO ", line))}
+        assert held == READ_ONLY_ROUTINES | {"book_appointment": "PROCEDURE"}
+    finally:
+        with db.cursor() as cur:
+            cur.execute("DROP ROLE IF EXISTS t_grant_probe")
