@@ -12,12 +12,10 @@ SQL SECURITY DEFINER
 COMMENT 'Cancel a Scheduled appointment and offer its slot to the waitlist'
 BEGIN
     DECLARE v_own BOOLEAN DEFAULT @@autocommit = 1;
-    DECLARE v_status VARCHAR(20);
     DECLARE v_doctor INT UNSIGNED;
     DECLARE v_starts DATETIME;
     DECLARE v_duration SMALLINT UNSIGNED;
     DECLARE v_seat TINYINT UNSIGNED;
-    DECLARE v_message VARCHAR(255);
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         IF v_own THEN
@@ -30,17 +28,8 @@ BEGIN
     IF v_own THEN
         START TRANSACTION;
     END IF;
-    SELECT status, doctor_id, starts_at, duration_minutes, seat
-      INTO v_status, v_doctor, v_starts, v_duration, v_seat
-      FROM appointment WHERE appointment_id = p_appointment_id FOR UPDATE;
-    IF v_status IS NULL THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'cancel_appointment: no such appointment';
-    END IF;
-    IF v_status <> 'Scheduled' THEN
-        SET v_message = CONCAT('cancel_appointment: appointment ', p_appointment_id, ' is ', v_status,
-                               '; only a Scheduled appointment can be cancelled');
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
-    END IF;
+    CALL appointment_hold_scheduled(p_appointment_id, 'cancel_appointment', 'cancelled',
+                                    v_doctor, v_starts, v_duration, v_seat);
     SET @hms_status_reason = COALESCE(p_reason, 'cancelled');
     UPDATE appointment SET status = 'Cancelled' WHERE appointment_id = p_appointment_id;
     SET @hms_status_reason = NULL;

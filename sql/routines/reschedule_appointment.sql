@@ -24,7 +24,6 @@ SQL SECURITY DEFINER
 COMMENT 'Move a Scheduled appointment: the new time is taken or nothing changes'
 BEGIN
     DECLARE v_own BOOLEAN DEFAULT @@autocommit = 1;
-    DECLARE v_status VARCHAR(20);
     DECLARE v_doctor INT UNSIGNED;
     DECLARE v_starts DATETIME;
     DECLARE v_duration SMALLINT UNSIGNED;
@@ -49,23 +48,14 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'reschedule_appointment: the new start must be in the future';
     END IF;
     moving: LOOP
-        SET v_attempt = v_attempt + 1, v_lost_race = FALSE, v_status = NULL, v_try = 0, v_moved = FALSE;
+        SET v_attempt = v_attempt + 1, v_lost_race = FALSE, v_try = 0, v_moved = FALSE;
         IF v_own THEN
             START TRANSACTION;
         END IF;
         BEGIN
             DECLARE EXIT HANDLER FOR 1213, 1205 SET v_lost_race = TRUE;
-            SELECT status, doctor_id, starts_at, duration_minutes, seat
-              INTO v_status, v_doctor, v_starts, v_duration, v_seat
-              FROM appointment WHERE appointment_id = p_appointment_id FOR UPDATE;
-            IF v_status IS NULL THEN
-                SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'reschedule_appointment: no such appointment';
-            END IF;
-            IF v_status <> 'Scheduled' THEN
-                SET v_message = CONCAT('reschedule_appointment: appointment ', p_appointment_id, ' is ', v_status,
-                                       '; only a Scheduled appointment can be moved');
-                SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
-            END IF;
+            CALL appointment_hold_scheduled(p_appointment_id, 'reschedule_appointment', 'moved',
+                                            v_doctor, v_starts, v_duration, v_seat);
             SET v_new_duration = COALESCE(p_duration, v_duration);
             SELECT COALESCE(MAX(capacity), 1) INTO v_capacity FROM doctor_availability
              WHERE doctor_id = v_doctor AND weekday = WEEKDAY(p_starts_at)
