@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.scheduling.conftest import at, book, call, monday, race
+from tests.scheduling.conftest import at, book, call, monday
 from tests.support import query
+from tests.support.races import race
 
 
 def check_in(conn, department, patient) -> int:
