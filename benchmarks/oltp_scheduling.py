@@ -132,29 +132,6 @@ WORKLOADS = {"free slots": op_free_slots, "free slots (department)": op_free_slo
              "reschedule": op_reschedule}
 
 
-def worker(info, name, inputs, start_at, seconds, seed, out) -> None:
-    """oltp.worker, but an op that timed its own critical call reports that time."""
-    rng = random.Random(seed)
-    inputs = dict(inputs, booked=[])
-    op = WORKLOADS[name]
-    latencies, outcomes = [], {}
-    with session(info) as conn, conn.cursor() as cur:
-        time.sleep(max(0.0, start_at - time.time()))
-        deadline = start_at + seconds
-        cpu_started = time.process_time()
-        while time.time() < deadline:
-            inputs.pop("timed", None)
-            started = time.perf_counter()
-            try:
-                outcome = op(cur, rng, inputs)
-            except pymysql.err.MySQLError as exc:   # counted, never left to hang the parent
-                outcome = f"error {exc.args[0]}: {str(exc.args[1])[:60]}"
-            latencies.append(inputs.get("timed", time.perf_counter() - started))
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        cpu = time.process_time() - cpu_started
-    out.put((latencies, outcomes, inputs["booked"], cpu))
-
-
 def storm_worker(info, doctor, day, patients, attempts, start_at, seed, out) -> None:
     rng = random.Random(seed)
     counts = {"booked": 0, "taken": 0, "patient busy": 0, "unavailable": 0, "cancelled": 0, "errors": 0}
@@ -255,10 +232,8 @@ def run(info, inputs, seconds: float, clients_list=CLIENTS, storm_clients: int =
     inputs = dict(inputs, wait_doctors=inputs["doctors"][1:6], departments=departments)
     entries = prepare(info, inputs, rng)
     phases, booked = [], []
-    saved = oltp.worker
     oltp.WORKLOADS.update(WORKLOADS)
     oltp.TARGET_P99_MS.update(TARGET_P99_MS)
-    oltp.worker = worker
     try:
         for clients in clients_list:
             for name in workloads:
@@ -270,7 +245,6 @@ def run(info, inputs, seconds: float, clients_list=CLIENTS, storm_clients: int =
         result = storm(info, inputs, storm_clients, storm_attempts)
         booked += result.pop("booked_ids")
     finally:
-        oltp.worker = saved
         clean(info, booked, entries)
     return phases, result
 
