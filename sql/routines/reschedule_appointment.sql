@@ -8,7 +8,8 @@
 -- whole move (its own transaction) is rolled back and run again, up to 8 times with a
 -- short random pause, then refused in one line; inside the caller's transaction (autocommit
 -- off) it is rolled back and the caller is told to run the transaction again (a deadlock
--- has already taken the caller's earlier work; a lock wait would leave half a move).
+-- has already taken the caller's earlier work; a lock wait would leave half a move):
+-- appointment_lost_race, shared with cancel_appointment.
 -- SQL SECURITY DEFINER (the receptionist role).
 DROP PROCEDURE IF EXISTS reschedule_appointment;
 
@@ -86,20 +87,8 @@ BEGIN
         IF NOT v_lost_race THEN
             LEAVE moving;
         END IF;
-        -- Nothing of this attempt is kept: a deadlock rolled the transaction back, a lock wait
-        -- only the statement. ROLLBACK makes both whole (and resets a Galera session).
-        ROLLBACK;
-        SET @hms_status_reason = NULL;
-        IF NOT v_own THEN
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT =
-                'reschedule_appointment: the move lost a lock race and the transaction was rolled back; run the transaction again';
-        END IF;
-        IF v_attempt >= 8 THEN
-            SET v_message = CONCAT('reschedule_appointment: the time ', DATE_FORMAT(p_starts_at, '%Y-%m-%d %H:%i'),
-                                   ' is in heavy demand; nothing was changed; try again in a moment');
-            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
-        END IF;
-        DO SLEEP(RAND() * 0.01 * v_attempt);
+        CALL appointment_lost_race('reschedule_appointment', v_own, v_attempt,
+                                   CONCAT('the time ', DATE_FORMAT(p_starts_at, '%Y-%m-%d %H:%i')));
     END LOOP;
 END$$
 DELIMITER ;

@@ -1,8 +1,8 @@
-"""A reschedule that loses a lock race (deadlock) is run again in autocommit mode, and
-refused whole inside a caller's transaction, as booking is. Two real sessions make the
-deadlock: the holder locks the old slot's claim row, the reschedule waits on it, then the
-holder asks for the appointment row the reschedule holds. The holder has written more
-(a few hundred rows it rolls back), so InnoDB picks the reschedule as the victim."""
+"""A reschedule or cancellation that loses a lock race (deadlock) is run again in autocommit
+mode, and refused whole inside a caller's transaction, as booking is. Two real sessions make
+the deadlock: the holder locks the old slot's claim row, the change waits on it (releasing
+the claims), then the holder asks for the appointment row the change holds. The holder has
+written more (a few hundred rows it rolls back), so InnoDB picks the change as the victim."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ WEIGHT = ("INSERT INTO public_holiday (holiday_date, name) "
 CLAIM = "SELECT appointment_id FROM appointment_doctor_claim WHERE doctor_id = %s AND unit_at = %s FOR UPDATE"
 APPOINTMENT = "SELECT appointment_id FROM appointment WHERE appointment_id = %s FOR UPDATE"
 MOVE = "CALL reschedule_appointment(%s, %s, NULL, 'moved in a race')"
+CANCEL = "CALL cancel_appointment(%s, 'cancelled in a race')"
 
 
 def deadlocks(conn) -> int:
@@ -38,15 +39,15 @@ def wait_until_blocked(conn, thread_id: int) -> None:
     raise AssertionError(f"session {thread_id} never reached the claim row the holder locks")
 
 
-def deadlocked_move(migrated, db, doctor, appointment, old_start, new_start, autocommit: bool):
-    """Run the move in its own session while a holder forces a deadlock; the move's outcome."""
+def deadlocked(migrated, db, doctor, appointment, old_start, statement, args, autocommit: bool):
+    """Run the change in its own session while a holder forces a deadlock; the change's outcome."""
     holder, mover = connect(migrated), connect(migrated)
     outcome: list = []
 
     def move() -> None:
         try:
             mover.autocommit(autocommit)
-            call(mover, MOVE, (appointment, new_start))
+            call(mover, statement, args)
             outcome.append(("ok",))
         except pymysql.err.MySQLError as exc:
             outcome.append(("error", exc.args[0], exc.args[1]))
@@ -74,7 +75,8 @@ def test_a_reschedule_losing_a_deadlock_in_autocommit_is_run_again(db, sched, mi
     day = monday(90)
     appointment = book(db, patient, doctor, at(day, "09:00"))
     before = deadlocks(db)
-    outcome = deadlocked_move(migrated, db, doctor, appointment, at(day, "09:00"), at(day, "10:00"), True)
+    outcome = deadlocked(migrated, db, doctor, appointment, at(day, "09:00"), MOVE, (appointment, at(day, "10:00")),
+                         True)
     assert outcome == ("ok",), outcome
     assert deadlocks(db) > before
     assert query(db, "SELECT starts_at FROM appointment WHERE appointment_id = %s", (appointment,)) == [
@@ -91,8 +93,8 @@ def test_a_reschedule_losing_a_deadlock_in_a_transaction_asks_to_run_it_again(db
     day = monday(91)
     appointment = book(db, patient, doctor, at(day, "09:00"))
     before = deadlocks(db)
-    outcome = deadlocked_move(migrated, db, doctor, appointment, at(day, "09:00"),
-                                              at(day, "10:00"), False)
+    outcome = deadlocked(migrated, db, doctor, appointment, at(day, "09:00"), MOVE, (appointment, at(day, "10:00")),
+                         False)
     assert outcome[:2] == ("error", errcodes.SIGNAL_EXCEPTION), outcome
     assert "lost a lock race" in outcome[2] and "run the transaction again" in outcome[2]
     assert deadlocks(db) > before
@@ -100,3 +102,18 @@ def test_a_reschedule_losing_a_deadlock_in_a_transaction_asks_to_run_it_again(db
         (at(day, "09:00"),)]
     assert query(db, "SELECT COUNT(*) FROM appointment_status_history WHERE appointment_id = %s "
                      "AND reason = 'moved in a race'", (appointment,)) == [(0,)]
+
+
+def test_a_cancellation_losing_a_deadlock_in_autocommit_is_run_again(db, sched, migrated):
+    doctor, patient = sched.scheduled_doctor(), sched.patient()
+    day = monday(92)
+    appointment = book(db, patient, doctor, at(day, "09:00"))
+    before = deadlocks(db)
+    outcome = deadlocked(migrated, db, doctor, appointment, at(day, "09:00"), CANCEL, (appointment,), True)
+    assert outcome == ("ok",), outcome
+    assert deadlocks(db) > before
+    assert query(db, "SELECT status FROM appointment WHERE appointment_id = %s", (appointment,)) == [("Cancelled",)]
+    assert query(db, "SELECT COUNT(*) FROM appointment_doctor_claim WHERE appointment_id = %s", (appointment,)) == [
+        (0,)]
+    assert query(db, "SELECT COUNT(*) FROM appointment_status_history WHERE appointment_id = %s "
+                     "AND reason = 'cancelled in a race'", (appointment,)) == [(1,)]
