@@ -26,7 +26,7 @@ import pymysql
 from harness import session
 
 REASON = "oltp-sched"
-TARGET_P99_MS = {"free slots": 5.0, "booking (variable)": 5.0, "booking (30 min, book_appointment)": 5.0,
+TARGET_P99_MS = {"free slots": 5.0, "free slots (department)": 5.0, "booking (variable)": 5.0, "booking (30 min, book_appointment)": 5.0,
                  "cancel + offer": None, "reschedule": None}
 CLIENTS = (1, 2, 4, 8)
 
@@ -59,6 +59,13 @@ def book(cur, patient, doctor, starts, minutes) -> tuple[str, int | None]:
 def op_free_slots(cur, rng, inputs) -> str:
     day = inputs["first_free_day"] + timedelta(days=rng.randrange(300))
     cur.execute("CALL find_free_slots(%s, NULL, %s, %s, 10)", (rng.choice(inputs["doctors"]), day,
+                                                                day + timedelta(days=7)))
+    return "found" if oltp.drain(cur) else "none"
+
+
+def op_free_slots_department(cur, rng, inputs) -> str:
+    day = inputs["first_free_day"] + timedelta(days=rng.randrange(300))
+    cur.execute("CALL find_free_slots(NULL, %s, %s, %s, 10)", (rng.choice(inputs["departments"]), day,
                                                                 day + timedelta(days=7)))
     return "found" if oltp.drain(cur) else "none"
 
@@ -120,32 +127,9 @@ def op_reschedule(cur, rng, inputs) -> str:
     return outcome
 
 
-WORKLOADS = {"free slots": op_free_slots, "booking (variable)": op_variable_booking,
+WORKLOADS = {"free slots": op_free_slots, "free slots (department)": op_free_slots_department, "booking (variable)": op_variable_booking,
              "booking (30 min, book_appointment)": op_legacy_booking, "cancel + offer": op_cancel,
              "reschedule": op_reschedule}
-
-
-def worker(info, name, inputs, start_at, seconds, seed, out) -> None:
-    """oltp.worker, but an op that timed its own critical call reports that time."""
-    rng = random.Random(seed)
-    inputs = dict(inputs, booked=[])
-    op = WORKLOADS[name]
-    latencies, outcomes = [], {}
-    with session(info) as conn, conn.cursor() as cur:
-        time.sleep(max(0.0, start_at - time.time()))
-        deadline = start_at + seconds
-        cpu_started = time.process_time()
-        while time.time() < deadline:
-            inputs.pop("timed", None)
-            started = time.perf_counter()
-            try:
-                outcome = op(cur, rng, inputs)
-            except pymysql.err.MySQLError as exc:   # counted, never left to hang the parent
-                outcome = f"error {exc.args[0]}: {str(exc.args[1])[:60]}"
-            latencies.append(inputs.get("timed", time.perf_counter() - started))
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        cpu = time.process_time() - cpu_started
-    out.put((latencies, outcomes, inputs["booked"], cpu))
 
 
 def storm_worker(info, doctor, day, patients, attempts, start_at, seed, out) -> None:
@@ -238,19 +222,21 @@ def clean(info, booked: list[int], entries: list[int]) -> None:
             cur.execute(f"DELETE FROM appointment WHERE appointment_id IN ({marks}) AND reason = %s", (*chunk, REASON))
 
 
-def run(info, inputs, seconds: float, clients_list=CLIENTS, storm_clients: int = 16, storm_attempts: int = 60):
-    """Every scheduling workload at each client count, then the storm; returns (phases, storm)."""
+def run(info, inputs, seconds: float, clients_list=CLIENTS, storm_clients: int = 16, storm_attempts: int = 60,
+        workloads=tuple(WORKLOADS)):
+    """The scheduling workloads at each client count, then the storm; returns (phases, storm)."""
     rng = random.Random(16)
-    inputs = dict(inputs, wait_doctors=inputs["doctors"][1:6])
+    with session(info) as conn, conn.cursor() as cur:
+        cur.execute("SELECT DISTINCT department_id FROM doctor ORDER BY department_id")
+        departments = [d for (d,) in cur.fetchall()]
+    inputs = dict(inputs, wait_doctors=inputs["doctors"][1:6], departments=departments)
     entries = prepare(info, inputs, rng)
     phases, booked = [], []
-    saved = oltp.worker
     oltp.WORKLOADS.update(WORKLOADS)
     oltp.TARGET_P99_MS.update(TARGET_P99_MS)
-    oltp.worker = worker
     try:
         for clients in clients_list:
-            for name in WORKLOADS:
+            for name in workloads:
                 print(f"  {name}, {clients} client(s) ...", flush=True)
                 phase = oltp.run_phase(info, name, inputs, clients, seconds)
                 booked += phase.pop("booked")
@@ -259,7 +245,6 @@ def run(info, inputs, seconds: float, clients_list=CLIENTS, storm_clients: int =
         result = storm(info, inputs, storm_clients, storm_attempts)
         booked += result.pop("booked_ids")
     finally:
-        oltp.worker = saved
         clean(info, booked, entries)
     return phases, result
 
@@ -286,12 +271,15 @@ def main() -> None:
     parser = harness.arguments(__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per workload per phase")
     parser.add_argument("--storm-attempts", type=int, default=60, help="attempts per storm client")
+    parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS),
+                        help="run only this workload (repeatable; default: all)")
     args = parser.parse_args()
     info = harness.loaded_database(args.scale, args.database)
     facts = harness.machine(info)
     print(f"scheduling benchmark on '{info.database}' at scale {args.scale:g}: {harness.describe(facts)}")
     inputs = oltp.sample_inputs(info, random.Random(42))
-    phases, result = run(info, inputs, args.seconds, storm_attempts=args.storm_attempts)
+    phases, result = run(info, inputs, args.seconds, storm_attempts=args.storm_attempts,
+                         workloads=tuple(args.workload or WORKLOADS))
     report(phases, result)
     harness.write_results("oltp_scheduling", {"scale": args.scale, "seconds": args.seconds,
                                               "database": info.database, "phases": phases, "storm": result}, facts)

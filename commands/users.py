@@ -134,18 +134,21 @@ def create(settings: Settings, name: str, role: str, host: str, password_stdin: 
 @users.command("set-role")
 @click.argument("name")
 @click.argument("role", type=click.Choice(ROLE_NAMES))
+@click.option("--doctor-id", type=int, default=None, help="For the doctor role: the doctor this login is.")
 @host_option
 @click.pass_obj
-def set_role(settings: Settings, name: str, role: str, host: str) -> None:
+def set_role(settings: Settings, name: str, role: str, host: str, doctor_id: int | None) -> None:
     """Give the account ROLE instead of its current hms role.
 
     \b
     Example:
         hms users set-role alice developer
+        hms users set-role drwilson doctor --doctor-id 18
     """
     with account_manager(settings) as manager:
-        changed = manager.set_role(name, role, host=host)
-    click.echo(f"'{name}'@'{host}' {'now holds' if changed else 'already holds'} role {role}")
+        changed = manager.set_role(name, role, host=host, doctor_id=doctor_id)
+    click.echo(f"'{name}'@'{host}' {'now holds' if changed else 'already holds'} role {role}"
+               + (f" as doctor {doctor_id}" if doctor_id is not None else ""))
 
 
 @users.command("set-password")

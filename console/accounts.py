@@ -28,6 +28,7 @@ from . import context, once
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 ROLE_CHOICES = [SelectChoice(role.name, f"{role.title} ({role.name})") for role in ROLES.values()]
 REENTRY_LABEL = "Your console password (needed for Admin and DBA)"
+DOCTOR_ID_LABEL = "Doctor id (the doctor this login is)"
 
 
 class ReentryForm(FlaskForm):
@@ -41,7 +42,17 @@ class ReentryForm(FlaskForm):
         return Reentry(current_user.username, self.reentry.data or "")
 
 
-class NewAccountForm(ReentryForm):
+class DoctorIdForm(ReentryForm):
+    """A form with a role: the doctor role also needs the doctor the login is."""
+
+    doctor_id = IntegerField(DOCTOR_ID_LABEL, validators=[Optional(), NumberRange(1)])
+
+    def chosen_doctor(self) -> int | None:
+        """The doctor id, for the doctor role only (a value left in the hidden field otherwise is ignored)."""
+        return self.doctor_id.data if self.role.data == "doctor" else None
+
+
+class NewAccountForm(DoctorIdForm):
     name = StringField("Account name", validators=[DataRequired(), Length(max=200)])
     host = StringField("Host", default="%", validators=[DataRequired(), Length(max=200)])
     # No role preselected: a slip must not make an admin. The form asks until one is chosen.
@@ -50,7 +61,7 @@ class NewAccountForm(ReentryForm):
     password = PasswordField("Password (leave empty to generate one)", validators=[Optional(), Length(max=200)])
 
 
-class RoleForm(ReentryForm):
+class RoleForm(DoctorIdForm):
     role = SelectField("New role", choices=ROLE_CHOICES, validate_choice=False)
 
 
@@ -93,7 +104,8 @@ def new():
         try:
             generated = context.account_manager().create(name, form.role.data, host=host,
                                                          password=form.password.data or None,
-                                                         reentry=form.reentry_of_admin())
+                                                         reentry=form.reentry_of_admin(),
+                                                         doctor_id=form.chosen_doctor())
         except HmsError as exc:
             flash(f"The account was not created: {exc.message}", "error")
             _field_error(form, exc)
@@ -129,7 +141,8 @@ def set_role(name: str, host: str):
     if form.validate_on_submit():
         try:
             changed = context.account_manager().set_role(name, form.role.data, host=host,
-                                                         reentry=form.reentry_of_admin())
+                                                         reentry=form.reentry_of_admin(),
+                                                         doctor_id=form.chosen_doctor())
         except HmsError as exc:
             flash(f"Nothing was changed: {exc.message}", "error")
         else:
@@ -183,7 +196,7 @@ def _show_once(name: str, host: str, role: str | None, password: str | None):
 def _field_error(form, exc: HmsError) -> None:
     """Show the library's refusal next to the field it is about, as well as in the banner."""
     words = exc.message.lower()
-    field = next((f for f, keys in (("password", ("password",)), ("role", ("role",)), ("host", ("host",)),
+    field = next((f for f, keys in (("doctor_id", ("doctor",)), ("password", ("password",)), ("role", ("role",)), ("host", ("host",)),
                                     ("name", ("name", "account"))) if any(k in words for k in keys)), None)
     if field:
         form[field].errors = [*form[field].errors, exc.message]

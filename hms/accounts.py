@@ -229,19 +229,32 @@ class AccountManager:
                     raise
         return generated
 
-    def set_role(self, name: str, role: str, host: str = "%", reentry: Reentry | None = None) -> bool:
+    def set_role(self, name: str, role: str, host: str = "%", reentry: Reentry | None = None,
+                 doctor_id: int | None = None) -> bool:
         """Give the account exactly `role` among the hms roles, as its default role.
 
-        Return False, changing and recording nothing, when it already holds exactly that role."""
+        The doctor role needs `doctor_id`, the doctor the login is (mapped first, put back
+        as it was if the role cannot be given); any other role removes the login's mapping.
+        Return False, changing and recording nothing, when it already holds exactly that
+        role (and, for doctor, is that doctor)."""
+        doctor_logins.check_pairing(get_role(role).name, doctor_id)
         old = self._held_roles(name, host)
-        if old == [role]:
+        before = doctor_logins.mapped_doctor(self.conn, self.database, name)
+        if old == [role] and before == doctor_id:
             return False
-        with self._audited("set-role", name, host, f"role {', '.join(old) or 'none'} -> {role}"):
+        detail = f"role {', '.join(old) or 'none'} -> {role}" + (f", doctor {doctor_id}" if doctor_id else "")
+        with self._audited("set-role", name, host, detail):
             check_name(name)
             check_host(host)
             chosen = get_role(role)
             self._elevate(name, host, reentry, new_role=chosen.name)
-            self._call("account_set_role", (name, host, chosen.mysql_role))
+            doctor_logins.remap_login(self.conn, self.database, name, doctor_id)
+            if old != [role]:
+                try:
+                    self._call("account_set_role", (name, host, chosen.mysql_role))
+                except HmsError:
+                    doctor_logins.remap_login(self.conn, self.database, name, before)
+                    raise
         return True
 
     def set_password(self, name: str, host: str = "%", password: str | None = None,

@@ -52,3 +52,31 @@ def unmap_login(conn, database: str, login: str) -> None:
     """Forget which doctor `login` is (nothing when it was none)."""
     with conn.cursor() as cur:
         cur.execute(f"DELETE FROM {quote_identifier(database)}.doctor_login WHERE login_name = %s", (login,))
+
+
+def mapped_doctor(conn, database: str, login: str) -> int | None:
+    """The doctor `login` is mapped to, or None."""
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT doctor_id FROM {quote_identifier(database)}.doctor_login WHERE login_name = %s",
+                    (login,))
+        row = cur.fetchone()
+    return None if row is None else int(row[0])
+
+
+def remap_login(conn, database: str, login: str, doctor_id: int | None) -> None:
+    """Make `login` doctor `doctor_id` (None: no doctor), whatever it was before.
+
+    DELETE then INSERT (the service account may not UPDATE); when the INSERT is refused
+    (no such doctor) the earlier mapping is put back before the error is raised."""
+    before = mapped_doctor(conn, database, login)
+    if before == doctor_id:
+        return
+    unmap_login(conn, database, login)
+    if doctor_id is None:
+        return
+    try:
+        map_login(conn, database, login, doctor_id)
+    except HmsError:
+        if before is not None:
+            map_login(conn, database, login, before)
+        raise

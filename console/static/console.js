@@ -23,3 +23,20 @@ document.addEventListener("click", function (event) {
   try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
   done(ok);
 });
+
+// A block with data-for-role="R" is shown only while its form's role select says R (the
+// doctor id of a doctor login). Without this script it stays shown; the server ignores it
+// for any other role.
+function showForRole(form) {
+  var select = form.querySelector("select[name=role]");
+  if (!select) return;
+  form.querySelectorAll("[data-for-role]").forEach(function (block) {
+    block.hidden = select.value !== block.getAttribute("data-for-role");
+  });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[name=role]") && event.target.form) showForRole(event.target.form);
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form").forEach(showForRole);
+});

@@ -2,7 +2,10 @@
 -- transaction, offers the freed slot to the first matching waiting patient
 -- (waitlist_offer_freed). The status change is recorded by the appointment trigger
 -- with this reason. In autocommit mode it runs as its own transaction; with
--- autocommit off it joins the caller's. SQL SECURITY DEFINER (the receptionist role).
+-- autocommit off it joins the caller's. A cancellation that loses a lock race (1213,
+-- 1205) is rolled back and, in its own transaction, run again up to 8 times; in the
+-- caller's, the caller is told to run the transaction again (appointment_lost_race).
+-- SQL SECURITY DEFINER (the receptionist role).
 DROP PROCEDURE IF EXISTS cancel_appointment;
 
 DELIMITER $$
@@ -12,12 +15,12 @@ SQL SECURITY DEFINER
 COMMENT 'Cancel a Scheduled appointment and offer its slot to the waitlist'
 BEGIN
     DECLARE v_own BOOLEAN DEFAULT @@autocommit = 1;
-    DECLARE v_status VARCHAR(20);
     DECLARE v_doctor INT UNSIGNED;
     DECLARE v_starts DATETIME;
     DECLARE v_duration SMALLINT UNSIGNED;
     DECLARE v_seat TINYINT UNSIGNED;
-    DECLARE v_message VARCHAR(255);
+    DECLARE v_attempt INT DEFAULT 0;
+    DECLARE v_lost_race BOOLEAN;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         IF v_own THEN
@@ -27,28 +30,29 @@ BEGIN
         RESIGNAL;
     END;
 
-    IF v_own THEN
-        START TRANSACTION;
-    END IF;
-    SELECT status, doctor_id, starts_at, duration_minutes, seat
-      INTO v_status, v_doctor, v_starts, v_duration, v_seat
-      FROM appointment WHERE appointment_id = p_appointment_id FOR UPDATE;
-    IF v_status IS NULL THEN
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'cancel_appointment: no such appointment';
-    END IF;
-    IF v_status <> 'Scheduled' THEN
-        SET v_message = CONCAT('cancel_appointment: appointment ', p_appointment_id, ' is ', v_status,
-                               '; only a Scheduled appointment can be cancelled');
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
-    END IF;
-    SET @hms_status_reason = COALESCE(p_reason, 'cancelled');
-    UPDATE appointment SET status = 'Cancelled' WHERE appointment_id = p_appointment_id;
-    SET @hms_status_reason = NULL;
-    IF v_starts > NOW() THEN
-        CALL waitlist_offer_freed(v_doctor, v_starts, v_duration, v_seat);
-    END IF;
-    IF v_own THEN
-        COMMIT;
-    END IF;
+    cancelling: LOOP
+        SET v_attempt = v_attempt + 1, v_lost_race = FALSE;
+        IF v_own THEN
+            START TRANSACTION;
+        END IF;
+        BEGIN
+            DECLARE EXIT HANDLER FOR 1213, 1205 SET v_lost_race = TRUE;
+            CALL appointment_hold_scheduled(p_appointment_id, 'cancel_appointment', 'cancelled',
+                                            v_doctor, v_starts, v_duration, v_seat);
+            SET @hms_status_reason = COALESCE(p_reason, 'cancelled');
+            UPDATE appointment SET status = 'Cancelled' WHERE appointment_id = p_appointment_id;
+            SET @hms_status_reason = NULL;
+            IF v_starts > NOW() THEN
+                CALL waitlist_offer_freed(v_doctor, v_starts, v_duration, v_seat);
+            END IF;
+            IF v_own THEN
+                COMMIT;
+            END IF;
+        END;
+        IF NOT v_lost_race THEN
+            LEAVE cancelling;
+        END IF;
+        CALL appointment_lost_race('cancel_appointment', v_own, v_attempt, CONCAT('appointment ', p_appointment_id));
+    END LOOP;
 END$$
 DELIMITER ;

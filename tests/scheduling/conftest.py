@@ -1,16 +1,14 @@
 """Fixtures of the scheduling tests: doctors with availability templates, a free
-Monday far enough ahead, and racing sessions. They run against the session's migrated
+Monday far enough ahead (racing sessions: tests/support/races.py). They run against the session's migrated
 database (root fixtures `db`, `clinic`, `migrated`, `account`)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta
 
 import pymysql
 import pytest
 
-from hms.connection import connect
 from tests.support import Clinic, query
 
 
@@ -46,29 +44,6 @@ def refusal(conn, sql: str, args=None) -> tuple[int, str]:
 def book(conn, patient, doctor, starts, minutes=30) -> int:
     return call(conn, "CALL book_slot(%s, %s, %s, %s, NULL, 'test', @hms_booked)",
                 (patient, doctor, starts, minutes), out="@hms_booked")
-
-
-def race(migrated, work, workers: int) -> list:
-    """Run work(conn, i) in `workers` sessions released at the same instant; their outcomes."""
-    barrier = threading.Barrier(workers)
-    outcomes: list = [None] * workers
-    conns = [connect(migrated) for _ in range(workers)]
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[i] = ("ok", work(conns[i], i))
-        except pymysql.err.MySQLError as exc:
-            outcomes[i] = ("error", exc.args[0], exc.args[1])
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    for conn in conns:
-        conn.close()
-    return outcomes
 
 
 def overlapping_pairs(db, column: str, value: int) -> int:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 
 from hms import errcodes
-from tests.scheduling.conftest import at, book, monday, overlapping_pairs, race, refusal
+from tests.scheduling.conftest import at, book, monday, overlapping_pairs, refusal
 from tests.support import query
+from tests.support.races import race
 
 INSERT = ("INSERT INTO appointment (patient_id, doctor_id, starts_at, duration_minutes, seat, status) "
           "VALUES (%s, %s, %s, %s, %s, 'Scheduled')")

@@ -104,3 +104,34 @@ def test_the_cli_maps_a_doctor_login_and_refuses_one_without_a_doctor(migrated, 
     assert refused.exit_code == 1 and "--doctor-id" in refused.output
     assert hms("users", "drop", name).exit_code == 0
     assert query(db, "SELECT COUNT(*) FROM doctor_login WHERE login_name = %s", (name,)) == [(0,)]
+
+
+def test_set_role_maps_remaps_and_unmaps_a_doctor_login(migrated, service_login, service_home, sched, db, new_name):
+    env = {"HMS_DATABASE_URL": migrated.url(hide_password=False), "HMS_DATABASE": migrated.database,
+           "HMS_HOME": str(service_home), "HMS_SERVICE_PASSWORD": ""}
+
+    def hms(*args, stdin=None):
+        return CliRunner().invoke(cli, list(args), env=env, input=stdin, catch_exceptions=False)
+
+    def mapping():
+        return query(db, "SELECT doctor_id FROM doctor_login WHERE login_name = %s", (name,))
+
+    first, second, name = sched.doctor(), sched.doctor(), new_name("t_doc")
+    assert hms("users", "create", name, "--role", "analyst", "--password-stdin", stdin="Doc-Pass-4242!x\n").exit_code == 0
+    try:
+        refused = hms("users", "set-role", name, "doctor")
+        assert refused.exit_code == 1 and "--doctor-id" in refused.output and len(refused.output.splitlines()) == 1
+        missing = hms("users", "set-role", name, "doctor", "--doctor-id", "999999999")
+        assert missing.exit_code == 1 and "no doctor 999999999" in missing.output
+        assert mapping() == [] and "roles:         analyst" in hms("users", "show", name).output
+        done = hms("users", "set-role", name, "doctor", "--doctor-id", str(first))
+        assert done.exit_code == 0 and f"now holds role doctor as doctor {first}" in done.output
+        assert mapping() == [(first,)]
+        assert hms("users", "set-role", name, "doctor", "--doctor-id", str(second)).exit_code == 0
+        assert mapping() == [(second,)]
+        wrong = hms("users", "set-role", name, "analyst", "--doctor-id", str(first))
+        assert wrong.exit_code == 1 and "--doctor-id is for the doctor role" in wrong.output
+        assert hms("users", "set-role", name, "analyst").exit_code == 0
+        assert mapping() == []
+    finally:
+        hms("users", "drop", name)

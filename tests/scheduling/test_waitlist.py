@@ -7,8 +7,9 @@ from __future__ import annotations
 import pymysql
 import pytest
 
-from tests.scheduling.conftest import at, book, call, monday, race
+from tests.scheduling.conftest import at, book, call, monday
 from tests.support import query
+from tests.support.races import race
 
 
 def join(db, patient, doctor=None, department=None, days=1200) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.scheduling.conftest import at, book, call, monday, race
+from tests.scheduling.conftest import at, book, call, monday
 from tests.support import query
+from tests.support.races import race
 
 
 def check_in(conn, department, patient) -> int:
@@ -71,3 +72,26 @@ def test_free_slots_count_the_places_left(db, sched):
     book(db, sched.patient(), doctor, at(day, "09:00"))
     rows = query(db, "CALL find_free_slots(%s, NULL, %s, %s, 10)", (doctor, at(day, "00:00"), at(day, "23:00")))
     assert [(r[1], r[3]) for r in rows] == [(at(day, "09:00"), 1), (at(day, "09:30"), 2)]
+
+
+def test_a_department_search_takes_the_earliest_slots_across_doctors_every_call(db, sched):
+    department = sched.department()
+    doctors = sorted(sched.scheduled_doctor(department, start="09:00", end="10:00", slot=30, weekdays=[0, 1])
+                     for _ in range(3))
+    day = monday(102)
+    book(db, sched.patient(), doctors[0], at(day + timedelta(days=1), "09:00"))
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO public_holiday VALUES (%s, 'Test')", (day,))
+    try:
+        window = (department, at(day, "00:00"), at(day + timedelta(days=2), "00:00"))
+        tuesday = day + timedelta(days=1)
+        expected = [(doctors[1], at(tuesday, "09:00")), (doctors[2], at(tuesday, "09:00")),
+                    (doctors[0], at(tuesday, "09:30")), (doctors[1], at(tuesday, "09:30"))]
+        # Twice in one session: MariaDB once answered the second call of a session wrongly.
+        for _ in range(2):
+            rows = query(db, "CALL find_free_slots(NULL, %s, %s, %s, 4)", window)
+            assert [(r[0], r[1]) for r in rows] == expected
+        assert len(query(db, "CALL find_free_slots(NULL, %s, %s, %s, 100)", window)) == 5
+    finally:
+        with db.cursor() as cur:
+            cur.execute("DELETE FROM public_holiday WHERE holiday_date = %s", (day,))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pymysql
 import pytest
 
 from hms import errcodes
-from hms.connection import connect
 from tests.support import future_slot, query, server_error
+from tests.support.races import race
 
 PRESCRIBE = ("INSERT INTO prescription_medication (prescription_id, medication_id, dosage, frequency, "
              "duration_days, quantity) VALUES (%s, %s, '1 tablet', 'twice daily', 7, %s)")
@@ -85,29 +83,6 @@ def test_multi_row_insert_is_all_or_nothing(db, clinic):
     assert stock(db, setup) == 10
 
 
-def _race(migrated, workers: int, work) -> list:
-    """Run `work(conn, i)` in `workers` threads released at once; return their outcomes."""
-    barrier = threading.Barrier(workers)
-    outcomes: list = [None] * workers
-    conns = [connect(migrated) for _ in range(workers)]
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[i] = ("ok", work(conns[i], i))
-        except pymysql.err.MySQLError as exc:
-            outcomes[i] = ("error", exc.args[0], exc.args[1])
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    for conn in conns:
-        conn.close()
-    return outcomes
-
-
 def test_twenty_concurrent_prescriptions_from_stock_of_ten(db, clinic, migrated):
     setup = clinic.prescribing_setup(stock=10)
     prescriptions = [clinic.prescription(setup["record"]) for _ in range(20)]
@@ -116,7 +91,7 @@ def test_twenty_concurrent_prescriptions_from_stock_of_ten(db, clinic, migrated)
         with conn.cursor() as cur:
             cur.execute(PRESCRIBE, (prescriptions[i], setup["medication"], 1))
 
-    outcomes = _race(migrated, 20, prescribe)
+    outcomes = race(migrated, prescribe, 20)
     successes = [o for o in outcomes if o[0] == "ok"]
     failures = [o for o in outcomes if o[0] == "error"]
     assert len(successes) == 10 and len(failures) == 10
@@ -135,7 +110,7 @@ def test_concurrent_prescriptions_never_lose_a_decrement(db, clinic, migrated):
         with conn.cursor() as cur:
             cur.execute(PRESCRIBE, (prescriptions[i], setup["medication"], i + 1))
 
-    outcomes = _race(migrated, 20, prescribe)
+    outcomes = race(migrated, prescribe, 20)
     assert all(o[0] == "ok" for o in outcomes)
     assert stock(db, setup) == 1000 - sum(range(1, 21))
 
@@ -149,7 +124,7 @@ def test_twenty_concurrent_bookings_of_one_slot_leave_one(db, clinic, migrated):
         with conn.cursor() as cur:
             cur.execute("CALL book_appointment(%s, %s, %s, NULL, 'race', @aid)", (patients[i], doctor, slot))
 
-    outcomes = _race(migrated, 20, book)
+    outcomes = race(migrated, book, 20)
     assert sum(o[0] == "ok" for o in outcomes) == 1
     assert all("already booked" in o[2] for o in outcomes if o[0] == "error")
     assert query(db, "SELECT COUNT(*) FROM appointment WHERE doctor_id = %s AND starts_at = %s",

@@ -6,8 +6,9 @@ one area's tests and fixtures share: `browser` (Chromium and serving an app),
 `console_client` (logging in and posting forms through Flask's test client),
 `elevation` (console admins whose password is enrolled for admin and dba changes),
 `databases` (making, describing and dropping whole databases), `queries_clinic` (the
-hand-made clinic the analyst queries are checked against) and `seeding` (the seed
-tests' scale and how they seed a database).
+hand-made clinic the analyst queries are checked against), `races` (one piece of work
+started in several sessions at once) and `seeding` (the seed tests' scale and how they
+seed a database).
 """
 
 from __future__ import annotations
