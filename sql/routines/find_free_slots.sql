@@ -20,6 +20,10 @@
 -- order, so the answer lies there too, and the second statement looks only there and
 -- sorts. Whatever order the first met slots in, the answer is the same; the order only
 -- decides how little is read. Both statements must say the same of a slot.
+-- A department (about 200 doctors at scale 1.0) is walked in the procedure instead:
+-- one query per step for all its doctors (doctor order, LIMIT what is missing), days
+-- with a holiday or without a template of the department skipped at one query each;
+-- the second statement then reads only the steps from the first free slot to the max-th.
 -- Holidays and leave are scalar subqueries `(...) IS NULL`, not NOT EXISTS: MariaDB 10.11
 -- turned those NOT EXISTS into NOT IN (exists_to_in) wrongly from the second call of the
 -- procedure in a session on, and the first statement found nothing.
