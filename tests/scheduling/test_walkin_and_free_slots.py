@@ -95,3 +95,23 @@ def test_a_department_search_takes_the_earliest_slots_across_doctors_every_call(
     finally:
         with db.cursor() as cur:
             cur.execute("DELETE FROM public_holiday WHERE holiday_date = %s", (day,))
+
+
+def test_a_department_search_returns_the_earliest_prefix_for_every_max(db, sched):
+    """Steps where several doctors are free and `max` ends inside one, grids of 15, 30 and
+    60 minutes, leave, a booking and a weekend no template covers before the first slot."""
+    department = sched.department()
+    a = sched.scheduled_doctor(department, start="09:00", end="11:00", slot=60, weekdays=[0])
+    b = sched.scheduled_doctor(department, start="09:00", end="10:00", slot=15, weekdays=[0])
+    c = sched.scheduled_doctor(department, start="09:30", end="10:30", slot=30, weekdays=[0])
+    day = monday(103)
+    book(db, sched.patient(), c, at(day, "09:30"))
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO doctor_leave (doctor_id, starts_at, ends_at) VALUES (%s, %s, %s)",
+                    (b, at(day, "09:15"), at(day, "09:30")))
+    every = sorted([(at(day, "09:00"), a, 60), (at(day, "09:00"), b, 15), (at(day, "09:30"), b, 15),
+                    (at(day, "09:45"), b, 15), (at(day, "10:00"), a, 60), (at(day, "10:00"), c, 30)])
+    window = (department, at(day - timedelta(days=2), "00:00"), at(day + timedelta(days=1), "00:00"))
+    for most in range(1, len(every) + 2):
+        rows = query(db, "CALL find_free_slots(NULL, %s, %s, %s, %s)", (*window, most))
+        assert [(r[1], r[0], r[2], r[3]) for r in rows] == [(s, d, m, 1) for s, d, m in every[:most]]
