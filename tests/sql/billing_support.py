@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta
 
 import pymysql
 import pytest
 
-from hms.connection import connect
 from tests.support import query, server_error
 
 PRESCRIBE = ("INSERT INTO prescription_medication (prescription_id, medication_id, dosage, frequency, "
@@ -90,26 +88,3 @@ def completed_visit(clinic, db, department: int, medication: int | None = None, 
     if medication is not None:
         run(db, PRESCRIBE, (clinic.prescription(record), medication, units))
     return appointment
-
-
-def race(info, workers: int, work) -> list:
-    """Run `work(conn, i)` in `workers` sessions released at once; return ("ok", value) or ("error", code, text)."""
-    barrier = threading.Barrier(workers)
-    outcomes: list = [None] * workers
-    conns = [connect(info) for _ in range(workers)]
-
-    def one(i: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[i] = ("ok", work(conns[i], i))
-        except pymysql.err.MySQLError as exc:
-            outcomes[i] = ("error", exc.args[0], exc.args[1])
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for conn in conns:
-        conn.close()
-    return outcomes

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hms import errcodes
-from tests.sql.billing_support import bill, call, completed_visit, priced_department, race, refused, run
+from tests.support.races import race
+from tests.sql.billing_support import bill, call, completed_visit, priced_department, refused, run
 from tests.support import query
 
 
@@ -33,7 +34,7 @@ def test_calling_it_twice_gives_one_invoice(db, clinic):
 
 def test_two_concurrent_generations_for_one_visit_make_one_invoice(db, clinic, migrated):
     visit = completed_visit(clinic, db, priced_department(clinic, db))
-    outcomes = race(migrated, 2, lambda conn, i: call(conn, "create_invoice_for_visit", visit))
+    outcomes = race(migrated, lambda conn, i: call(conn, "create_invoice_for_visit", visit), 2)
     assert [o[0] for o in outcomes] == ["ok", "ok"] and outcomes[0][1] == outcomes[1][1]
     assert query(db, "SELECT COUNT(*) FROM billing WHERE appointment_id = %s", (visit,)) == [(1,)]
     assert query(db, "SELECT COUNT(*) FROM invoice_line WHERE bill_id = %s", (outcomes[0][1],)) == [(1,)]

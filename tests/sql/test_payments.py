@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from hms import errcodes
 from hms.connection import connect
-from tests.sql.billing_support import bill, call, race, refused, run
+from tests.support.races import race
+from tests.sql.billing_support import bill, call, refused, run
 from tests.support import query
 
 
@@ -86,7 +87,7 @@ def test_a_paid_bill_that_gains_a_line_is_partially_paid_again(db, clinic):
 def test_two_payments_closing_one_invoice_one_wins(db, clinic, migrated):
     bill_id = open_bill(db, clinic)
     pay(db, bill_id, "20.00")
-    outcomes = race(migrated, 2, lambda conn, i: pay(conn, bill_id, "80.00"))
+    outcomes = race(migrated, lambda conn, i: pay(conn, bill_id, "80.00"), 2)
     assert sorted(o[0] for o in outcomes) == ["error", "ok"]
     (error,) = [o for o in outcomes if o[0] == "error"]
     assert error[2].startswith(f"Over-payment refused: bill {bill_id} has a balance of 0.00")

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from hms import errcodes
 from hms.connection import connect
-from tests.sql.billing_support import PRESCRIBE, call, ledger_matches, lots, race, refused, run, stock
+from tests.support.races import race
+from tests.sql.billing_support import PRESCRIBE, call, ledger_matches, lots, refused, run, stock
 from tests.support import query
 
 SOON, LATER, LAST = (date.today() + timedelta(days=d) for d in (10, 200, 400))
@@ -137,7 +138,7 @@ def test_two_dispenses_of_the_last_units_one_wins(db, clinic, migrated):
     s = lot_setup(clinic, db, {"A": (SOON, 2), "B": (LATER, 3)})
     second = clinic.prescription(s["record"])
     prescriptions = [s["prescription"], second]
-    outcomes = race(migrated, 2, lambda conn, i: run(conn, PRESCRIBE, (prescriptions[i], s["medication"], 5)))
+    outcomes = race(migrated, lambda conn, i: run(conn, PRESCRIBE, (prescriptions[i], s["medication"], 5)), 2)
     assert sorted(o[0] for o in outcomes) == ["error", "ok"]
     (error,) = [o for o in outcomes if o[0] == "error"]
     assert error[2].startswith(f"Not enough stock: medication {s['medication']}")
@@ -148,7 +149,7 @@ def test_two_dispenses_of_the_last_units_one_wins(db, clinic, migrated):
 def test_twenty_dispenses_over_three_lots_end_with_the_ledger_equal_to_the_lots(db, clinic, migrated):
     s = lot_setup(clinic, db, {"A": (SOON, 7), "B": (LATER, 7), "C": (LAST, 7)})
     prescriptions = [clinic.prescription(s["record"]) for _ in range(20)]
-    outcomes = race(migrated, 20, lambda conn, i: run(conn, PRESCRIBE, (prescriptions[i], s["medication"], 2)))
+    outcomes = race(migrated, lambda conn, i: run(conn, PRESCRIBE, (prescriptions[i], s["medication"], 2)), 20)
     assert sum(o[0] == "ok" for o in outcomes) == 10
     assert all(o[2].startswith("Not enough stock") for o in outcomes if o[0] == "error")
     assert lots(db, s["department"], s["medication"]) == {"A": 0, "B": 0, "C": 1}
