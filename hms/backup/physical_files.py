@@ -15,6 +15,7 @@ import concurrent.futures
 import errno
 import hashlib
 import mmap
+import multiprocessing
 import os
 import stat
 import threading
@@ -51,13 +52,19 @@ def tree_files(root: Path) -> list[str]:
 def digest_tree(root: Path, *, low_priority: bool = False) -> dict[str, list]:
     """Return {relative path: [bytes, sha256 hex]} of every file under `root`.
 
-    `low_priority`: the hashing threads run at the lowest CPU and I/O priority (a backup
-    of a live server: its clients come first).
+    `low_priority`: the hashing runs in worker processes isolated at the lowest CPU and I/O
+    priority (a backup of a live server: its clients come first).
     """
     names = tree_files(root)
-    lower = priority.lower_this_thread if low_priority else None
-    with concurrent.futures.ThreadPoolExecutor(WORKERS, initializer=lower) as pool:
-        digests = list(pool.map(lambda name: _digest(root / name), names))
+    if low_priority:
+        # Worker processes, not threads: a process can have a session and scheduling group
+        # of its own, lowered as a whole (priority.isolate); a thread shares hms's.
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context, initializer=priority.isolate) as pool:
+            digests = list(pool.map(_digest, [root / name for name in names]))
+    else:
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            digests = list(pool.map(lambda name: _digest(root / name), names))
     return dict(zip(names, digests))
 
 

@@ -48,15 +48,53 @@ def made(physical_source, tmp_path_factory):
     def started(proc) -> None:
         seen["nice"] = os.getpriority(os.PRIO_PROCESS, proc.pid)
         seen["args"] = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
+        seen["session"] = os.getsid(proc.pid)
+        seen["pid"] = proc.pid
+        seen["group"] = _autogroup(f"/proc/{proc.pid}/autogroup")
 
     backup = create_physical_backup(physical_source, directory / "backups", key_file=key, on_started=started)
     return directory / "backups", key, backup, seen
+
+
+def _autogroup(path: str) -> str | None:
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return None  # a kernel without autogroup
 
 
 def test_mariadb_backup_copies_with_one_thread_at_the_lowest_priority(made):
     _, _, _, seen = made
     assert seen["nice"] == priority.NICE
     assert b"--parallel=1" in seen["args"]
+
+
+def test_mariadb_backup_runs_in_a_scheduling_group_of_its_own_lowered_too(made):
+    """A nice value only weighs a process against its own session's group: the tool gets a session
+    whose group is at nice 19, not the one of hms (and of whatever else runs in that session)."""
+    _, _, _, seen = made
+    assert seen["session"] == seen["pid"]
+    if seen["group"] is not None:
+        assert seen["group"].endswith(f"nice {priority.NICE}")
+        assert seen["group"] != _autogroup("/proc/self/autogroup")
+
+
+def test_an_isolated_worker_has_its_own_lowered_group_and_a_short_slice():
+    """What the hashing workers of a physical backup run first (priority.isolate)."""
+    import subprocess
+    import sys
+
+    code = ("import os; from hms.backup import priority; priority.isolate(); "
+            "sched = [l.split()[-1] for l in open('/proc/self/sched') if l.startswith('se.slice')]; "
+            "print(os.getsid(0) == os.getpid(), os.getpriority(os.PRIO_PROCESS, 0), priority.group_nice(), "
+            "sched[0] if sched else None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "True"
+    assert int(out[1]) == priority.NICE
+    if Path("/proc/self/autogroup").exists():
+        assert out[2] == str(priority.NICE)
+    if out[3] != "None":  # Linux 6.12 and newer show (and honour) a thread's own slice
+        assert int(out[3]) == priority.SLICE_NS
 
 
 @needs_root
