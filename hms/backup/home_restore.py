@@ -75,10 +75,6 @@ def restore_home(path: Path | str, home: Path | str, *, key_file: Path | None = 
     chain = open_chain(path, key_file=key_file, trust_unsigned=trust_unsigned)
     tip = chain[-1]
     keys = physical_keys.chain_keys(chain, home_from_env())  # an encrypted chain: refused here without its keys
-    if keys is not None and roll_forward is not None:
-        raise BackupError(f"{tip.name} is from a server that encrypts its binary log, which a point-in-time "
-                          "roll-forward cannot read yet",
-                          "Restore it without --until / --until-gtid")
     binary = physical_tools()
     server = first_login.RestoredServer(home, profile=profile)
     launched = False

@@ -42,6 +42,7 @@ class Protected:
     def __init__(self, home: Path, backups: Path):
         self.home, self.backups = home, backups
         self.restored: list[Path] = []
+        self.after_full = ""  # the GTID of the row written between the full and the incremental backup
 
     def hms(self, *args: str, passphrase: str | None = PASSPHRASE, home: Path | None = None):
         env = {k: v for k, v in os.environ.items() if not k.startswith("HMS_")}
@@ -140,6 +141,7 @@ def test_full_and_incremental_backups_verify_and_restore_to_a_home_that_starts_w
     full = Path(state.ok("backup", "create", "--physical").stdout.strip())
     conn = admin(state.home)
     query(conn, f"INSERT INTO {DATABASE}.patient (last_name, city) VALUES ('after the full one', 'Shelbyville')")
+    state.after_full = query(conn, "SELECT @@gtid_binlog_pos")[0][0]
     conn.close()
     incremental = Path(state.ok("backup", "create", "--physical", "--incremental").stdout.strip())
     assert physical_backups(state) == sorted([full, incremental])
@@ -212,3 +214,22 @@ def test_a_replica_of_the_protected_home_is_added_and_replicates(protected):
         if replica.exists():
             removed = state.hms("replica", "remove", "r1")
             assert removed.returncode == 0, removed.stderr
+
+
+def test_restore_home_until_rolls_the_full_backup_forward_through_the_encrypted_binary_log(protected):
+    state = protected
+    full = physical_backups(state)[0]
+    target = state.new_home()
+    state.ok("backup", "restore", str(full), "--home", str(target), "--until-gtid", state.after_full)
+    with open(target / "my.cnf", "a") as handle:
+        handle.write("\n".join(SMALL_SERVER) + "\n")
+    state.ok("server", "start", home=target)
+    try:
+        restored = admin(target)
+        try:  # the row written after the full backup, and not the one written after the replica was added
+            assert sorted(r[0] for r in query(restored, f"SELECT last_name FROM {DATABASE}.patient")) == \
+                sorted([MARKER, "after the full one"])
+        finally:
+            restored.close()
+    finally:
+        EmbeddedServer(target).stop()
