@@ -116,7 +116,9 @@ def primary_login(primary: Member):
 
 
 def _check_protections(primary: Member) -> None:
-    """Refuse the protections replicas do not follow yet (hms/server/protection.py)."""
+    """Refuse the protections replicas do not follow yet (hms/server/protection.py).
+
+    An encrypted primary's replica gets a copy of its keys: its key file must open here."""
     choices = protection.load(primary.home)
     if choices.encrypt:
         physical_keys.home_keys(primary.home)  # its key file opens (HMS_KEY_PASSPHRASE) before anything is made
