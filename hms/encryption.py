@@ -20,15 +20,19 @@ secret. A plain key file is encrypted at the first start that has the passphrase
 passphrase reaches the server only while it starts: in keys/filekey (0600, the server
 account's), named in hms.cnf as `FILE:...` (so SHOW VARIABLES shows a path, not the
 secret), deleted once the server is up. Without the passphrase (or with a wrong one) an
-encrypted key file stops the start with one line saying so.
+encrypted key file stops the start with one line saying so. mariadb-backup (a physical
+backup's --backup and --prepare) reads the same kind of file: write_passphrase_file and
+passphrase_file are the one place it is written and removed (hms/backup/physical_keys.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
 from pathlib import Path
+from typing import Iterator
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -74,16 +78,9 @@ def ensure_server_keys(home: Path, server_uid: int, passphrase: str | None = Non
         _write_keys(path, read_server_keys(home), passphrase)
     else:
         read_server_keys(home, passphrase)  # refuses a missing or wrong passphrase before the server starts
-    filekey = None
-    if passphrase:
-        filekey = directory / FILEKEY
-        fd = os.open(filekey, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(passphrase)
+    filekey = write_passphrase_file(directory / FILEKEY, passphrase, server_uid) if passphrase else None
     if os.geteuid() == 0:
         os.chown(path, server_uid, -1)
-        if filekey:
-            os.chown(filekey, server_uid, -1)
     backup = directory / BACKUP_KEY
     if not backup.is_file():
         _write_private(backup, secrets.token_hex(32) + "\n")
@@ -95,21 +92,65 @@ def forget_filekey(home: Path) -> None:
     (keys_dir(home) / FILEKEY).unlink(missing_ok=True)
 
 
+def write_passphrase_file(path: Path, passphrase: str, owner_uid: int | None = None) -> Path:
+    """Write `passphrase` to `path` (0600, replacing a leftover), given to `owner_uid` when root; return it.
+
+    The file_key_management plugin reads it (`file_key_management_filekey = FILE:path`) when
+    it loads: in the server while it starts, in mariadb-backup while it backs up or prepares.
+    The caller deletes it as soon as that reader has started (forget_filekey, passphrase_file).
+    """
+    path = Path(path)
+    path.unlink(missing_ok=True)  # a run killed before its finally: never reused, replaced
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        if owner_uid is not None and os.geteuid() == 0 and owner_uid != 0:
+            os.fchown(fd, owner_uid, -1)
+        os.write(fd, passphrase.encode())
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    return path
+
+
+@contextlib.contextmanager
+def passphrase_file(path: Path, passphrase: str, owner_uid: int | None = None) -> Iterator[Path]:
+    """The passphrase in a 0600 file at `path` for the block's length only: deleted however it ends."""
+    try:
+        yield write_passphrase_file(path, passphrase, owner_uid)
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
 def is_passphrase_protected(home: Path) -> bool:
-    with open(server_key_file(home), "rb") as handle:
+    return is_protected_file(server_key_file(home))
+
+
+def is_protected_file(path: Path) -> bool:
+    """Whether the key file at `path` is stored encrypted by a passphrase."""
+    with open(path, "rb") as handle:
         return handle.read(len(SALTED)) == SALTED
 
 
 def read_server_keys(home: Path, passphrase: str | None = None) -> str:
     """The key file's text (`<id>;<hex>` lines), decrypted with `passphrase` when it is protected."""
-    path = server_key_file(home)
+    return read_key_file(server_key_file(home), passphrase)
+
+
+def read_key_file(path: Path, passphrase: str | None = None, needed_by: str = "`hms server start`") -> str:
+    """The text of the key file at `path`, decrypted with `passphrase` (default HMS_KEY_PASSPHRASE) when protected.
+
+    A protected file without a passphrase, or with a wrong one, raises ConfigError naming
+    HMS_KEY_PASSPHRASE and `needed_by` (the command that needs it)."""
+    path = Path(path)
     data = path.read_bytes()
     if not data.startswith(SALTED):
         return data.decode()
     passphrase = passphrase or passphrase_from_env()
     if not passphrase:
         raise ConfigError(f"the server key file {path} is encrypted with a passphrase",
-                          f"Set {PASSPHRASE_ENV} to it in the environment of `hms server start`")
+                          f"Set {PASSPHRASE_ENV} to it in the environment of {needed_by}")
     text = _openssl_decrypt(data, passphrase.encode())
     if text is None:
         raise ConfigError(f"{PASSPHRASE_ENV} does not open the server key file {path}",
@@ -118,11 +159,12 @@ def read_server_keys(home: Path, passphrase: str | None = None) -> str:
 
 
 def key_ids(home: Path) -> list[int]:
-    ids = []
-    for line in read_server_keys(home).splitlines():
-        if line.strip() and not line.startswith("#"):
-            ids.append(int(line.split(";", 1)[0]))
-    return ids
+    return ids_in(read_server_keys(home))
+
+
+def ids_in(text: str) -> list[int]:
+    """The key ids of a key file's text."""
+    return [int(line.split(";", 1)[0]) for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 def add_server_key(home: Path) -> int:

@@ -11,6 +11,10 @@ the first start runs an init file (first_login.py) that gives root a new random 
 kept only in DIR/client.cnf (0600), and starts the new binary log at the backup's GTID
 position. Then the optional roll-forward runs on the new server, which is stopped at the
 end: `HMS_HOME=DIR hms server start` runs it. Whatever fails, nothing made in DIR is kept.
+
+A backup of an encrypted home is prepared and started with the installation's keys
+($HMS_HOME/keys, physical_keys.py), which DIR gets a copy of: with a passphrase-protected
+key file, `HMS_KEY_PASSPHRASE=... HMS_HOME=DIR hms server start` runs it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..config import home_from_env
 from ..connection import session
 from ..databases import database_exists
 from ..errors import HmsError
@@ -29,7 +34,7 @@ from ..optionfiles import write_option_file
 from ..server import EmbeddedServer
 from ..server.config import MANAGED_NAME, USER_HEADER
 from ..server.runas import prepare_home, server_account
-from . import first_login, mariadb_backup, physical_files, signing
+from . import first_login, mariadb_backup, physical_files, physical_keys, signing
 from .errors import BackupError
 from .manifest import Backup
 from .physical_chain import open_chain
@@ -69,17 +74,19 @@ def restore_home(path: Path | str, home: Path | str, *, key_file: Path | None = 
     made = _check_target(home)
     chain = open_chain(path, key_file=key_file, trust_unsigned=trust_unsigned)
     tip = chain[-1]
+    keys = physical_keys.chain_keys(chain, home_from_env())  # an encrypted chain: refused here without its keys
     binary = physical_tools()
     server = first_login.RestoredServer(home, profile=profile)
     launched = False
     try:
         home.mkdir(parents=True, exist_ok=True)
         staging = home / STAGING
-        prepare_chain(chain, staging / "data", binary=binary, progress=progress)
+        prepare_chain(chain, staging / "data", binary=binary, progress=progress, keys=keys)
         mariadb_backup.move_back(binary, staging / "data", server.datadir)
         physical_files.remove_tree(staging)
         account = server_account()
         prepare_home(home, server.log_file, account)
+        physical_keys.adopt(keys, home, account.pw_uid)  # HMS_KEY_PASSPHRASE=... HMS_HOME=DIR hms server start
         password = secrets.token_urlsafe(24)
         gtid = (tip.manifest.binlog or {}).get("gtid") or None
         init = first_login.write_init_file(server.home / "tmp", account, password, gtid_state=gtid)

@@ -46,9 +46,13 @@ def backup(binary: str, login: ConnectionInfo, target: Path, datadir: str, *,
 
 
 def prepare(binary: str, target: Path, *, incremental_dir: Path | None = None,
-            use_memory: int = PREPARE_MEMORY) -> None:
-    """Apply the redo log to the copy in `target` (and first the incremental in `incremental_dir`)."""
-    args = [binary, "--no-defaults", "--prepare", f"--target-dir={target}", f"--use-memory={int(use_memory)}"]
+            use_memory: int = PREPARE_MEMORY, options_file: Path | None = None) -> None:
+    """Apply the redo log to the copy in `target` (and first the incremental in `incremental_dir`).
+
+    `options_file`: read only these options (an encrypted copy's backup-my.cnf, which names
+    its key plugin's options: physical_keys.py); else none at all."""
+    defaults = f"--defaults-file={options_file}" if options_file is not None else "--no-defaults"
+    args = [binary, defaults, "--prepare", f"--target-dir={target}", f"--use-memory={int(use_memory)}"]
     if incremental_dir is not None:
         args.append(f"--incremental-dir={incremental_dir}")
     _run(args, "preparing the copy" + (f" with {incremental_dir.name}" if incremental_dir else ""))

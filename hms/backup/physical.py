@@ -34,7 +34,7 @@ import pymysql
 from .. import dialect as dialects
 from ..connection import ConnectionInfo, connect, server_message, session
 from ..processes import process_alive
-from . import contents, mariadb_backup, physical_files, priority, signing
+from . import contents, mariadb_backup, physical_files, physical_keys, priority, signing
 from .backup_account import backup_account
 from .create import _check_database, _fsync_directory, _prepare_directory, _write_error
 from .errors import BackupError
@@ -73,11 +73,12 @@ def create_physical_backup(info: ConnectionInfo, directory: Path, *, incremental
     if not database:
         raise BackupError("no database was named", "Pass --database or set HMS_DATABASE")
     directory = Path(directory)
-    _prepare_directory(directory)
-    remove_stale_partials(directory)
-    key = signing.load_key(key_file, create=True)
-    started, started_at = time.monotonic(), datetime.now(timezone.utc)
     with session(info, database=None, read_timeout=None) as conn:
+        live = physical_keys.live_keys(conn)  # no or a wrong HMS_KEY_PASSPHRASE: refused before anything is made
+        _prepare_directory(directory)
+        remove_stale_partials(directory)
+        key = signing.load_key(key_file, create=True)
+        started, started_at = time.monotonic(), datetime.now(timezone.utc)
         dialect = dialects.for_connection(conn)
         version = conn.get_server_info().removeprefix("5.5.5-")
         binary = dialects.physical_backup_binary(dialect)
@@ -98,7 +99,8 @@ def create_physical_backup(info: ConnectionInfo, directory: Path, *, incremental
             manifest = Manifest(database=database, created_at=started_at.isoformat(timespec="seconds"), bytes=0,
                                 sha256="", server_version=version, dump_tool=Path(binary).name, tables={},
                                 kind="physical", source=source)
-            snapshot = _copy(conn, info, dialect, binary, datadir, partial / PHYSICAL_DATA, parent, on_started)
+            snapshot = _copy(conn, info, dialect, binary, datadir, partial / PHYSICAL_DATA, parent, on_started,
+                             live)
             with snapshot:
                 manifest.binlog = mariadb_backup.read_binlog_info(partial / PHYSICAL_DATA)
                 proven = snapshot_contents and snapshot.proves(manifest.binlog)
@@ -120,11 +122,13 @@ def create_physical_backup(info: ConnectionInfo, directory: Path, *, incremental
 
 
 def _copy(conn, info: ConnectionInfo, dialect, binary: str, datadir: str, target: Path, parent: Backup | None,
-          on_started) -> "_Snapshot":
-    """Run mariadb-backup into `target` as the backup account; return the snapshot opened meanwhile."""
+          on_started, live: physical_keys.LiveKeys | None = None) -> "_Snapshot":
+    """Run mariadb-backup into `target` as the backup account; return the snapshot opened meanwhile.
+
+    `live`: the passphrase file the server's key plugin names, there for the tool's run only."""
     snapshot = _Snapshot(info)
     try:
-        with backup_account(conn, info, dialect) as login:
+        with backup_account(conn, info, dialect) as login, physical_keys.handed_to_tool(live):
             lsn = int(parent.manifest.chain["to_lsn"]) if parent else None
             mariadb_backup.backup(binary, login, target, datadir, incremental_lsn=lsn,
                                   on_line=snapshot.on_line, on_started=on_started, low_priority=True)

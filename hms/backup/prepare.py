@@ -14,6 +14,7 @@ from typing import Callable
 from . import mariadb_backup, physical_files
 from .errors import BackupError
 from .manifest import PHYSICAL_DATA, Backup
+from .physical_keys import Keys, preparing
 
 
 def chain_bytes(chain: list[Backup]) -> int:
@@ -23,11 +24,12 @@ def chain_bytes(chain: list[Backup]) -> int:
 
 def prepare_chain(chain: list[Backup], destination: Path, *, binary: str,
                   progress: Callable[[int], None] | None = None,
-                  use_memory: int = mariadb_backup.PREPARE_MEMORY) -> None:
+                  use_memory: int = mariadb_backup.PREPARE_MEMORY, keys: Keys | None = None) -> None:
     """Make `destination` (new) a prepared copy of `chain` (full backup first).
 
     Incrementals are staged beside `destination` and removed at the end. On error the
-    caller removes `destination`.
+    caller removes `destination`. `keys`: the server key file an encrypted chain is
+    prepared with (physical_keys.chain_keys), its passphrase at hand for the prepare only.
     """
     if not chain or chain[0].manifest.chain["type"] != "full":
         raise BackupError("a physical restore needs a chain that starts with a full backup", "Use another backup")
@@ -37,9 +39,11 @@ def prepare_chain(chain: list[Backup], destination: Path, *, binary: str,
         for backup, target in zip(chain, [destination, *staged]):
             physical_files.copy_checked(backup.name, backup.path / PHYSICAL_DATA, backup.manifest.files, target,
                                         progress)
-        mariadb_backup.prepare(binary, destination, use_memory=use_memory)
-        for incremental in staged:
-            mariadb_backup.prepare(binary, destination, incremental_dir=incremental, use_memory=use_memory)
+        with preparing(keys, [destination, *staged]) as options:
+            mariadb_backup.prepare(binary, destination, use_memory=use_memory, options_file=options)
+            for incremental in staged:
+                mariadb_backup.prepare(binary, destination, incremental_dir=incremental, use_memory=use_memory,
+                                       options_file=options)
     finally:
         for incremental in staged:
             physical_files.remove_tree(incremental)

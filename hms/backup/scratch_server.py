@@ -4,7 +4,9 @@ stopped and removed.
 It is an embedded-server home of its own in a temporary directory (TMPDIR): the prepared
 copy as its data directory, a free port on 127.0.0.1, a small buffer pool, no binary log,
 no replication threads and no event scheduler (nothing restored runs by itself), and,
-started by root, the unprivileged server account (server/runas.py). Its root password is
+started by root, the unprivileged server account (server/runas.py). A copy of an encrypted
+home gets a copy of the installation's keys/ and encrypts like it (physical_keys.py), its
+key file's passphrase from HMS_KEY_PASSPHRASE as at `hms server start`. Its root password is
 new and random (first_login.py). A run killed before it could clean up leaves a home named
 after its process; the next scratch server stops that one's server and removes it.
 """
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from ..config import home_from_env
 from ..connection import ConnectionInfo
 from ..errors import HmsError
 from ..optionfiles import write_option_file
@@ -29,7 +32,7 @@ from ..processes import process_alive
 from ..server import EmbeddedServer
 from ..server.config import MANAGED_NAME
 from ..server.runas import prepare_home, server_account
-from . import first_login, physical_files
+from . import first_login, physical_files, physical_keys
 from .manifest import Backup
 from .prepare import prepare_chain
 
@@ -51,15 +54,17 @@ class Scratch:
 def scratch_server(chain: list[Backup], *, binary: str, progress: Callable[[int], None] | None = None,
                    root: Path | None = None) -> Iterator[Scratch]:
     """Yield a scratch server started on a prepared copy of `chain`; stop and remove it afterwards."""
+    keys = physical_keys.chain_keys(chain, home_from_env())  # an encrypted chain: refused here without its keys
     root = Path(root or tempfile.gettempdir())
     remove_stale(root)
     home = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=root))
     server = first_login.RestoredServer(home, profile="test")
     launched = False
     try:
-        prepare_chain(chain, server.datadir, binary=binary, progress=progress)
+        prepare_chain(chain, server.datadir, binary=binary, progress=progress, keys=keys)
         account = server_account()
         prepare_home(home, server.log_file, account)
+        physical_keys.adopt(keys, home, account.pw_uid)  # started like its source: encrypting, with its keys
         password = secrets.token_urlsafe(24)
         init = first_login.write_init_file(server.home / "tmp", account, password)
         server.config_file.write_text(f"!include {home / MANAGED_NAME}\n[mysqld]\ninit-file = {init}\n"

@@ -26,6 +26,7 @@ import pymysql
 
 from .. import dialect as dialects
 from .. import tls
+from ..backup import physical_keys
 from ..connection import session
 from ..errors import ConnectionFailed, HmsError
 from ..optionfiles import write_option_file
@@ -115,11 +116,12 @@ def primary_login(primary: Member):
 
 
 def _check_protections(primary: Member) -> None:
-    """Refuse the protections replicas do not follow yet (hms/server/protection.py)."""
+    """Refuse the protections replicas do not follow yet (hms/server/protection.py).
+
+    An encrypted primary's replica gets a copy of its keys: its key file must open here."""
     choices = protection.load(primary.home)
     if choices.encrypt:
-        raise ReplicationError(f"the primary '{primary.name}' encrypts its files, and a replica would need its keys",
-                               "Replicas of an encrypted home are not supported yet (see docs/replication.md)")
+        physical_keys.home_keys(primary.home)  # its key file opens (HMS_KEY_PASSPHRASE) before anything is made
     if choices.beyond_loopback:
         raise ReplicationError(f"the primary '{primary.name}' listens on {choices.bind}, and hms sets up replicas "
                                "on loopback only", "See docs/replication.md, 'Addresses on real machines'")

@@ -6,7 +6,9 @@ small server), where it records the binary-log position and GTID the copy matche
 `--prepare` then applies the copied redo log, leaving a data directory a server can
 start on; the replica is attached at that GTID. The tool is run by
 hms/backup/mariadb_backup.py (the physical backups' runner: the login in a 0600
-option file, never on its command line).
+option file, never on its command line). An encrypted primary's copy is taken and
+prepared with its key file's passphrase at hand for the tool only, and the replica's
+home gets a copy of its keys/ (hms/backup/physical_keys.py).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import shutil
 from pathlib import Path
 
 from .. import dialect as dialects
-from ..backup import mariadb_backup
-from ..server import EmbeddedServer
+from ..backup import mariadb_backup, physical_keys
+from ..connection import session
+from ..server import EmbeddedServer, protection
+from ..server.runas import server_account
 from .errors import ReplicationError
 
 # What mariadb-backup writes beside the data, not needed by the server.
@@ -35,9 +39,15 @@ def copy_server(source: EmbeddedServer, datadir: Path) -> str:
         raise ReplicationError(*dialects.physical_backup_missing(dialects.MARIADB, ""))
     if datadir.exists():
         raise ReplicationError(f"{datadir} already exists", "Remove it, or choose another replica name")
+    info = source.connection_info()
+    with session(info, database=None) as conn:
+        live = physical_keys.live_keys(conn)  # an encrypted primary: refused here without HMS_KEY_PASSPHRASE
+    keys = physical_keys.home_keys(source.home) if protection.load(source.home).encrypt else None
     try:
-        mariadb_backup.backup(tool, source.connection_info(), datadir, str(source.datadir))
-        mariadb_backup.prepare(tool, datadir)
+        with physical_keys.handed_to_tool(live):
+            mariadb_backup.backup(tool, info, datadir, str(source.datadir))
+        with physical_keys.preparing(keys, [datadir]) as options:
+            mariadb_backup.prepare(tool, datadir, options_file=options)
         coordinates = mariadb_backup.read_binlog_info(datadir)
     except BaseException:
         shutil.rmtree(datadir, ignore_errors=True)
@@ -49,4 +59,5 @@ def copy_server(source: EmbeddedServer, datadir: Path) -> str:
     for name in INFO_FILES:
         with contextlib.suppress(FileNotFoundError):
             (datadir / name).unlink()
+    physical_keys.adopt(keys, datadir.parent, server_account().pw_uid)  # it starts encrypting, with the keys
     return coordinates["gtid"]
