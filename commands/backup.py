@@ -293,7 +293,7 @@ def _restore_home(settings: Settings, path: str, home: Path, trust_unsigned: boo
     click.echo(f"restored {result.backup.name}" + (f" (full + {incrementals} incremental)" if incrementals else "")
                + f" into a new server home {result.home} ({result.version}); its administrative login is in "
                  f"{result.home / 'client.cnf'}")
-    click.echo(f"start it with: HMS_HOME={result.home} hms server start")
+    click.echo(_start_hint(result.home))
 
 
 def _restore_home_until(settings: Settings, path: str, home: Path, until: str | None, until_gtid: str | None,
@@ -321,7 +321,17 @@ def _restore_home_until(settings: Settings, path: str, home: Path, until: str | 
                                                  on_planned=planned)
     click.echo(f"restored {made.backup.name} into a new server home {made.home} ({made.version}), rolled forward "
                f"{plan.transactions:,} transaction(s); its administrative login is in {made.home / 'client.cnf'}")
-    click.echo(f"start it with: HMS_HOME={made.home} hms server start")
+    click.echo(_start_hint(made.home))
+
+
+def _start_hint(home: Path) -> str:
+    """How to start a restored home: with the passphrase too when its server key file is protected by one."""
+    from hms import encryption
+
+    key_file = encryption.server_key_file(home)
+    protected = key_file.is_file() and encryption.is_protected_file(key_file)
+    passphrase = f"{encryption.PASSPHRASE_ENV}=... " if protected else ""
+    return f"start it with: {passphrase}HMS_HOME={home} hms server start"
 
 
 def _answering(login, settings: Settings):
