@@ -53,16 +53,19 @@ CLEAR = ("DELETE FROM waitlist_offer", "DELETE FROM waitlist_entry", "DELETE FRO
          "DELETE FROM appointment_status_history", "DELETE FROM doctor_leave", "DELETE FROM public_holiday",
          "DELETE FROM doctor_availability")
 
-TEMPLATES = (
-    "INSERT INTO doctor_availability (doctor_id, weekday, starts_time, ends_time, slot_minutes, capacity, valid_from) "
-    "SELECT d.doctor_id, w.n, s.starts_time, s.ends_time, 30, 1, %(first_day)s FROM doctor AS d "
-    "CROSS JOIN (SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) AS w "
-    "CROSS JOIN (SELECT TIME '08:00' AS starts_time, TIME '12:00' AS ends_time "
-    "            UNION ALL SELECT TIME '12:00', TIME '17:00') AS s ORDER BY d.doctor_id, w.n, s.starts_time",
-    "INSERT INTO doctor_availability (doctor_id, weekday, starts_time, ends_time, slot_minutes, capacity, valid_from) "
-    "SELECT doctor_id, 5, TIME '09:00', TIME '12:00', 15, 2, %(first_day)s FROM doctor WHERE MOD(doctor_id, 10) = 0 "
-    "ORDER BY doctor_id",
-)
+# Row by row (VALUES), not INSERT ... SELECT FROM doctor: trg_doctor_availability_insert
+# locks the doctor's row (FOR UPDATE), which a statement reading `doctor` may not (1442).
+ADD_TEMPLATE = ("INSERT INTO doctor_availability (doctor_id, weekday, starts_time, ends_time, slot_minutes, capacity, "
+                "valid_from) VALUES (%s, %s, %s, %s, %s, %s, %s)")
+
+
+def templates(doctors: list[int], first_day: date) -> list[tuple]:
+    """Every doctor's weekdays 08:00-12:00 and 12:00-17:00 (30 minutes, one patient), then
+    one doctor in ten's Saturday 09:00-12:00 (15 minutes, two): templates that only meet."""
+    weekly = [(d, weekday, starts, ends, 30, 1, first_day) for d in doctors for weekday in range(5)
+              for starts, ends in (("08:00", "12:00"), ("12:00", "17:00"))]
+    return weekly + [(d, 5, "09:00", "12:00", 15, 2, first_day) for d in doctors if d % 10 == 0]
+
 
 # The days each doctor has any appointment on: one pass over idx_appointment_doctor_starts.
 BUSY_DAYS = (
@@ -197,8 +200,8 @@ def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False, sessions: int
         cur.execute(CALENDAR)
         weekdays = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
         cur.executemany("INSERT INTO hms_seed_weekday (day) VALUES (%s)", [(d,) for d in weekdays if d.weekday() < 5])
-        for statement in TEMPLATES:
-            cur.execute(statement, days)
+        cur.execute("SELECT doctor_id FROM doctor ORDER BY doctor_id")
+        cur.executemany(ADD_TEMPLATE, templates([row[0] for row in cur.fetchall()], first_day))
         conn.commit()   # before each write that reads a temporary table (Galera, above)
         cur.execute(HOLIDAYS.format(candidates=holiday_candidates(first_day, last_day)))
         cur.execute(OVERLAPS)

@@ -12,6 +12,12 @@ ZERO_RULES = (
     ("every doctor has an availability template",
      "SELECT COUNT(*) FROM doctor AS d WHERE NOT EXISTS (SELECT 1 FROM doctor_availability AS t "
      "WHERE t.doctor_id = d.doctor_id)"),
+    ("no two templates of a doctor overlap in hours and validity",
+     "SELECT COUNT(*) FROM doctor_availability AS a JOIN doctor_availability AS b ON b.doctor_id = a.doctor_id "
+     "AND b.weekday = a.weekday AND b.availability_id > a.availability_id "
+     "AND b.starts_time < a.ends_time AND a.starts_time < b.ends_time "
+     "AND b.valid_from <= COALESCE(a.valid_to, DATE '9999-12-31') "
+     "AND a.valid_from <= COALESCE(b.valid_to, DATE '9999-12-31')"),
     ("no appointment outside its doctor's availability",
      "SELECT COUNT(*) FROM appointment AS a JOIN doctor AS d ON d.doctor_id = a.doctor_id "
      "WHERE NOT EXISTS (SELECT 1 FROM doctor_availability AS t "

@@ -10,7 +10,8 @@ PREPARE hms_grant_stmt FROM @hms_grant;
 EXECUTE hms_grant_stmt;
 DEALLOCATE PREPARE hms_grant_stmt;
 
--- EXECUTE on the read-only routines, the two routines that write (booking, and a medication
--- with its stock) and those that write invoices, payments and stock movements (payments and
--- stock move only through them); the sets are listed once in sql/routines/grant_routines.sql.
-CALL grant_routines('hms_qa', '@read_only, book_appointment, add_medication_with_stock, @billing_stock');
+-- EXECUTE on the read-only routines, the routines that write (booking: book_appointment and
+-- appointment_book_seat, which it runs as its invoker; a medication with its stock) and
+-- those that write invoices, payments and stock movements (payments and stock move only
+-- through them); the sets are listed once in sql/routines/grant_routines.sql.
+CALL grant_routines('hms_qa', '@read_only, book_appointment, appointment_book_seat, add_medication_with_stock, @billing_stock');

@@ -25,6 +25,10 @@ def migrated_copy(patched_sql_copy, fresh_database):
     conn.close()
 
 
+# A syntax error in book_appointment.sql: the file fails at its CREATE.
+BREAK_BOOK_APPOINTMENT = ("SET MESSAGE_TEXT = v_message;", "SET MESSAGE_TEXT = ;")
+
+
 def break_file(path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
@@ -56,8 +60,7 @@ def states(info) -> dict[str, str]:
 
 def test_broken_routine_file_keeps_the_live_procedure(migrated_copy, patched_sql_copy):
     info, conn = migrated_copy
-    break_file(patched_sql_copy / "routines" / "book_appointment.sql",
-               "SET p_appointment_id = LAST_INSERT_ID();", "SET p_appointment_id = ;")
+    break_file(patched_sql_copy / "routines" / "book_appointment.sql", *BREAK_BOOK_APPOINTMENT)
     with pytest.raises(MigrationError) as excinfo:
         Migrator(info).migrate()
     assert "sql/routines/book_appointment.sql failed at line" in excinfo.value.message
@@ -90,8 +93,7 @@ def test_broken_trigger_file_keeps_stock_control(migrated_copy, patched_sql_copy
 
 def test_a_create_that_fails_after_the_drop_restores_the_previous_definition(migrated_copy, patched_sql_copy, monkeypatch):
     info, conn = migrated_copy
-    break_file(patched_sql_copy / "routines" / "book_appointment.sql",
-               "SET p_appointment_id = LAST_INSERT_ID();", "SET p_appointment_id = ;")
+    break_file(patched_sql_copy / "routines" / "book_appointment.sql", *BREAK_BOOK_APPOINTMENT)
     monkeypatch.setattr(objects, "check", lambda conn, obj: None)  # as if only the live CREATE failed
     with pytest.raises(MigrationError) as excinfo:
         Migrator(info).migrate()

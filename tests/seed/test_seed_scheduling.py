@@ -54,7 +54,7 @@ def test_verify_checks_the_scheduling_rules_and_they_hold(seeded_db):
     assert any(line.startswith("no patient holds two overlapping Scheduled appointments: 0") for line in report.passed)
 
 
-def test_verify_finds_a_broken_history_and_an_appointment_in_leave(make_database):
+def test_verify_finds_a_broken_history_an_appointment_in_leave_and_overlapping_templates(make_database):
     info = seeded(make_database, 1)
     conn = connect(info)
     try:
@@ -64,11 +64,16 @@ def test_verify_finds_a_broken_history_and_an_appointment_in_leave(make_database
             cur.execute("INSERT INTO doctor_leave (doctor_id, starts_at, ends_at) SELECT doctor_id, "
                         "starts_at - INTERVAL 1 HOUR, starts_at + INTERVAL 1 HOUR FROM appointment "
                         "WHERE status = 'Completed' ORDER BY appointment_id LIMIT 1")
+            cur.execute("DROP TRIGGER trg_doctor_availability_insert")  # this database's only: what it would refuse
+            cur.execute("INSERT INTO doctor_availability (doctor_id, weekday, starts_time, ends_time, valid_from) "
+                        "SELECT doctor_id, weekday, starts_time, ends_time, valid_from FROM doctor_availability "
+                        "ORDER BY availability_id LIMIT 1")
     finally:
         conn.close()
     failed = verify(info).failed
     assert any(line.startswith("every appointment's status history ends in its status and start: 1") for line in failed)
     assert any(line.startswith("no appointment in its doctor's leave:") for line in failed)
+    assert any(line.startswith("no two templates of a doctor overlap in hours and validity: 1 ") for line in failed)
 
 
 def test_rebuilding_with_one_session_gives_the_same_tables(seeded_db):

@@ -19,7 +19,9 @@ READ_ONLY_ROUTINES = {"calculate_age": "FUNCTION", "calculate_discounted_bill": 
                       "doctor_slot_is_free": "FUNCTION", "get_doctor_appointments": "PROCEDURE",
                       "get_doctor_day_schedule": "PROCEDURE", "get_patient_record": "PROCEDURE",
                       "search_patients": "PROCEDURE"}
-WRITING_ROUTINES = {"book_appointment": "PROCEDURE", "add_medication_with_stock": "PROCEDURE"}
+# book_appointment runs as its invoker, so its callers also EXECUTE what it shares with book_slot.
+WRITING_ROUTINES = {"book_appointment": "PROCEDURE", "appointment_book_seat": "PROCEDURE",
+                    "add_medication_with_stock": "PROCEDURE"}
 BILLING_STOCK_ROUTINES = {name: "PROCEDURE" for name in (
     "create_invoice_for_visit", "record_adjustment", "record_payment", "stock_adjust", "stock_destroy_expired",
     "stock_receive", "stock_transfer")}
