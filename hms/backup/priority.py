@@ -12,11 +12,11 @@ its own: a hashing thread at nice 19 still took half the cores from the server's
 bookings. And with the kernel's default time slice (about 3 ms), even a process that
 gets little CPU holds a core for whole slices, which a booking waiting for that core
 feels at p99. So the backup's own processes are isolated (`isolate()`): a session of
-their own, whose group is lowered to nice 19 too, and a 0.1 ms slice (sched_setattr's
-sched_runtime, honoured by Linux 6.12 and newer, ignored before). Measured at scale 1.0
-(benchmarks/RESULTS.md): a CPU burner at nice 19 in the clients' session took booking
-p99 at 4 clients from 3.9 to 7-9 ms and a third of their throughput; in a session of its
-own at nice 19 and the short slice, 5.0 ms and no throughput lost.
+their own, whose group is lowered to nice 19 too, and a 0.1 ms slice (hms/timeslice.py).
+Measured at scale 1.0 (benchmarks/RESULTS.md): a CPU burner at nice 19 in the clients'
+session took booking p99 at 4 clients from 3.9 to 7-9 ms and a third of their
+throughput; in a session of its own at nice 19 and the short slice, 5.0 ms and no
+throughput lost.
 
 - `in_child()`: a tool's process, from its preexec hook (mariadb-backup): isolated;
 - `isolate()`: the same for a worker process of hms's own (the hashing workers);
@@ -33,18 +33,17 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
-import struct
 from pathlib import Path
 
 import pymysql
+
+from .. import timeslice
 
 NICE = 19
 IOPRIO_WHO_PROCESS, IOPRIO_CLASS_SHIFT = 1, 13
 IOPRIO_CLASS_BE, IOPRIO_LOWEST_BE = 2, 7
 _IOPRIO_SET = {"x86_64": 251, "aarch64": 30}.get(os.uname().machine)
 _IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
-_SCHED_SETATTR = {"x86_64": 314, "aarch64": 274}.get(os.uname().machine)
-SLICE_NS = 100_000  # a 0.1 ms time slice: the backup gives a core back within 0.1 ms
 AUTOGROUP = "/proc/self/autogroup"
 THREAD_ID = "SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()"
 
@@ -92,20 +91,7 @@ def isolate() -> None:
         with open(AUTOGROUP, "w") as group:
             group.write(str(NICE))
     set_priority(0, NICE, LOW_IO)
-    set_slice(0, SLICE_NS)
-
-
-def set_slice(tid: int, nanoseconds: int) -> bool:
-    """Give thread `tid` (0: the caller) nice 19 and a time slice of `nanoseconds`; False when not set."""
-    if _SCHED_SETATTR is None:
-        return False
-    # struct sched_attr, first version (56 bytes): size, policy (SCHED_OTHER), flags, nice,
-    # priority, runtime (the slice, for SCHED_OTHER), deadline, period, util_min, util_max.
-    attr = ctypes.create_string_buffer(struct.pack("IIQiIQQQII", 56, 0, 0, NICE, 0, nanoseconds, 0, 0, 0, 0))
-    try:
-        return ctypes.CDLL(None, use_errno=True).syscall(_SCHED_SETATTR, tid, attr, 0) == 0
-    except (OSError, AttributeError):
-        return False
+    timeslice.set_slice(0, timeslice.SHORT_NS, NICE)
 
 
 def group_nice() -> int | None:

@@ -16,6 +16,10 @@ otherwise `hms replica list` shows it still lowered, and a restart with `hms rep
 start` clears it. Threads the server creates later inherit the priority of the thread
 that creates them, so renicing every existing thread covers the server's whole life.
 
+Every lowered thread also gets a 0.1 ms time slice (hms/timeslice.py): lowered, a thread
+gets few slices, but with the kernel's default (about 3 ms) each one it gets delays a
+primary's thread that wakes meanwhile.
+
 The cost: the replica's SQL thread is lowered too, so on a saturated machine it applies
 later (benchmarks/RESULTS.md measures the lag with it). A semi-synchronous replica is not
 lowered: the primary waits for its acknowledgement on every commit, and lowered it held
@@ -31,6 +35,8 @@ import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
+
+from .. import timeslice
 
 REPLICA_NICE = 10
 NICE_ENV = "HMS_REPLICA_NICE"       # 0-19: how far replicas are lowered; 0 leaves them at normal priority
@@ -139,6 +145,9 @@ def set_priority(pid: int, nice: int, io_level: int) -> bool:
                 pass                      # a thread that ended meanwhile
             except PermissionError:
                 ok = False
+            # A lowered thread also gives a core back within 0.1 ms (hms/timeslice.py); at nice 0
+            # the kernel's own slice again.
+            timeslice.set_slice(tid, timeslice.SHORT_NS if nice > NORMAL_NICE else timeslice.DEFAULT_NS, nice)
             _ioprio(0, _IOPRIO_WHO_PROCESS, tid, value)
             done.add(tid)
     return _set_group_nice(pid, nice) and ok

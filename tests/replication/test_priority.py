@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from hms import timeslice
 from hms.replication import priority
 
 # A child with a few threads, in a session of its own like every server hms starts.
@@ -44,9 +45,13 @@ def test_lower_and_restore_every_thread_and_the_session_group(child):
     assert (shown.nice, shown.io_class, shown.io_level) == (10, "best-effort", 7)
     assert shown.group_nice == (10 if _grouped() else None)
     assert str(shown) == "nice 10, ionice best-effort/7" and shown.lowered
+    if timeslice.slice_of(child) is not None:    # Linux 6.12+ shows (and honours) a thread's own slice
+        assert {timeslice.slice_of(t) for t in threads} == {timeslice.SHORT_NS}
     if os.geteuid() == 0:    # raising a priority back needs root (or CAP_SYS_NICE)
         assert priority.restore(child)
         assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {0}
+        if timeslice.slice_of(child) is not None:
+            assert all(timeslice.slice_of(t) != timeslice.SHORT_NS for t in threads)
         assert str(priority.of(child)) == "nice 0, ionice best-effort/4" and not priority.of(child).lowered
 
 

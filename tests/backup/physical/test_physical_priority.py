@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hms import timeslice
 from hms.backup import BackupError, priority
 from hms.backup.first_login import INIT_NAME
 from hms.backup.home_restore import restore_home
@@ -94,7 +95,7 @@ def test_an_isolated_worker_has_its_own_lowered_group_and_a_short_slice():
     if Path("/proc/self/autogroup").exists():
         assert out[2] == str(priority.NICE)
     if out[3] != "None":  # Linux 6.12 and newer show (and honour) a thread's own slice
-        assert int(out[3]) == priority.SLICE_NS
+        assert int(out[3]) == timeslice.SHORT_NS
 
 
 @needs_root
