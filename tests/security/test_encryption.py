@@ -27,7 +27,7 @@ from hms.backup.restore_account import account_name
 from hms.server import EmbeddedServer
 from tests.security.conftest import hms_process
 from tests.support import embedded_home, query
-from tests.support.pitr import next_second, purge_binary_logs
+from tests.support.pitr import next_second
 
 pytestmark = pytest.mark.slow
 MARKER = f"Qmarker{secrets.token_hex(5)}"
@@ -187,6 +187,24 @@ def the_backup(home, backups):
     return backup, archives.coordinates_of(backup)
 
 
+def purge_archived(home) -> list[str]:
+    """Purge the server's binary log files before its current one (archive-binlogs has just closed and
+    archived them); return the names purged. Repeated until the binlog checkpoint lets them go."""
+    conn = admin(home)
+    try:
+        before = [row[0] for row in query(conn, "SHOW BINARY LOGS")]
+        deadline = time.monotonic() + 30
+        while True:
+            query(conn, "PURGE BINARY LOGS TO %s", (before[-1],))
+            left = [row[0] for row in query(conn, "SHOW BINARY LOGS")]
+            if len(left) == 1 or time.monotonic() > deadline:
+                assert left == before[-1:], left
+                return before[:-1]
+            time.sleep(0.2)
+    finally:
+        conn.close()
+
+
 def staging_left() -> list[Path]:
     return list(Path(tempfile.gettempdir()).glob(f"{binlog.STAGING_PREFIX}{os.getpid()}-*"))
 
@@ -206,7 +224,7 @@ def test_a_point_in_time_restore_reads_the_encrypted_binlog_archive(marked):
         conn.close()
     archived = hms("backup", "archive-binlogs")
     assert archived.exit_code == 0, archived.output
-    assert start.file in purge_binary_logs(info)  # from now on only the archive has the backup's log
+    assert start.file in purge_archived(home)  # from now on only the archive has the backup's log
 
     result = hms("backup", "restore", str(backup.path), "--into", "hms_pitr", "--until", moment)
 
@@ -250,6 +268,37 @@ def test_a_tampered_encrypted_binlog_archive_file_is_refused_before_anything_is_
     finally:
         path.write_bytes(original)
         entry.sha256 = file_digest(path)[1]
+        archive.save()
+
+
+def test_a_plain_file_archived_before_encryption_is_still_read(marked):
+    home, backups, hms = marked
+    backup, start = the_backup(home, backups)
+    path = backups / "binlogs" / start.file
+    original = path.read_bytes()
+    archive = archives.load(backups, home / "backup.key")
+    entry = archive.files[start.file]
+    saved = dict(entry.__dict__)
+    try:
+        with backup_encryption.open_backup(path) as reader:
+            path.write_bytes(reader.read())  # as an older hms archived it
+        entry.bytes, entry.sha256 = file_digest(path)
+        entry.plain_bytes = entry.plain_sha256 = None
+        archive.save()
+        result = hms("backup", "restore", str(backup.path), "--into", "hms_plainarc", "--until",
+                     next_second(EmbeddedServer(home).connection_info()))
+        conn = admin(home)
+        try:
+            assert result.exit_code == 0, result.output
+            assert query(conn, "SELECT first_name FROM hms_plainarc.patient WHERE last_name = %s", (MARKER,)) \
+                == [(MARKER,)]  # the EncPitr rows were deleted before now
+        finally:
+            query(conn, "DROP DATABASE IF EXISTS hms_plainarc")
+            query(conn, f"DROP USER IF EXISTS '{account_name('hms_plainarc')}'@'localhost'")
+            conn.close()
+    finally:
+        path.write_bytes(original)
+        entry.__dict__.update(saved)
         archive.save()
 
 
