@@ -3,7 +3,12 @@ so that losing the server's disk (or its 7-day retention) does not lose the way 
 from a backup.
 
 Each archived file is 0600, byte for byte the server's closed file, and listed in
-`binlogs/index.json` with its size, sha256, first and last GTID state and event times;
+`binlogs/index.json` with its size, sha256, first and last GTID state and event times.
+When the installation encrypts its backups (a backup key, encryption.py, as for logical
+backups) a new copy is stored encrypted instead (the server decrypts its log when it
+sends it): the index's size and sha256 are the stored file's, `plain_bytes` and
+`plain_sha256` the log's, and `staged()` decrypts it into a private staging folder for
+a roll-forward (a plain copy archived earlier is still read as it is);
 the index carries an HMAC of this installation's backup key (signing.py) like a
 manifest, so a file someone drops or edits in the folder is never replayed. The files a
 recovery needs are those from the oldest kept backup's coordinates on; `archive_binlogs`
@@ -26,10 +31,11 @@ from typing import Iterator
 
 from .. import dialect as dialects
 from ..connection import ConnectionInfo, session
-from . import binlog, binlogfile, signing
+from . import binlog, binlogfile, encryption, signing
 from .errors import BackupError
-from .manifest import Backup, file_digest, list_backups, write_json_atomically
+from .manifest import Backup, file_digest, list_backups, open_private, write_json_atomically
 from .signing import PRIVATE_DIR, PRIVATE_FILE
+from .stream import HashingWriter
 
 ARCHIVE_DIR = "binlogs"
 INDEX_NAME = "index.json"
@@ -49,9 +55,17 @@ class ArchivedFile:
     first_time: int | None = None  # Unix seconds of its first and last event group
     last_time: int | None = None
     archived_at: str = ""
+    plain_bytes: int | None = None  # stored encrypted: the log's own size and sha256
+    plain_sha256: str | None = None
+
+    @property
+    def log_bytes(self) -> int:
+        """The size of the binary log file itself (what the server lists)."""
+        return self.bytes if self.plain_bytes is None else self.plain_bytes
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "name"}
+        return {k: v for k, v in self.__dict__.items()
+                if k != "name" and not (k in ("plain_bytes", "plain_sha256") and v is None)}
 
 
 @dataclass
@@ -78,6 +92,23 @@ class Archive:
             raise BackupError(f"the archived binary log {name} does not match its signed checksum (corrupted or edited)",
                               "Restore the file from another copy; it cannot be replayed")
         return path
+
+    def staged(self, name: str, staging: Path) -> Path:
+        """The checked archived copy of `name` as a plain binary log: an encrypted one is decrypted
+        (every frame authenticated) into `staging` (private, the caller removes it)."""
+        path = self.path_of(name)
+        if not encryption.is_encrypted(path):
+            return path
+        entry, plain = self.files[name], Path(staging) / name
+        with encryption.open_backup(path) as reader, open_private(plain) as out:
+            while chunk := reader.read(encryption.CHUNK):
+                out.write(chunk)
+        size, sha = file_digest(plain)
+        if (size, sha) != (entry.plain_bytes, entry.plain_sha256):
+            plain.unlink()
+            raise BackupError(f"the archived binary log {name} decrypts to something else than its signed index "
+                              "describes", "Restore the file from another copy; it cannot be replayed")
+        return plain
 
     def save(self) -> None:
         if self.key is None:
@@ -193,9 +224,9 @@ def archive_binlogs(info: ConnectionInfo, backup_dir: Path, *, key_file: Path | 
             entry = archive.files.get(name)
             if entry is None:
                 wanted.append(name)
-            elif entry.bytes != sizes[name]:
+            elif entry.log_bytes != sizes[name]:
                 raise BackupError(f"the archived {name} differs from the server's file of that name "
-                                  f"({entry.bytes} bytes, the server's {sizes[name]}): was the server's binary log "
+                                  f"({entry.log_bytes} bytes, the server's {sizes[name]}): was the server's binary log "
                                   "reset?", f"Move {directory} aside (it belongs to the old binary log) and run "
                                   "`hms backup archive-binlogs` again")
             else:
@@ -214,11 +245,18 @@ def _first_number(on_server: list[tuple[str, int]], base: str, default: int) -> 
 
 
 def _copy_in(info: ConnectionInfo, archive: Archive, name: str) -> ArchivedFile:
-    """Fetch one closed file into the archive, checked from end to end, and record it in the index."""
+    """Fetch one closed file into the archive, checked from end to end, and record it in the index.
+
+    With a backup key the plain file is only ever in a private staging folder outside the
+    backup folder; the archive gets it encrypted."""
+    key = encryption.backup_key()
     staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=archive.directory))
     try:
-        (path,) = binlog.fetch(info, [name], staging)
-        entry = describe(path)
+        with binlog.staging_directory() if key else contextlib.nullcontext(staging) as fetched:
+            (path,) = binlog.fetch(info, [name], fetched)
+            entry = describe(path)
+            if key:
+                path = _encrypt(path, staging / name, key, entry)
         final = archive.directory / name
         os.replace(path, final)
         _fsync(archive.directory)
@@ -228,6 +266,20 @@ def _copy_in(info: ConnectionInfo, archive: Archive, name: str) -> ArchivedFile:
     archive.files[name] = entry
     archive.save()
     return entry
+
+
+def _encrypt(plain: Path, stored: Path, key: bytes, entry: ArchivedFile) -> Path:
+    """Write `plain` encrypted (encryption.py's frames) to `stored`; `entry` then describes both."""
+    with open(plain, "rb") as source, open_private(stored) as handle:
+        sink = encryption.EncryptingSink(HashingWriter(handle), key)
+        while chunk := source.read(encryption.CHUNK):
+            sink.write(chunk)
+        sink.finish()
+        handle.flush()
+        os.fsync(handle.fileno())
+    entry.plain_bytes, entry.plain_sha256 = entry.bytes, entry.sha256
+    entry.bytes, entry.sha256 = sink.bytes, sink.sha256.hexdigest()
+    return stored
 
 
 def describe(path: Path) -> ArchivedFile:

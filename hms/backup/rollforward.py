@@ -310,9 +310,10 @@ def _last_number(base: str, on_server: dict[str, int], archive) -> int:
 
 
 def _segment(name: str, source, on_server: dict[str, int], archive, staging: Path, start: Coordinates) -> Segment:
-    """The file `name` from the archive (checked against its signed index) or staged from the server."""
+    """The file `name` from the archive (checked against its signed index; an encrypted copy decrypted
+    into the staging folder) or staged from the server."""
     if archive is not None and name in archive.files:
-        return Segment(name, archive.path_of(name), "archive")
+        return Segment(name, archive.staged(name, staging), "archive")
     if name in on_server:
         (path,) = binlog.fetch(source, [name], staging)
         return Segment(name, path, "server")

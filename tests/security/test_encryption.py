@@ -1,9 +1,11 @@
 """Encryption at rest: a home made with --encrypt keeps a marker patient name out of every
-file it and its backups hold (raw bytes), reads it back through SQL, restores an encrypted
-backup to the same checksums, refuses a tampered one, and rotates its key."""
+file it and its backups hold (raw bytes, the binary log archive too), reads it back through
+SQL, restores an encrypted backup to the same checksums and to a moment through the
+encrypted archive, refuses a tampered one, and rotates its key."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -17,10 +19,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from hms.backup import archive as archives
+from hms.backup import binlog
 from hms.backup import encryption as backup_encryption
+from hms.backup.manifest import file_digest, list_backups
+from hms.backup.restore_account import account_name
 from hms.server import EmbeddedServer
 from tests.security.conftest import hms_process
 from tests.support import embedded_home, query
+from tests.support.pitr import next_second
 
 pytestmark = pytest.mark.slow
 MARKER = f"Qmarker{secrets.token_hex(5)}"
@@ -101,12 +108,12 @@ def marked(encrypted):
                 "VALUES (%s, %s, '1970-01-01', 'Female', '+1-555-0100', '1 Main St', 'Springfield')",
           (MARKER, MARKER))
     query(conn, "UPDATE patient SET city = %s WHERE last_name = %s", (MARKER, MARKER))  # undo and redo too
-    query(conn, "FLUSH BINARY LOGS")
     wait_until_encrypted(conn)
     query(conn, "SET GLOBAL innodb_max_dirty_pages_pct = 0")
     conn.close()
-    result = hms("backup", "create", "--json")
+    result = hms("backup", "create", "--json")  # archives the binary log file holding the marker
     assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["archived_binlogs"], result.output
     time.sleep(3)  # let the page cleaner write the dirty pages (encrypted) to the data files
     return encrypted
 
@@ -123,6 +130,8 @@ def test_keys_are_private_and_the_server_runs_with_malloc_perturb(encrypted):
 def test_the_marker_is_in_no_file_of_the_home_or_the_backups_and_reads_back(marked):
     home, backups, _ = marked
     assert list(backups.glob("*.sql.gz")), "no backup was made"
+    archived = list((backups / "binlogs").glob("hms-bin.*"))
+    assert archived and all(backup_encryption.is_encrypted(path) for path in archived), archived
     assert files_holding(MARKER, home, backups) == []
     conn = admin(home)
     assert query(conn, "SELECT first_name, city FROM patient WHERE last_name = %s", (MARKER,)) == [(MARKER, MARKER)]
@@ -171,6 +180,126 @@ def test_a_tampered_or_cut_encrypted_backup_is_refused(marked, tmp_path):
                 while handle.read(1 << 16):
                     pass
         assert "fails its authentication" in str(excinfo.value) or "cut short" in str(excinfo.value)
+
+
+def the_backup(home, backups):
+    (backup,) = list_backups(backups, key_file=home / "backup.key")
+    return backup, archives.coordinates_of(backup)
+
+
+def purge_archived(home) -> list[str]:
+    """Purge the server's binary log files before its current one (archive-binlogs has just closed and
+    archived them); return the names purged. Repeated until the binlog checkpoint lets them go."""
+    conn = admin(home)
+    try:
+        before = [row[0] for row in query(conn, "SHOW BINARY LOGS")]
+        deadline = time.monotonic() + 30
+        while True:
+            query(conn, "PURGE BINARY LOGS TO %s", (before[-1],))
+            left = [row[0] for row in query(conn, "SHOW BINARY LOGS")]
+            if len(left) == 1 or time.monotonic() > deadline:
+                assert left == before[-1:], left
+                return before[:-1]
+            time.sleep(0.2)
+    finally:
+        conn.close()
+
+
+def staging_left() -> list[Path]:
+    return list(Path(tempfile.gettempdir()).glob(f"{binlog.STAGING_PREFIX}{os.getpid()}-*"))
+
+
+def test_a_point_in_time_restore_reads_the_encrypted_binlog_archive(marked):
+    home, backups, hms = marked
+    info = EmbeddedServer(home).connection_info()
+    backup, start = the_backup(home, backups)
+    conn = admin(home)
+    try:
+        for i in range(3):
+            query(conn, "INSERT INTO patient (first_name, last_name, date_of_birth, gender, phone, address, city) "
+                        "VALUES (%s, %s, '1980-01-01', 'Other', '+1-555-0101', 'x', 'y')", (f"EncPitr{i}", MARKER))
+        moment = next_second(info)
+        query(conn, "DELETE FROM patient WHERE first_name LIKE 'EncPitr%'")
+    finally:
+        conn.close()
+    archived = hms("backup", "archive-binlogs")
+    assert archived.exit_code == 0, archived.output
+    assert start.file in purge_archived(home)  # from now on only the archive has the backup's log
+
+    result = hms("backup", "restore", str(backup.path), "--into", "hms_pitr", "--until", moment)
+
+    conn = admin(home)
+    try:
+        assert result.exit_code == 0, result.output
+        assert query(conn, "SELECT first_name FROM hms_pitr.patient WHERE last_name = %s ORDER BY first_name",
+                     (MARKER,)) == [("EncPitr0",), ("EncPitr1",), ("EncPitr2",), (MARKER,)]
+    finally:
+        query(conn, "DROP DATABASE IF EXISTS hms_pitr")
+        query(conn, f"DROP USER IF EXISTS '{account_name('hms_pitr')}'@'localhost'")
+        conn.close()
+    assert staging_left() == []  # the decrypted copies went with the staging folder
+    assert files_holding(MARKER, backups) == []
+
+
+def test_a_tampered_encrypted_binlog_archive_file_is_refused_before_anything_is_written(marked):
+    home, backups, hms = marked
+    backup, start = the_backup(home, backups)
+    key_file = home / "backup.key"
+    path = backups / "binlogs" / start.file
+    original = path.read_bytes()
+    archive = archives.load(backups, key_file)
+    entry = archive.files[start.file]
+    try:
+        data = bytearray(original)
+        data[40] ^= 0x01  # inside the first frame's ciphertext
+        path.write_bytes(bytes(data))
+        entry.sha256 = file_digest(path)[1]  # even with the index re-signed to match, the frame is refused
+        archive.save()
+        result = hms("backup", "restore", str(backup.path), "--into", "hms_tampered", "--until",
+                     next_second(EmbeddedServer(home).connection_info()))
+        assert result.exit_code == 1
+        assert "fails its authentication" in result.output, result.output
+        conn = admin(home)
+        try:
+            assert query(conn, "SHOW DATABASES LIKE 'hms_tampered'") == []
+        finally:
+            conn.close()
+        assert staging_left() == []
+    finally:
+        path.write_bytes(original)
+        entry.sha256 = file_digest(path)[1]
+        archive.save()
+
+
+def test_a_plain_file_archived_before_encryption_is_still_read(marked):
+    home, backups, hms = marked
+    backup, start = the_backup(home, backups)
+    path = backups / "binlogs" / start.file
+    original = path.read_bytes()
+    archive = archives.load(backups, home / "backup.key")
+    entry = archive.files[start.file]
+    saved = dict(entry.__dict__)
+    try:
+        with backup_encryption.open_backup(path) as reader:
+            path.write_bytes(reader.read())  # as an older hms archived it
+        entry.bytes, entry.sha256 = file_digest(path)
+        entry.plain_bytes = entry.plain_sha256 = None
+        archive.save()
+        result = hms("backup", "restore", str(backup.path), "--into", "hms_plainarc", "--until",
+                     next_second(EmbeddedServer(home).connection_info()))
+        conn = admin(home)
+        try:
+            assert result.exit_code == 0, result.output
+            assert query(conn, "SELECT first_name FROM hms_plainarc.patient WHERE last_name = %s", (MARKER,)) \
+                == [(MARKER,)]  # the EncPitr rows were deleted before now
+        finally:
+            query(conn, "DROP DATABASE IF EXISTS hms_plainarc")
+            query(conn, f"DROP USER IF EXISTS '{account_name('hms_plainarc')}'@'localhost'")
+            conn.close()
+    finally:
+        path.write_bytes(original)
+        entry.__dict__.update(saved)
+        archive.save()
 
 
 def test_rotate_key_re_encrypts_every_table_under_a_new_key(marked):
