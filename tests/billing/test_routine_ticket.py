@@ -12,6 +12,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pymysql
 import pytest
 
 from hms import errcodes
@@ -229,3 +230,41 @@ def test_a_database_restored_from_a_dump_pays_with_the_fallback_ticket(server_in
                 run(admin, "DROP USER %s@%s", (user, host))
         finally:
             admin.close()
+
+
+def test_a_payment_killed_while_it_waits_leaves_its_session_no_ticket(db, migrated, account):
+    """KILL QUERY of a record_payment waiting for its bill's lock (its ticket row in place): the
+    routine's handler rolls the row back, so the session, its transaction still open, cannot
+    write a payment directly afterwards."""
+    bill_id = open_bill(db)
+    developer = connect(account("hms_developer"), autocommit=False)
+    locker, observer = connect(migrated, autocommit=False), connect(migrated)
+    try:
+        (victim,), = query(developer, "SELECT CONNECTION_ID()")
+        run(locker, "SELECT bill_id FROM billing WHERE bill_id = %s FOR UPDATE", (bill_id,))
+        outcome: list = []
+
+        def payment() -> None:
+            try:
+                pay(developer, bill_id)
+            except pymysql.err.MySQLError as exc:
+                outcome.append(exc.args[0])
+
+        thread = threading.Thread(target=payment)
+        thread.start()
+        try:
+            _wait_for_lock_wait(observer, victim)
+            run(observer, f"KILL QUERY {int(victim)}")
+            thread.join(30)
+        finally:
+            locker.rollback()
+            thread.join(30)
+        assert outcome == [errcodes.QUERY_INTERRUPTED]
+        assert refused(developer, DIRECT_PAYMENT, (bill_id,)) == (
+            errcodes.SIGNAL_EXCEPTION,
+            "Payments and adjustments are recorded through record_payment and record_adjustment only")
+        developer.rollback()
+    finally:
+        for conn in (developer, locker, observer):
+            conn.close()
+    assert paid(db, bill_id) == Decimal("0")
