@@ -32,7 +32,7 @@ BEGIN
     BEGIN
         DECLARE CONTINUE HANDLER FOR 1044, 1142, 1146 SET v_rows = 0;
         SELECT COUNT(*) INTO v_rows FROM hms_ticket.routine_ticket
-         WHERE server_id = @@server_id AND connection_id = CONNECTION_ID();
+         WHERE server_id = @@GLOBAL.server_id AND connection_id = CONNECTION_ID();
     END;
     IF v_rows > 0 THEN
         RETURN TRUE;

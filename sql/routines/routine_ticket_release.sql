@@ -17,9 +17,9 @@ BEGIN
     DECLARE v_fallback BOOLEAN DEFAULT FALSE;
     DECLARE CONTINUE HANDLER FOR 1044, 1142, 1146 SET v_fallback = TRUE;
     SELECT COUNT(*) INTO v_rows FROM hms_ticket.routine_ticket
-     WHERE server_id = @@server_id AND connection_id = CONNECTION_ID();
+     WHERE server_id = @@GLOBAL.server_id AND connection_id = CONNECTION_ID();
     IF v_rows > 0 THEN
-        DELETE FROM hms_ticket.routine_ticket WHERE server_id = @@server_id AND connection_id = CONNECTION_ID();
+        DELETE FROM hms_ticket.routine_ticket WHERE server_id = @@GLOBAL.server_id AND connection_id = CONNECTION_ID();
     END IF;
     IF v_fallback THEN
         DROP TEMPORARY TABLE IF EXISTS hms_routine_ticket;

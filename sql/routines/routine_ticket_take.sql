@@ -1,5 +1,7 @@
 -- routine_ticket_take(): take the ticket routine_ticket_held looks for: this session's row
--- in hms_ticket.routine_ticket (V047), keyed by @@server_id and CONNECTION_ID();
+-- in hms_ticket.routine_ticket (V047), keyed by @@GLOBAL.server_id and CONNECTION_ID() (the
+-- global value: on a Galera node with wsrep_gtid_mode the session's @@server_id reads as
+-- another node's inside a statement that reads a table);
 -- routine_ticket_release() gives it back. The one definition of the ticket, called by the
 -- routines that alone write payments and stock movements, right after their START
 -- TRANSACTION (and released before their COMMIT), so the row is never committed: a failed
@@ -25,7 +27,7 @@ BEGIN
     DECLARE CONTINUE HANDLER FOR 1044, 1142, 1146
         CREATE TEMPORARY TABLE IF NOT EXISTS hms_routine_ticket (held TINYINT) ENGINE=MEMORY;
     INSERT INTO hms_ticket.routine_ticket (server_id, connection_id)
-    VALUES (@@server_id, CONNECTION_ID())
+    VALUES (@@GLOBAL.server_id, CONNECTION_ID())
     ON DUPLICATE KEY UPDATE connection_id = connection_id;
 END$$
 DELIMITER ;

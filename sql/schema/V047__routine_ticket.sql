@@ -5,7 +5,7 @@
 -- routine_ticket_held() (the payment and stock_ledger triggers) looks it up by primary key.
 -- So a row is never committed: a killed or failed call rolls it back with its work, and no
 -- statement is DDL (the temporary table this replaces cost two file operations per call).
--- The key is the session: CONNECTION_ID() and @@server_id, since the nodes of a cluster
+-- The key is the session: CONNECTION_ID() and @@GLOBAL.server_id, since the nodes of a cluster
 -- (each with its own server_id, hms/cluster) reuse each other's connection ids.
 -- It lives outside this database on purpose: hms_developer and hms_qa may write every table
 -- of this database, but no hms role holds anything on hms_ticket; only accounts with
@@ -22,7 +22,7 @@ DEALLOCATE PREPARE hms_ticket_guard_stmt;
 CREATE DATABASE IF NOT EXISTS hms_ticket CHARACTER SET utf8mb4;
 
 CREATE TABLE IF NOT EXISTS hms_ticket.routine_ticket (
-    server_id     INT UNSIGNED    NOT NULL COMMENT '@@server_id of the node the session is on',
+    server_id     INT UNSIGNED    NOT NULL COMMENT '@@GLOBAL.server_id of the node the session is on',
     connection_id BIGINT UNSIGNED NOT NULL COMMENT 'CONNECTION_ID() of the session inside a routine',
     PRIMARY KEY (server_id, connection_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4

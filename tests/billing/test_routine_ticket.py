@@ -26,7 +26,7 @@ from tests.support import Clinic, query
 
 LATER = date.today() + timedelta(days=200)
 TICKET_ROWS = "SELECT COUNT(*) FROM hms_ticket.routine_ticket"
-FORGE = "INSERT INTO hms_ticket.routine_ticket (server_id, connection_id) VALUES (@@server_id, CONNECTION_ID())"
+FORGE = "INSERT INTO hms_ticket.routine_ticket (server_id, connection_id) VALUES (@@GLOBAL.server_id, CONNECTION_ID())"
 DIRECT_PAYMENT = "INSERT INTO payment (bill_id, kind, amount, method) VALUES (%s, 'Payment', 10, 'Cash')"
 DIRECT_MOVE = "INSERT INTO stock_ledger (lot_id, movement, quantity) VALUES (%s, 'Receipt', 5)"
 
@@ -175,7 +175,7 @@ def test_payments_in_two_databases_on_one_server_at_once(db, migrated, second_da
         try:
             _wait_for_lock_wait(observer, waiter_id)
             run(observer, "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED")
-            assert query(observer, "SELECT server_id = @@server_id, connection_id FROM hms_ticket.routine_ticket") \
+            assert query(observer, "SELECT server_id = @@GLOBAL.server_id, connection_id FROM hms_ticket.routine_ticket") \
                 == [(1, waiter_id)]  # the waiting payment's ticket, not yet committed (and never will be)
             pay(other_db, there, "30.00")  # meanwhile, in the other database
             pay(db, there, "7.00", database=second_database.database)  # a session of the first, the other's routine
