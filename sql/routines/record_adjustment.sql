@@ -31,11 +31,11 @@ BEGIN
     IF CHAR_LENGTH(TRIM(IFNULL(p_reason, ''))) = 0 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'record_adjustment: an adjustment needs a reason';
     END IF;
-    CALL routine_ticket_take();
     START TRANSACTION;
+    CALL routine_ticket_take();
     INSERT INTO payment (bill_id, kind, amount, reason) VALUES (p_bill_id, p_kind, p_amount, p_reason);
     SET p_payment_id = LAST_INSERT_ID();
-    COMMIT;
     CALL routine_ticket_release();
+    COMMIT;
 END$$
 DELIMITER ;

@@ -4,9 +4,11 @@
 -- trg_payment_insert, which locks the bill first, so two payments closing the same bill
 -- queue and the second is refused. The bill's status follows (trg_payment_status).
 -- SQL SECURITY DEFINER: it holds the ticket (routine_ticket_held) that lets it write
--- payment rows, which hms roles other than admin and dba cannot write directly. It runs in a
--- transaction of its own, whose snapshot starts after the bill's lock (trg_payment_insert);
--- like any START TRANSACTION, calling it commits the caller's open transaction.
+-- payment rows, which hms roles other than admin and dba cannot write directly, taken after
+-- its START TRANSACTION and given back before its COMMIT (a row that is never committed). It
+-- runs in a transaction of its own, whose snapshot starts after the bill's lock
+-- (trg_payment_insert); like any START TRANSACTION, calling it commits the caller's open
+-- transaction.
 DROP PROCEDURE IF EXISTS record_payment;
 
 DELIMITER $$
@@ -34,12 +36,12 @@ BEGIN
     IF p_amount < 0 AND CHAR_LENGTH(TRIM(IFNULL(p_reason, ''))) = 0 THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'record_payment: a refund needs a reason';
     END IF;
-    CALL routine_ticket_take();
     START TRANSACTION;
+    CALL routine_ticket_take();
     INSERT INTO payment (bill_id, kind, amount, method, reference, reason)
     VALUES (p_bill_id, IF(p_amount < 0, 'Refund', 'Payment'), p_amount, p_method, p_reference, p_reason);
     SET p_payment_id = LAST_INSERT_ID();
-    COMMIT;
     CALL routine_ticket_release();
+    COMMIT;
 END$$
 DELIMITER ;

@@ -1,6 +1,9 @@
 -- stock_destroy_expired(department, reason, OUT units): destroys what expired lots still
 -- hold, in one department (or every department when NULL), one Destruction row per lot;
 -- returns the units destroyed. SQL SECURITY DEFINER for the ticket (routine_ticket_held).
+-- It runs in a transaction of its own, which holds the ticket (a row routine_ticket_take
+-- inserts and routine_ticket_release deletes before the COMMIT): a failure rolls back the
+-- whole call, and, like record_payment, calling it commits the caller's open transaction.
 DROP PROCEDURE IF EXISTS stock_destroy_expired;
 
 DELIMITER $$
@@ -28,10 +31,12 @@ BEGIN
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = TRUE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
+        ROLLBACK;
         CALL routine_ticket_release();
         RESIGNAL;
     END;
     SET p_units = 0;
+    START TRANSACTION;
     CALL routine_ticket_take();
     OPEN lots;
     destroying: LOOP
@@ -50,5 +55,6 @@ BEGIN
     END LOOP;
     CLOSE lots;
     CALL routine_ticket_release();
+    COMMIT;
 END$$
 DELIMITER ;

@@ -4,6 +4,9 @@
 -- Refused whole when the sending department's usable stock is short. Both stock rows
 -- are locked in department order, so opposite transfers cannot deadlock.
 -- SQL SECURITY DEFINER for the ticket (routine_ticket_held).
+-- It runs in a transaction of its own, which holds the ticket (a row routine_ticket_take
+-- inserts and routine_ticket_release deletes before the COMMIT): a failure rolls back the
+-- whole call, and, like record_payment, calling it commits the caller's open transaction.
 DROP PROCEDURE IF EXISTS stock_transfer;
 
 DELIMITER $$
@@ -21,11 +24,13 @@ BEGIN
     DECLARE v_rows INT;
     DECLARE EXIT HANDLER FOR 1452
     BEGIN
+        ROLLBACK;
         CALL routine_ticket_release();
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stock_transfer: no such department or medication';
     END;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
+        ROLLBACK;
         CALL routine_ticket_release();
         RESIGNAL;
     END;
@@ -35,6 +40,7 @@ BEGIN
     IF p_from_department_id <=> p_to_department_id THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stock_transfer: the two departments must differ';
     END IF;
+    START TRANSACTION;
     CALL routine_ticket_take();
     SELECT COUNT(*) INTO v_rows
       FROM (SELECT department_id FROM department_medication
@@ -46,5 +52,6 @@ BEGIN
     CALL stock_take_fefo(p_from_department_id, p_medication_id, p_quantity, 'Transfer out', NULL,
                          IFNULL(p_reason, 'transfer'), p_to_department_id);
     CALL routine_ticket_release();
+    COMMIT;
 END$$
 DELIMITER ;

@@ -1,6 +1,8 @@
 -- Payments and adjustments only through record_payment and record_adjustment (the ticket
 -- they hold, routine_ticket_held; hms_admin and hms_dba may write directly). The bill is
--- locked first, so two payments on one bill queue, and then: no payment on a cancelled
+-- locked first, so two payments on one bill queue, then the ticket is looked for (a plain
+-- read that starts the transaction's snapshot: after the lock, as the sums below need),
+-- and then: no payment on a cancelled
 -- bill, no payment or adjustment beyond the balance (over-payment refused), no refund of
 -- more than was paid. recorded_by is the login that recorded it.
 -- The sums are a plain read (a locking read of idx_payment_bill would gap-lock neighbouring
@@ -24,11 +26,11 @@ trg: BEGIN
     IF seed_loader_bypass(@hms_seed_loading) THEN
         LEAVE trg;
     END IF;
+    SELECT total_amount, payment_status INTO v_total, v_status FROM billing WHERE bill_id = NEW.bill_id FOR UPDATE;
     IF NOT routine_ticket_held() THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT =
             'Payments and adjustments are recorded through record_payment and record_adjustment only';
     END IF;
-    SELECT total_amount, payment_status INTO v_total, v_status FROM billing WHERE bill_id = NEW.bill_id FOR UPDATE;
     IF v_total IS NULL THEN
         SET v_message = CONCAT('No bill ', IFNULL(NEW.bill_id, 'NULL'), ': check the bill number');
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
