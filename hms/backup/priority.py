@@ -21,7 +21,8 @@ throughput lost.
 - `in_child()`: a tool's process, from its preexec hook (mariadb-backup): isolated;
 - `isolate()`: the same for a worker process of hms's own (the hashing workers);
 - `server_thread()`: the server thread serving one connection (MariaDB's
-  PROCESSLIST.TID), lowered for the session's reads and put back before it is closed,
+  PROCESSLIST.TID), lowered (with the short slice) for the session's reads and put back
+  before it is closed,
   because the server keeps finished threads to serve later connections. Only root does
   this: putting a priority back up needs root, and a thread left low would serve some
   later client slowly. Not root (or MySQL, which has no TID): the reads run at normal
@@ -123,6 +124,7 @@ class ServerThread:
         except OSError:
             return  # another machine's server, or not visible to this user
         if set_priority(tid, NICE, LOW_IO):
+            timeslice.set_slice(tid, timeslice.SHORT_NS, NICE)
             self.tid, self.before = tid, before
 
     @property
@@ -142,6 +144,7 @@ def server_thread(conn) -> ServerThread:
 
 def _restore(tid: int, before: tuple[int, int | None]) -> None:
     nice, ioprio = before
+    timeslice.set_slice(tid, timeslice.DEFAULT_NS, nice)
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, tid, nice)
     if ioprio is not None and _IOPRIO_SET is not None:
