@@ -184,9 +184,7 @@ search: BEGIN
                           + INTERVAL (15 * (v_first_unit + n MOD v_units)) MINUTE AS starts_at
               FROM schedule_number
              WHERE n BETWEEN v_first_step AND v_last_step) AS st
-      JOIN (SELECT doctor_id FROM doctor WHERE doctor_id = p_doctor_id
-            UNION ALL
-            SELECT doctor_id FROM doctor WHERE p_doctor_id IS NULL AND department_id = p_department_id
+      JOIN (SELECT doctor_id FROM doctor WHERE department_id = p_department_id
                                            AND doctor_id BETWEEN v_low_doctor AND v_high_doctor) AS ds
       JOIN doctor_availability AS t
         ON t.doctor_id = ds.doctor_id AND t.weekday = WEEKDAY(st.starts_at)

@@ -21,6 +21,7 @@ from hms.backup.restore import restore_backup
 from hms.backup.restore_account import account_name
 from hms.connection import connect
 from hms.migrations import Migrator
+from tests.sql import billing_support
 from tests.sql.billing_support import call, refused, run
 from tests.support import Clinic, query
 
@@ -32,14 +33,7 @@ DIRECT_MOVE = "INSERT INTO stock_ledger (lot_id, movement, quantity) VALUES (%s,
 
 
 def open_bill(conn, amount: str = "100.00") -> int:
-    clinic = Clinic(conn)
-    with conn.cursor() as cur:
-        cur.execute("INSERT INTO billing (patient_id, total_amount, bill_date, due_date) "
-                    "VALUES (%s, 0, CURDATE(), CURDATE() + INTERVAL 30 DAY)", (clinic.patient(),))
-        bill_id = cur.lastrowid
-        cur.execute("INSERT INTO invoice_line (bill_id, description, unit_price) VALUES (%s, 'Visit', %s)",
-                    (bill_id, amount))
-    return bill_id
+    return billing_support.open_bill(conn, Clinic(conn), amount)
 
 
 def pay(conn, bill_id: int, amount: str = "10.00", database: str | None = None):

@@ -32,6 +32,17 @@ def call(conn, procedure: str, *args):
         return cur.fetchone()[0]
 
 
+def open_bill(conn, clinic, amount: str = "100.00") -> int:
+    """A new bill of one invoice line of `amount`, for a patient of `clinic`."""
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO billing (patient_id, total_amount, bill_date, due_date) "
+                    "VALUES (%s, 0, CURDATE(), CURDATE() + INTERVAL 30 DAY)", (clinic.patient(),))
+        bill_id = cur.lastrowid
+        cur.execute("INSERT INTO invoice_line (bill_id, description, unit_price) VALUES (%s, 'Visit', %s)",
+                    (bill_id, amount))
+    return bill_id
+
+
 def bill(conn, bill_id: int) -> tuple:
     """(total_amount, payment_status) of a bill."""
     (row,) = query(conn, "SELECT total_amount, payment_status FROM billing WHERE bill_id = %s", (bill_id,))

@@ -8,18 +8,8 @@ from decimal import Decimal
 from hms import errcodes
 from hms.connection import connect
 from tests.support.races import race
-from tests.sql.billing_support import bill, call, refused, run
+from tests.sql.billing_support import bill, call, open_bill, refused, run
 from tests.support import query
-
-
-def open_bill(db, clinic, amount: str = "100.00") -> int:
-    with db.cursor() as cur:
-        cur.execute("INSERT INTO billing (patient_id, total_amount, bill_date, due_date) "
-                    "VALUES (%s, 0, CURDATE(), CURDATE() + INTERVAL 30 DAY)", (clinic.patient(),))
-        bill_id = cur.lastrowid
-        cur.execute("INSERT INTO invoice_line (bill_id, description, unit_price) VALUES (%s, 'Visit', %s)",
-                    (bill_id, amount))
-    return bill_id
 
 
 def pay(conn, bill_id: int, amount: str, reason: str | None = None):
