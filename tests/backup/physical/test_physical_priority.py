@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hms import timeslice
+from hms import cpu_idle, timeslice
 from hms.backup import BackupError, priority
 from hms.backup.first_login import INIT_NAME
 from hms.backup.home_restore import restore_home
@@ -25,6 +25,8 @@ from tests.support.physical import needs_mariadb_backup
 
 pytestmark = needs_mariadb_backup
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="lowering another account's thread needs root")
+needs_idle_group = pytest.mark.skipif(cpu_idle.group() is None,
+                                      reason="needs root and a writable cgroup file system with the cpu controller")
 
 
 def thread_nices(pid: int) -> dict[int, int]:
@@ -52,6 +54,7 @@ def made(physical_source, tmp_path_factory):
         seen["session"] = os.getsid(proc.pid)
         seen["pid"] = proc.pid
         seen["group"] = _autogroup(f"/proc/{proc.pid}/autogroup")
+        seen["idle"] = cpu_idle.is_idle(proc.pid)
 
     backup = create_physical_backup(physical_source, directory / "backups", key_file=key, on_started=started)
     return directory / "backups", key, backup, seen
@@ -78,6 +81,24 @@ def test_mariadb_backup_runs_in_a_scheduling_group_of_its_own_lowered_too(made):
     if seen["group"] is not None:
         assert seen["group"].endswith(f"nice {priority.NICE}")
         assert seen["group"] != _autogroup("/proc/self/autogroup")
+
+
+@needs_idle_group
+def test_mariadb_backup_runs_in_the_idle_cpu_group(made):
+    """The tool runs only on CPU time the server's threads leave (cpu.idle), where the kernel offers it."""
+    _, _, _, seen = made
+    assert seen["idle"]
+
+
+@needs_idle_group
+def test_an_isolated_worker_is_in_the_idle_cpu_group():
+    import subprocess
+    import sys
+
+    code = ("import os; from hms import cpu_idle; from hms.backup import priority; "
+            "print(cpu_idle.is_idle(os.getpid())); priority.isolate(); print(cpu_idle.is_idle(os.getpid()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
 
 
 def test_an_isolated_worker_has_its_own_lowered_group_and_a_short_slice():
@@ -110,8 +131,11 @@ def test_a_sessions_server_thread_is_lowered_and_put_back(physical_server, physi
         shown = timeslice.slice_of(tid) is not None  # Linux 6.12+ shows a thread's own slice
         if shown:
             assert timeslice.slice_of(tid) == timeslice.SHORT_NS
+        if cpu_idle.group() is not None:
+            assert cpu_idle.is_idle(tid)
         lowered.restore()
         assert os.getpriority(os.PRIO_PROCESS, tid) == before
+        assert not cpu_idle.is_idle(tid)
         if shown:
             assert timeslice.slice_of(tid) != timeslice.SHORT_NS
     finally:
