@@ -185,13 +185,16 @@ def routing_phase(primary, report_on, inputs: dict, clients: int, seconds: float
 
 
 def set_priority(member, level: str) -> None:
-    """Run the replica's server at hms's lowered priority, or at normal priority (as before)."""
+    """Run the replica's server at hms's lowered priority, its clients on idle CPU where the kernel
+    allows it, or everything at normal priority (as before)."""
     pid = priorities.server_pid(member.server().pid_file)
     if level == LOWERED:
         priorities.lower(pid)
     elif not priorities.restore(pid):
         harness.fail("the replica's priority could not be raised back to normal for the comparison",
                      "Run the benchmark as root (or with CAP_SYS_NICE)")
+    with session(member.login(), database=None) as conn:
+        priorities.idle_clients(conn, replica=level == LOWERED)
 
 
 def set_semi_sync(topology, member, primary_login, on: bool) -> None:

@@ -122,6 +122,12 @@ def leave_thread(tid: int, before: Path) -> bool:
     return _write(before, "tasks", tid)
 
 
+def group_of(tid: int) -> Path | None:
+    """The directory of the cpu cgroup thread `tid` is in, None where there is none to read."""
+    found = _hierarchy()
+    return _cgroup_of(tid, *found) if found is not None else None
+
+
 def is_idle(tid: int) -> bool:
     """True when thread `tid` is in the idle group."""
     found = _hierarchy()

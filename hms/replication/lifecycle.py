@@ -31,6 +31,7 @@ def start_member(topology: Topology, member: Member) -> int:
         # Give the threads a moment to connect, so what the caller shows next is settled;
         # a replica that cannot replicate (its primary down) is still started.
         with contextlib.suppress(ReplicationError), session(member.login(), database=None) as conn:
+            priority.idle_clients(conn, replica=True)   # a replica's clients run on idle CPU
             link.wait_running(conn, START_WAIT_SECONDS)
     return member.server().connection_info().port
 

@@ -15,7 +15,7 @@ import time
 import pymysql
 
 from ..connection import database_error
-from . import account
+from . import account, priority
 from .errors import ReplicationError
 
 HEARTBEAT_SECONDS = 1
@@ -47,7 +47,9 @@ def attach(conn, primary_port: int, password: str, *, gtid: str | None = None,
     except pymysql.err.MySQLError as exc:
         raise database_error(exc, "attaching the replica to the primary",
                              "See `hms replica status` for the replica's last error") from None
-
+    # The replication threads were born from this session's thread: keep them off idle CPU,
+    # and this replica's clients on it (priority.idle_clients).
+    priority.idle_clients(conn, replica=True)
 
 def adopt_own_position(conn) -> None:
     """Make a server that was a primary start replicating after its own last transaction."""

@@ -36,7 +36,9 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import timeslice
+import pymysql
+
+from .. import cpu_idle, timeslice
 
 REPLICA_NICE = 10
 NICE_ENV = "HMS_REPLICA_NICE"       # 0-19: how far replicas are lowered; 0 leaves them at normal priority
@@ -59,6 +61,7 @@ class Priority:
     io_class: str | None = None
     io_level: int | None = None
     group_nice: int | None = None       # its autogroup's nice; None when the kernel does not group
+    clients_idle: bool = False          # its client connections start on idle CPU (idle_clients)
 
     @property
     def lowered(self) -> bool:
@@ -67,7 +70,8 @@ class Priority:
     def __str__(self) -> str:
         group = f" (group {self.group_nice})" if self.group_nice is not None and self.group_nice != self.nice else ""
         io = f", ionice {self.io_class}/{self.io_level}" if self.io_class not in (None, "none") else ""
-        return f"nice {self.nice}{group}{io}"
+        clients = ", clients on idle CPU" if self.clients_idle else ""
+        return f"nice {self.nice}{group}{io}{clients}"
 
 
 def server_pid(pid_file: Path) -> int | None:
@@ -180,16 +184,118 @@ def of(pid: int) -> Priority | None:
         nice = os.getpriority(os.PRIO_PROCESS, pid)
     except OSError:
         return None
-    group = group_nice(pid)
+    group, idle = group_nice(pid), cpu_idle.is_idle(pid)
     value = _ioprio(1, _IOPRIO_WHO_PROCESS, pid)
     if value < 0:
-        return Priority(nice=nice, group_nice=group)
+        return Priority(nice=nice, group_nice=group, clients_idle=idle)
     io_class = value >> _IOPRIO_CLASS_SHIFT
     level = value & ((1 << _IOPRIO_CLASS_SHIFT) - 1)
     if io_class == 0:
         # No class set: the kernel derives best-effort from the nice value, (nice + 20) / 5.
-        return Priority(nice=nice, io_class="best-effort", io_level=(nice + 20) // 5, group_nice=group)
-    return Priority(nice=nice, io_class=IO_CLASSES.get(io_class, str(io_class)), io_level=level, group_nice=group)
+        return Priority(nice=nice, io_class="best-effort", io_level=(nice + 20) // 5, group_nice=group,
+                        clients_idle=idle)
+    return Priority(nice=nice, io_class=IO_CLASSES.get(io_class, str(io_class)), io_level=level, group_nice=group,
+                    clients_idle=idle)
+
+
+# --- a replica's client connections on idle CPU ----------------------------------------------
+
+# PROCESSLIST commands of the server's own threads: they stay at the server's priority.
+OWN_COMMANDS = frozenset({"Slave_IO", "Slave_SQL", "Slave_worker", "Binlog Dump", "Daemon"})
+SYSTEM_USERS = frozenset({"system user", "event_scheduler", "unauthenticated user"})
+THREADS = "SELECT USER, COMMAND, TID FROM information_schema.PROCESSLIST WHERE TID IS NOT NULL"
+
+
+def _pid_of(conn) -> int | None:
+    """The pid of the server behind `conn` when it runs on this machine, else None."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT @@pid_file")
+            row = cur.fetchone()
+    except pymysql.err.MySQLError:
+        return None
+    return server_pid(Path(row[0])) if row and row[0] else None
+
+
+def _home_group(pid: int) -> Path | None:
+    """The cpu cgroup of the server's own threads: that of its first thread not in the idle group."""
+    for tid in _threads(pid):
+        if not cpu_idle.is_idle(tid):
+            return cpu_idle.group_of(tid)
+    return None
+
+
+def idle_clients(conn, replica: bool) -> bool:
+    """On a replica, put the server's client connections on idle CPU; on a primary, take them off.
+
+    A replica's clients (an analyst's report, `hms query`) then run only on CPU time the
+    primary's threads and the replica's own (the replication threads, InnoDB's) leave
+    (hms/cpu_idle.py). The main thread, which starts every new connection's thread, is
+    moved too, so later connections are born there; the thread cache is emptied first
+    (FLUSH THREADS), as a cached thread would serve a later connection from where it was
+    made (not logged: LOCAL). The replication threads are kept out (started by a client's START SLAVE, they
+    are born in the idle group), so settle again after starting them. False when nothing
+    could be done (not root, no cgroup `cpu` controller, a server on another machine).
+    """
+    pid = _pid_of(conn)
+    if pid is None or cpu_idle.group() is None:
+        return False
+    home = _home_group(pid)
+    if home is None:
+        return False
+    if replica:
+        # LOCAL: not written to the binary log, where a replica's own GTID would break it.
+        with contextlib.suppress(pymysql.err.MySQLError), conn.cursor() as cur:
+            cur.execute("FLUSH LOCAL THREADS")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(THREADS)
+            rows = cur.fetchall()
+    except pymysql.err.MySQLError:
+        return False
+    if replica:
+        cpu_idle.enter_thread(pid)
+    else:
+        cpu_idle.leave_thread(pid, home)
+    for user, command, tid in rows:
+        client = command not in OWN_COMMANDS and user not in SYSTEM_USERS
+        if replica and client:
+            cpu_idle.enter_thread(int(tid))
+        elif cpu_idle.is_idle(int(tid)):
+            cpu_idle.leave_thread(int(tid), home)
+    if not replica:
+        for tid in _threads(pid):             # threads a client's session started meanwhile
+            if cpu_idle.is_idle(tid):
+                cpu_idle.leave_thread(tid, home)
+    return True
+
+
+def own_threads_out(conn) -> None:
+    """Take the replication threads of the server behind `conn` out of the idle group, if in it.
+
+    A `START SLAVE` typed by hand runs in a client's thread on a replica, whose idle group the
+    new replication threads inherit; `hms replica status` and `check` call this to set
+    them back to the server's own priority."""
+    pid = _pid_of(conn)
+    if pid is None or not cpu_idle.is_idle(pid):
+        return
+    try:
+        with conn.cursor() as cur:
+            cur.execute(THREADS)
+            rows = cur.fetchall()
+    except pymysql.err.MySQLError:
+        return
+    home = None
+    for user, command, tid in rows:
+        if (command in OWN_COMMANDS or user in SYSTEM_USERS) and cpu_idle.is_idle(int(tid)):
+            home = home or _home_group(pid)
+            if home is not None:
+                cpu_idle.leave_thread(int(tid), home)
+
+
+def clients_idle(pid: int) -> bool:
+    """True when server `pid` starts its client connections on idle CPU (its main thread is there)."""
+    return cpu_idle.is_idle(pid)
 
 
 def yields(primary: bool, semi_sync: bool) -> bool:

@@ -102,4 +102,5 @@ def apply(topology: Topology, member: Member) -> None:
                 cur.execute("SELECT @@innodb_buffer_pool_size")
                 if int(cur.fetchone()[0]) != int(pool):
                     cur.execute("SET GLOBAL innodb_buffer_pool_size = %s", (int(pool),))
+        priority.idle_clients(conn, replica=not primary)   # a replica's clients run on idle CPU
     priority.settle(member.server().pid_file, replica=priority.yields(primary, member.semi_sync))

@@ -91,6 +91,7 @@ class MemberState:
                 "semi_sync": self.semi_sync, "read_only": self.read_only, "broken": self.broken,
                 "problem": self.problem(), "nice": self.priority.nice if self.priority else None,
                 "group_nice": self.priority.group_nice if self.priority else None,
+                "clients_idle": self.priority.clients_idle if self.priority else None,
                 "io_priority": (f"{self.priority.io_class}/{self.priority.io_level}"
                                 if self.priority and self.priority.io_class else None)}
 
@@ -153,6 +154,7 @@ def replica_state(topology: Topology, member: Member, primary_gtid: str | None) 
             with conn.cursor() as cur:
                 cur.execute("SELECT @@gtid_slave_pos, @@gtid_binlog_pos, @@read_only")
                 slave_pos, binlog_pos, read_only = cur.fetchone()
+            priorities.own_threads_out(conn)   # after a START SLAVE typed by hand (priority.py)
     except (ConnectionFailed, pymysql.err.MySQLError, OSError):
         return state
     state.running, state.read_only = True, bool(read_only)

@@ -13,6 +13,7 @@ import time
 import pymysql
 import pytest
 
+from hms import cpu_idle
 from hms import dialect as dialects
 from hms.config import Settings
 from hms.connection import connect
@@ -68,6 +69,8 @@ def test_planned_switchover_and_back_loses_nothing(semi_pair, people):
         assert query(conn, "SELECT @@read_only") == [(1,)]
         assert query(conn, "SELECT COUNT(*) FROM appointment WHERE appointment_id IN (%s, %s)",
                      (before, after)) == [(2,)]
+    if cpu_idle.group() is not None:      # the new primary's clients leave idle CPU, the new replica's enter it
+        assert not cpu_idle.is_idle(semi_pair.pid("r1")) and cpu_idle.is_idle(semi_pair.pid("main"))
     listed = semi_pair.ok("replica", "list").stdout.splitlines()
     assert listed[0].startswith("r1  primary") and listed[1].startswith("main  replica") and "semi-sync" in listed[1]
     semi_pair.ok("replica", "promote", "main")

@@ -17,6 +17,7 @@ import pymysql
 import pytest
 
 from console import create_app
+from hms import cpu_idle
 from hms import dialect as dialects
 from hms.config import Settings
 from hms.connection import connect
@@ -88,6 +89,22 @@ def test_the_replica_yields_cpu_and_io_to_the_primary(pair):
         assert (group.read().split("nice")[1].strip() == "10") == grouped
     line = pair.ok("replica", "status", "r1").stdout
     assert "nice 10, ionice best-effort/7" in line
+
+
+@pytest.mark.skipif(cpu_idle.group() is None,
+                    reason="needs root and a writable cgroup file system with the cpu controller")
+def test_the_replicas_clients_run_on_idle_cpu_and_its_replication_threads_do_not(pair):
+    """A report on the replica takes only CPU time the primary and the replication leave."""
+    pid = pair.pid("r1")
+    assert cpu_idle.is_idle(pid)            # the main thread: every later connection's thread is born there
+    with contextlib.closing(pair.connect("r1")) as conn:
+        (tid,), = query(conn, "SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()")
+        own = query(conn, "SELECT TID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Slave%'")
+    assert cpu_idle.is_idle(tid)
+    assert len(own) >= 2 and not any(cpu_idle.is_idle(t) for (t,) in own)
+    assert not cpu_idle.is_idle(pair.pid("main"))
+    assert "clients on idle CPU" in pair.ok("replica", "status", "r1").stdout
+    assert json.loads(pair.ok("replica", "status", "r1", "--json").stdout)[0]["clients_idle"] is True
 
 
 def test_bookings_accounts_and_migrations_arrive(pair, tmp_path):
