@@ -2,8 +2,12 @@
 
 A physical backup competes with the server's clients on few cores: mariadb-backup's
 copy, hashing every copied file, and reading every row for the content checksums. Each
-of them runs at the lowest CPU priority (nice 19) and the lowest best-effort I/O
-priority (honoured by the bfq and cfq I/O schedulers, ignored by the others).
+of them runs at the lowest CPU priority (nice 19) and in the idle I/O class (what
+`ionice -c 3` sets: bfq and mq-deadline, Linux 5.14+, dispatch its requests after every
+other class's, mq-deadline at the latest after `prio_aging_expire`, 10 s by default, so
+it is never starved; writeback of the copy's written pages is the kernel's, not covered).
+The server thread stays in the lowest best-effort level: in the idle class a page read
+could wait seconds while the thread holds a latch one of the clients needs.
 
 A nice value alone is not enough. Where the kernel groups processes by session for
 scheduling (autogroup, /proc/sys/kernel/sched_autogroup_enabled), a thread's nice value
@@ -44,7 +48,7 @@ from .. import cpu_idle, timeslice
 
 NICE = 19
 IOPRIO_WHO_PROCESS, IOPRIO_CLASS_SHIFT = 1, 13
-IOPRIO_CLASS_BE, IOPRIO_LOWEST_BE = 2, 7
+IOPRIO_CLASS_BE, IOPRIO_LOWEST_BE, IOPRIO_CLASS_IDLE = 2, 7, 3
 _IOPRIO_SET = {"x86_64": 251, "aarch64": 30}.get(os.uname().machine)
 _IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
 AUTOGROUP = "/proc/self/autogroup"
@@ -74,7 +78,10 @@ def get_priority(tid: int) -> tuple[int, int | None]:
     return nice, ioprio
 
 
-LOW_IO = (IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | IOPRIO_LOWEST_BE
+LOW_IO = IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT   # the idle I/O class: served after everyone else's
+# A server thread stays best-effort: in the idle class a page read could wait seconds while the
+# thread holds a latch a client needs.
+LOW_IO_THREAD = (IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | IOPRIO_LOWEST_BE
 
 
 def in_child() -> None:
@@ -127,7 +134,7 @@ class ServerThread:
             before = get_priority(tid)
         except OSError:
             return  # another machine's server, or not visible to this user
-        if set_priority(tid, NICE, LOW_IO):
+        if set_priority(tid, NICE, LOW_IO_THREAD):
             timeslice.set_slice(tid, timeslice.SHORT_NS, NICE)
             self.tid, self.before = tid, before
             self.group = cpu_idle.enter_thread(tid)

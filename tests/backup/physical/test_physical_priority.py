@@ -101,6 +101,16 @@ def test_an_isolated_worker_is_in_the_idle_cpu_group():
     assert out == ["False", "True"]
 
 
+def test_an_isolated_worker_reads_and_writes_in_the_idle_io_class():
+    """mq-deadline (Linux 5.14+) and bfq serve the idle class after the server's best-effort I/O."""
+    import subprocess
+    import sys
+
+    code = "from hms.backup import priority; priority.isolate(); print(priority.get_priority(0)[1])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert int(out) >> priority.IOPRIO_CLASS_SHIFT == priority.IOPRIO_CLASS_IDLE
+
+
 def test_an_isolated_worker_has_its_own_lowered_group_and_a_short_slice():
     """What the hashing workers of a physical backup run first (priority.isolate)."""
     import subprocess
