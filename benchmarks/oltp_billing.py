@@ -4,6 +4,11 @@ each beside its baseline in the same run (the one-row write the model before iss
 a dispense storm: 20 clients prescribing one drug in one department whose stock sits in 3 lots,
 ending with the proof that every lot is its ledger's sum and nothing is negative.
 
+Payments go to a pool of PAYMENT_BILLS open bills, and each payment phase starts from the same
+bills with nothing paid (its payments are deleted afterwards): a bill then holds a few payments, as
+a hospital's do. On 240 bills paid in every phase, a bill held 100-400 of them by the 4-client
+phase, and every payment re-reads its bill's payments (the over-payment check, the status).
+
 Everything it makes is removed afterwards: visits, bills and payments deleted, prescriptions
 deleted (which returns their units to their lots), so stock levels are as they were.
 
@@ -23,6 +28,7 @@ from harness import Column, ConnectionInfo, percentile, session
 
 TARGET_P99_MS = {"invoice": 10.0, "payment": 5.0, "dispense": 5.0}
 CLIENTS = (1, 2, 4, 8)
+PAYMENT_BILLS = 4800   # about 10 payments a bill after a 20-second phase at 2,500 payments/s
 BENCH = "oltp-billing-bench"
 PRESCRIBE = ("INSERT INTO prescription_medication (prescription_id, medication_id, dosage, frequency, duration_days, "
              "quantity) VALUES (%s, %s, '1 tablet', 'once daily', 1, %s)")
@@ -169,6 +175,8 @@ def prepare(info, rng: random.Random, visits: int = 240) -> dict:
                         (cur.lastrowid, BENCH))
             cur.execute(PRESCRIBE, (cur.lastrowid, medication, 2))
             visit_ids.append((visit, patient))
+        for i in range(PAYMENT_BILLS):
+            patient = pairs[i % len(pairs)][3]
             cur.execute("INSERT INTO billing (patient_id, total_amount, bill_date, due_date) VALUES "
                         "(%s, 0, CURDATE(), CURDATE() + INTERVAL 30 DAY)", (patient,))
             bills.append(cur.lastrowid)
@@ -178,6 +186,28 @@ def prepare(info, rng: random.Random, visits: int = 240) -> dict:
         cur.execute("CREATE TABLE oltp_bench_stock (PRIMARY KEY (department_id, medication_id)) "
                     "AS SELECT department_id, medication_id, stock_quantity FROM department_medication")
     return {"visits": visit_ids, "bills": bills, "pairs": [(r, m, d) for r, m, _, _, d in pairs]}
+
+
+def delete_payments(cur, bills: list[int]) -> None:
+    """Delete the payments of `bills` and reopen them (Pending); admin, holding the routine ticket
+    on purpose (trg_payment_no_delete)."""
+    marks = ", ".join(["%s"] * len(bills))
+    cur.execute("CREATE TEMPORARY TABLE hms_routine_ticket (held TINYINT) ENGINE=MEMORY")
+    cur.execute(f"DELETE FROM payment WHERE bill_id IN ({marks})", bills)
+    cur.execute("DROP TEMPORARY TABLE hms_routine_ticket")
+    cur.execute(f"UPDATE billing SET payment_status = 'Pending', payment_method = NULL WHERE bill_id IN ({marks}) "
+                "AND payment_status <> 'Pending'", bills)
+
+
+def reopen_bills(info, bills: list[int]) -> int:
+    """After a payment phase: the most payments one bill received, then its payments deleted."""
+    with session(info) as conn, conn.cursor() as cur:
+        marks = ", ".join(["%s"] * len(bills))
+        cur.execute(f"SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM payment WHERE bill_id IN ({marks}) "
+                    "GROUP BY bill_id) AS per_bill", bills)
+        most = cur.fetchone()[0]
+        delete_payments(cur, bills)
+    return int(most)
 
 
 def clean_up(info, inputs: dict, prescriptions: list[int]) -> None:
@@ -194,11 +224,8 @@ def clean_up(info, inputs: dict, prescriptions: list[int]) -> None:
             cur.execute(f"DELETE FROM prescription WHERE prescription_id IN ({marks})", chunk)
         cur.execute("SELECT bill_id FROM invoice_line WHERE description = %s", (BENCH,))
         bills = sorted(set(inputs["bills"]) | {r[0] for r in cur.fetchall()}) or [0]
+        delete_payments(cur, bills)
         marks = ", ".join(["%s"] * len(bills))
-        # Payments are deleted by an admin holding the routine ticket on purpose (trg_payment_no_delete).
-        cur.execute("CREATE TEMPORARY TABLE hms_routine_ticket (held TINYINT) ENGINE=MEMORY")
-        cur.execute(f"DELETE FROM payment WHERE bill_id IN ({marks})", bills)
-        cur.execute("DROP TEMPORARY TABLE hms_routine_ticket")
         cur.execute(f"DELETE FROM billing WHERE bill_id IN ({marks})", bills)
         cur.execute("SELECT appointment_id FROM appointment WHERE reason = %s", (BENCH,))
         visits = [r[0] for r in cur.fetchall()] or [0]
@@ -323,6 +350,8 @@ def run(info: ConnectionInfo, seconds: float) -> dict:
                 for baseline in (True, False):
                     print(f"  {name}{' baseline' if baseline else ''}, {clients} client(s) ...", flush=True)
                     phase = run_phase(info, name, baseline, items[name], clients, seconds)
+                    if name == "payment" and not baseline:
+                        phase["outcomes"]["most on one bill"] = reopen_bills(info, inputs["bills"])
                     prescriptions += phase.pop("made")
                     phases.append(phase)
         print("  dispense storm, 20 clients ...", flush=True)

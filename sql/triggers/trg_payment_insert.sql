@@ -5,7 +5,7 @@
 -- and then: no payment on a cancelled
 -- bill, no payment or adjustment beyond the balance (over-payment refused), no refund of
 -- more than was paid. recorded_by is the login that recorded it.
--- The sums are a plain read (a locking read of idx_payment_bill would gap-lock neighbouring
+-- The sums are a plain read (a locking read of idx_payment_bill_amounts would gap-lock neighbouring
 -- bills and deadlock payments on them): record_payment and record_adjustment run in a
 -- transaction of their own, whose snapshot starts with this read, after the bill's lock,
 -- so it holds every payment committed before. A direct insert inside a longer transaction
