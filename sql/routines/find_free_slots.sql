@@ -121,7 +121,7 @@ search: BEGIN
                                  WHERE l.doctor_id = d.doctor_id AND l.ends_at > v_at
                                    AND l.starts_at < v_at + INTERVAL t.slot_minutes MINUTE LIMIT 1) IS NULL
                            AND (SELECT COUNT(DISTINCT c.seat) FROM schedule_number AS un
-                                  JOIN appointment_doctor_claim AS c
+                                  STRAIGHT_JOIN appointment_doctor_claim AS c
                                     ON c.doctor_id = d.doctor_id AND c.unit_at = v_at + INTERVAL (15 * un.n) MINUTE
                                  WHERE un.n BETWEEN 0 AND 15 AND un.n < t.slot_minutes DIV 15) < t.capacity
                          ORDER BY d.doctor_id
@@ -150,7 +150,7 @@ search: BEGIN
         -- those of the department's statement below.
         SELECT STRAIGHT_JOIN ds.doctor_id, st.starts_at, t.slot_minutes,
                t.capacity - (SELECT COUNT(DISTINCT c.seat) FROM schedule_number AS un
-                               JOIN appointment_doctor_claim AS c
+                               STRAIGHT_JOIN appointment_doctor_claim AS c
                                  ON c.doctor_id = ds.doctor_id AND c.unit_at = st.starts_at + INTERVAL (15 * un.n) MINUTE
                               WHERE un.n BETWEEN 0 AND 15 AND un.n < t.slot_minutes DIV 15) AS places_free
           FROM (SELECT n AS k, v_day + INTERVAL (n DIV v_units) DAY
@@ -177,7 +177,7 @@ search: BEGIN
 
     SELECT STRAIGHT_JOIN ds.doctor_id, st.starts_at, t.slot_minutes,
            t.capacity - (SELECT COUNT(DISTINCT c.seat) FROM schedule_number AS un
-                           JOIN appointment_doctor_claim AS c
+                           STRAIGHT_JOIN appointment_doctor_claim AS c
                              ON c.doctor_id = ds.doctor_id AND c.unit_at = st.starts_at + INTERVAL (15 * un.n) MINUTE
                           WHERE un.n BETWEEN 0 AND 15 AND un.n < t.slot_minutes DIV 15) AS places_free
       FROM (SELECT n AS k, v_day + INTERVAL (n DIV v_units) DAY
