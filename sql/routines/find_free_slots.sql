@@ -91,14 +91,16 @@ search: BEGIN
         day_walk: WHILE v_d < v_days AND v_found < v_max DO
             SET v_date = DATE(v_day) + INTERVAL v_d DAY;
             SET v_u = NULL;
-            IF (SELECT 1 FROM public_holiday AS h WHERE h.holiday_date = v_date) IS NULL THEN
-                SELECT MIN(TIME_TO_SEC(t.starts_time)) DIV 900, MAX(TIME_TO_SEC(t.ends_time)) DIV 900
-                  INTO v_u, v_u_end
-                  FROM doctor AS d
-                  JOIN doctor_availability AS t
-                    ON t.doctor_id = d.doctor_id AND t.weekday = WEEKDAY(v_date)
-                   AND t.valid_from <= v_date AND (t.valid_to IS NULL OR t.valid_to >= v_date)
-                 WHERE d.department_id = p_department_id;
+            -- Whether any template of the department is valid that day: stops at the
+            -- first doctor who has one (a day with none reads them all, as a MIN/MAX did
+            -- on every day); the steps then span the hours any template covers.
+            IF (SELECT 1 FROM public_holiday AS h WHERE h.holiday_date = v_date) IS NULL
+               AND (SELECT 1 FROM doctor AS d
+                      JOIN doctor_availability AS t
+                        ON t.doctor_id = d.doctor_id AND t.weekday = WEEKDAY(v_date)
+                       AND t.valid_from <= v_date AND (t.valid_to IS NULL OR t.valid_to >= v_date)
+                     WHERE d.department_id = p_department_id LIMIT 1) IS NOT NULL THEN
+                SET v_u = v_first_unit, v_u_end = v_first_unit + v_units;
             END IF;
             WHILE v_u IS NOT NULL AND v_u < v_u_end AND v_found < v_max DO
                 SET v_at = v_date + INTERVAL (15 * v_u) MINUTE;
