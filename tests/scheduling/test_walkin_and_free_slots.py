@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.scheduling.conftest import at, book, call, monday
+from tests.scheduling.conftest import at, book, call, monday, refusal
 from tests.support import query
 from tests.support.races import race
 
@@ -139,3 +139,21 @@ def test_a_department_search_skips_a_holiday_at_its_first_step_and_finds_hours_s
     finally:
         with db.cursor() as cur:
             cur.execute("DELETE FROM public_holiday WHERE holiday_date = %s", (day,))
+
+
+def test_a_department_search_refuses_rather_than_drop_slots_when_group_concat_max_len_is_low(db, sched):
+    """A step's slots come back as one JSON_ARRAYAGG, which MariaDB cuts at that length."""
+    department = sched.department()
+    for _ in range(8):      # eight doctors free at 09:00: one step's array is about 300 bytes
+        sched.scheduled_doctor(department, start="09:00", end="11:00", slot=15, weekdays=[0])
+    day = monday(117)
+    window = (department, at(day, "00:00"), at(day + timedelta(days=1), "00:00"), 20)
+    with db.cursor() as cur:
+        cur.execute("SET SESSION group_concat_max_len = 200")
+    try:
+        code, message = refusal(db, "CALL find_free_slots(NULL, %s, %s, %s, %s)", window)
+        assert code == 1644 and "group_concat_max_len" in message
+    finally:
+        with db.cursor() as cur:
+            cur.execute("SET SESSION group_concat_max_len = DEFAULT")
+    assert len(query(db, "CALL find_free_slots(NULL, %s, %s, %s, %s)", window)) == 20
