@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.scheduling.conftest import at, book, call, monday
+from tests.scheduling.conftest import at, book, call, monday, refusal
 from tests.support import query
 from tests.support.races import race
 
@@ -115,3 +115,45 @@ def test_a_department_search_returns_the_earliest_prefix_for_every_max(db, sched
     for most in range(1, len(every) + 2):
         rows = query(db, "CALL find_free_slots(NULL, %s, %s, %s, %s)", (*window, most))
         assert [(r[1], r[0], r[2], r[3]) for r in rows] == [(s, d, m, 1) for s, d, m in every[:most]]
+
+
+def test_a_department_search_skips_a_holiday_at_its_first_step_and_finds_hours_starting_later(db, sched):
+    """The walk reads a day's hours only when its first step finds nobody free: a holiday met
+    right where a template starts must still be skipped, and an afternoon clinic found from
+    08:00 on."""
+    department = sched.department()
+    morning = sched.scheduled_doctor(department, start="09:00", end="10:00", slot=30, weekdays=[0, 1])
+    afternoon = sched.scheduled_doctor(department, start="13:00", end="14:00", slot=30, weekdays=[3])
+    day = monday(116)
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO public_holiday VALUES (%s, 'Test')", (day,))
+    try:
+        rows = query(db, "CALL find_free_slots(NULL, %s, %s, %s, 3)",
+                     (department, at(day, "09:00"), at(day + timedelta(days=2), "00:00")))
+        tuesday = day + timedelta(days=1)
+        assert [(r[0], r[1]) for r in rows] == [(morning, at(tuesday, "09:00")), (morning, at(tuesday, "09:30"))]
+        rows = query(db, "CALL find_free_slots(NULL, %s, %s, %s, 3)",
+                     (department, at(day + timedelta(days=2), "08:00"), at(day + timedelta(days=5), "00:00")))
+        thursday = day + timedelta(days=3)
+        assert [(r[0], r[1]) for r in rows] == [(afternoon, at(thursday, "13:00")), (afternoon, at(thursday, "13:30"))]
+    finally:
+        with db.cursor() as cur:
+            cur.execute("DELETE FROM public_holiday WHERE holiday_date = %s", (day,))
+
+
+def test_a_department_search_refuses_rather_than_drop_slots_when_group_concat_max_len_is_low(db, sched):
+    """A step's slots come back as one JSON_ARRAYAGG, which MariaDB cuts at that length."""
+    department = sched.department()
+    for _ in range(8):      # eight doctors free at 09:00: one step's array is about 300 bytes
+        sched.scheduled_doctor(department, start="09:00", end="11:00", slot=15, weekdays=[0])
+    day = monday(117)
+    window = (department, at(day, "00:00"), at(day + timedelta(days=1), "00:00"), 20)
+    with db.cursor() as cur:
+        cur.execute("SET SESSION group_concat_max_len = 200")
+    try:
+        code, message = refusal(db, "CALL find_free_slots(NULL, %s, %s, %s, %s)", window)
+        assert code == 1644 and "group_concat_max_len" in message
+    finally:
+        with db.cursor() as cur:
+            cur.execute("SET SESSION group_concat_max_len = DEFAULT")
+    assert len(query(db, "CALL find_free_slots(NULL, %s, %s, %s, %s)", window)) == 20
