@@ -3,9 +3,9 @@
 hms keeps every replica on the primary's host (loopback only), so the two servers share
 its cores and disk. A report running on the replica would otherwise take CPU the
 primary's bookings wait for. So whenever hms starts a replica, or a member becomes one,
-it renices every thread of the replica's mariadbd to REPLICA_NICE (CPU weight about a
-tenth of the primary's under contention; an idle machine still gives it all it asks
-for) and sets its I/O priority to best-effort level 7 (honoured by the BFQ scheduler;
+it renices every thread of the replica's mariadbd to REPLICA_NICE (nice 5: CPU weight
+about a third of the primary's under contention; an idle machine still gives it all it
+asks for) and sets its I/O priority to best-effort level 7 (honoured by the BFQ scheduler;
 mq-deadline only orders by class). Where the kernel groups processes by session for
 scheduling (autogroup, /proc/sys/kernel/sched_autogroup_enabled; most desktop and many
 server kernels), a thread's nice value only counts inside its group, and every server hms
@@ -20,8 +20,11 @@ Every lowered thread also gets a 0.1 ms time slice (hms/timeslice.py): lowered, 
 gets few slices, but with the kernel's default (about 3 ms) each one it gets delays a
 primary's thread that wakes meanwhile.
 
-The cost: the replica's SQL thread is lowered too, so on a saturated machine it applies
-later (benchmarks/RESULTS.md measures the lag with it). A semi-synchronous replica is not
+Its client connections (reports) go further, onto idle CPU (`idle_clients`, hms/cpu_idle.py):
+they run only on CPU time no other thread wants, so the server's own threads need not be
+lowered far. At nice 10 the replica's SQL thread, lowered with the rest, fell more than
+1 s behind at 8 booking clients on 2 cores; at nice 5 it stayed within 0.1 s
+(benchmarks/RESULTS.md, "Replication"). A semi-synchronous replica is not
 lowered: the primary waits for its acknowledgement on every commit, and lowered it held
 the primary's bookings back (benchmarks/RESULTS.md). Linux only; elsewhere nothing is
 changed and the priority shows as unknown.
@@ -40,7 +43,7 @@ import pymysql
 
 from .. import cpu_idle, timeslice
 
-REPLICA_NICE = 10
+REPLICA_NICE = 5
 NICE_ENV = "HMS_REPLICA_NICE"       # 0-19: how far replicas are lowered; 0 leaves them at normal priority
 NORMAL_NICE = 0
 BEST_EFFORT = 2

@@ -13,7 +13,8 @@ replica fenced) pins for each member:
   topology takes at most 1.5 P, not P per server. Each replica's redo log is the
   primary's size, so it can absorb the same write bursts;
 - the CPU and I/O priority (hms/replication/priority.py): a running asynchronous replica's
-  server is lowered (nice 10, I/O best-effort 7) so it yields the shared cores to the primary.
+  server is lowered (nice 5, I/O best-effort 7) and its clients run on idle CPU, so it yields
+  the shared cores to the primary.
 """
 
 from __future__ import annotations

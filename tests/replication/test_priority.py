@@ -40,11 +40,12 @@ def test_lower_and_restore_every_thread_and_the_session_group(child):
     assert priority.lower(child)
     threads = [int(t) for t in os.listdir(f"/proc/{child}/task")]
     assert len(threads) == 4
-    assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {10}
+    nice = priority.REPLICA_NICE
+    assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {nice}
     shown = priority.of(child)
-    assert (shown.nice, shown.io_class, shown.io_level) == (10, "best-effort", 7)
-    assert shown.group_nice == (10 if _grouped() else None)
-    assert str(shown) == "nice 10, ionice best-effort/7" and shown.lowered
+    assert (shown.nice, shown.io_class, shown.io_level) == (nice, "best-effort", 7)
+    assert shown.group_nice == (nice if _grouped() else None)
+    assert str(shown) == f"nice {nice}, ionice best-effort/7" and shown.lowered
     if timeslice.slice_of(child) is not None:    # Linux 6.12+ shows (and honours) a thread's own slice
         assert {timeslice.slice_of(t) for t in threads} == {timeslice.SHORT_NS}
     if os.geteuid() == 0:    # raising a priority back needs root (or CAP_SYS_NICE)
@@ -56,11 +57,11 @@ def test_lower_and_restore_every_thread_and_the_session_group(child):
 
 
 def test_the_nice_value_comes_from_hms_replica_nice():
-    assert priority.replica_nice({}) == 10
-    assert priority.replica_nice({"HMS_REPLICA_NICE": "5"}) == 5
+    assert priority.replica_nice({}) == priority.REPLICA_NICE == 5
+    assert priority.replica_nice({"HMS_REPLICA_NICE": "10"}) == 10
     assert priority.replica_nice({"HMS_REPLICA_NICE": "0"}) == 0
     for bad in ("19x", "-1", "20", ""):
-        assert priority.replica_nice({"HMS_REPLICA_NICE": bad}) == 10
+        assert priority.replica_nice({"HMS_REPLICA_NICE": bad}) == priority.REPLICA_NICE
 
 
 def test_a_process_that_is_gone_is_neither_changed_nor_shown(tmp_path):

@@ -24,7 +24,7 @@ from hms.connection import connect
 from hms.migrations import SQL_ROOT, Migrator
 from hms.optionfiles import read_option_file
 from hms.passwords import native_hash
-from hms.replication import account
+from hms.replication import account, priority
 from hms.roles import ROLE_NAMES
 from tests.support import query
 from tests.support.console_client import browser, log_in
@@ -75,20 +75,20 @@ def _nice_by_name(cluster) -> dict:
 
 def test_the_replica_yields_cpu_and_io_to_the_primary(pair):
     shown = _nice_by_name(pair)
-    assert shown["r1"] == (10, "best-effort/7")
+    assert shown["r1"] == (priority.REPLICA_NICE, "best-effort/7")
     assert shown["main"][0] == os.getpriority(os.PRIO_PROCESS, 0)   # as started: this process's priority
     # Every thread of the replica's server, not only its main one (new threads inherit it).
     pid = pair.pid("r1")
     threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
     assert len(threads) > 5
-    assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {10}
+    assert {os.getpriority(os.PRIO_PROCESS, t) for t in threads} == {priority.REPLICA_NICE}
     # Where the kernel schedules by session group, the server's group (a session of its own) too.
     with open("/proc/sys/kernel/sched_autogroup_enabled") as enabled:
         grouped = enabled.read().strip() == "1"
     with open(f"/proc/{pid}/autogroup") as group:
-        assert (group.read().split("nice")[1].strip() == "10") == grouped
+        assert (group.read().split("nice")[1].strip() == str(priority.REPLICA_NICE)) == grouped
     line = pair.ok("replica", "status", "r1").stdout
-    assert "nice 10, ionice best-effort/7" in line
+    assert f"nice {priority.REPLICA_NICE}, ionice best-effort/7" in line
 
 
 @pytest.mark.skipif(cpu_idle.group() is None,
@@ -249,7 +249,7 @@ def test_query_falls_back_to_the_primary_when_the_replica_is_stopped(pair):
     finally:
         pair.ok("replica", "start", "r1")
     assert pair.ok("replica", "status").stdout.rstrip().endswith("ok")
-    assert _nice_by_name(pair)["r1"] == (10, "best-effort/7")   # restarted: lowered again
+    assert _nice_by_name(pair)["r1"] == (priority.REPLICA_NICE, "best-effort/7")   # restarted: lowered again
 
 
 def test_users_show_gives_an_analyst_the_replica_address(pair):
@@ -432,5 +432,5 @@ def test_async_failover_states_the_possible_loss_and_the_old_primary_is_rebuilt(
     # The promoted replica has the primary's priority back (raising one needs root); the
     # rejoined old primary yields.
     shown = _nice_by_name(pair)
-    assert shown["main"] == (10, "best-effort/7")
-    assert shown["r1"] == ((0, "best-effort/4") if os.geteuid() == 0 else (10, "best-effort/7"))
+    assert shown["main"] == (priority.REPLICA_NICE, "best-effort/7")
+    assert shown["r1"] == ((0, "best-effort/4") if os.geteuid() == 0 else (priority.REPLICA_NICE, "best-effort/7"))
