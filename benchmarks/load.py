@@ -36,6 +36,7 @@ from pathlib import Path
 import harness  # first: puts this checkout's code on sys.path
 from harness import Column, clock, connect, drop_database, session
 from hms import dialect as dialects
+from hms.identifiers import quote_name
 from hms.migrations import Migrator
 from hms.optionfiles import defaults_file
 from naive import run_naive as naive_load
@@ -145,9 +146,9 @@ def run_import_tool(info, plan, paths, workers, directory):
     """mariadb-import --use-threads of one file per table, then the indexes.
 
     The tool's own way: --ignore-foreign-keys, unique checks on, one transaction
-    per file, and the stock trigger dropped for the load: its sessions cannot be
-    the hms_loader sessions that skip it (the tool has no init-command to set
-    @hms_seed_loading, and does not accept one in an option file).
+    per file, and the triggers hms_loader's sessions skip (stock, billing, scheduling)
+    dropped for the load: the tool's sessions cannot be those (it has no init-command
+    to set @hms_seed_loading, and does not accept one in an option file).
     """
     target = fresh(info, "hms_bench_import")
     admin = connect(target)
@@ -160,8 +161,12 @@ def run_import_tool(info, plan, paths, workers, directory):
     try:
         bulk_load.drop_secondary_indexes(admin, target.database)
         with admin.cursor() as cur:
-            for trigger in (STOCK_TRIGGER, *SCHEDULING_TRIGGERS):  # no bypass for the tool's sessions either
-                cur.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            # No bypass for the tool's sessions either: drop every trigger hms_loader's sessions skip.
+            cur.execute("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s "
+                        "AND ACTION_STATEMENT LIKE %s", (target.database, "%seed_loader_bypass%"))
+            skipped = {row[0] for row in cur.fetchall()} | {STOCK_TRIGGER, *SCHEDULING_TRIGGERS}
+            for trigger in sorted(skipped):
+                cur.execute(f"DROP TRIGGER IF EXISTS {quote_name(trigger)}")
         generated_column = [t for t in files if t == "appointment"]
         plain = [str(files[t]) for t in files if t not in generated_column]
         with defaults_file(target) as cnf:
