@@ -93,6 +93,14 @@ search: BEGIN
         day_walk: WHILE v_d < v_days AND v_found < v_max DO
             SET v_date = DATE(v_day) + INTERVAL v_d DAY;
             SET v_u = v_first_unit, v_u_end = v_first_unit + v_units, v_day_known = 0;
+            -- A weekday no template of the hospital covers (a Sunday) is skipped at once, from
+            -- the index of templates by weekday (V124): otherwise the first step and the day's
+            -- hours below would each read every doctor of the department to find it empty.
+            IF (SELECT 1 FROM doctor_availability AS t
+                 WHERE t.weekday = WEEKDAY(v_date) AND t.valid_from <= v_date
+                   AND (t.valid_to IS NULL OR t.valid_to >= v_date) LIMIT 1) IS NULL THEN
+                SET v_u = v_u_end;
+            END IF;
             WHILE v_u < v_u_end AND v_found < v_max DO
                 SET v_at = v_date + INTERVAL (15 * v_u) MINUTE;
                 IF v_at >= p_to THEN
