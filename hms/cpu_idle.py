@@ -11,11 +11,12 @@ hms keeps one such group, `hms-idle`, at the root of the `cpu` hierarchy (cgroup
 `cpu` controller, whose threads can be moved one by one; or cgroup v2's, whole processes
 only), and moves into it the work it runs beside a live workload: a physical backup's
 processes (`enter_process`) and the server thread reading its checksums (`enter_thread`,
-hms/backup/priority.py). Moving needs root and a writable cgroup file system; where
-either is missing the calls return None and the work keeps its nice value and slice.
+hms/backup/priority.py), and a replica's client connections (hms/replication/priority.py).
+Moving needs root and a writable cgroup file system; where either is missing the calls
+return None and the work keeps its nice value and slice.
 
-A server thread is moved back to the group it came from (`leave_thread`): the server
-keeps it to serve later connections, which must not run in the idle group.
+A server thread is moved back to the group it came from (`leave_thread`) once its work is
+done: the server keeps it to serve later connections, which must not run in the idle group.
 """
 
 from __future__ import annotations
