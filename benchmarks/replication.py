@@ -45,8 +45,8 @@ from datetime import timedelta
 import harness  # first: puts this checkout's code on sys.path
 import oltp
 from harness import Column, percentile, session
-from hms import cpu_idle
 from hms import dialect as dialects
+from hms.backup import priority as background
 from hms.config import Settings
 from hms.optionfiles import defaults_file
 from hms.queries import get_query
@@ -129,26 +129,20 @@ def interleaved(variants: list, rounds: int, run) -> dict:
     return done
 
 
-def elsewhere() -> None:
-    """The report's client process (a preexec hook): an analyst's client runs on another machine,
-    so here it runs only on CPU time the servers and the bookings leave (hms/cpu_idle.py; where
-    that group is not available, at nice 19 in a session of its own)."""
-    os.setsid()
-    os.nice(19)
-    cpu_idle.enter_process(0)
-
-
 def report_loop(info, sql: str, stop: threading.Event, runs: list[float], client_cpu: list[float]) -> None:
     """Run the report through the mariadb client, output discarded, until `stop` is set.
 
-    The client runs on this machine in every variant, standing for an analyst's machine:
-    on idle CPU (`elsewhere`); its CPU seconds are recorded so that share can be told apart."""
+    The client runs on this machine in every variant, standing for an analyst's machine
+    elsewhere: isolated as a backup's own processes are (hms/backup/priority.py `isolate`: idle
+    CPU group, nice 19 in a session of its own); its CPU seconds are recorded so that share can
+    be told apart."""
     client = dialects.MARIADB.client_binary()
     with defaults_file(info) as cnf:
         while not stop.is_set():
             started = time.perf_counter()
             process = subprocess.Popen([client, f"--defaults-extra-file={cnf}", "--quick", "--batch", "-e", sql,
-                                        info.database], stdout=subprocess.DEVNULL, preexec_fn=elsewhere)
+                                        info.database], stdout=subprocess.DEVNULL,
+                                       preexec_fn=background.isolate)
             _, status, usage = os.wait4(process.pid, 0)
             process.returncode = os.waitstatus_to_exitcode(status)
             if process.returncode != 0:

@@ -22,6 +22,7 @@ done: the server keeps it to serve later connections, which must not run in the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from pathlib import Path
 
@@ -29,8 +30,11 @@ GROUP = "hms-idle"
 MOUNTS = "/proc/self/mounts"
 
 
+@functools.cache
 def _hierarchy() -> tuple[Path, bool] | None:
-    """(mount point, per_thread) of the cgroup hierarchy holding the `cpu` controller, or None."""
+    """(mount point, per_thread) of the cgroup hierarchy holding the `cpu` controller, or None.
+
+    Read once per process: the loops over a server's threads ask for every thread."""
     try:
         lines = Path(MOUNTS).read_text().splitlines()
     except OSError:
@@ -94,14 +98,7 @@ def enter_process(pid: int = 0) -> Path | None:
 
     Returns the group it was in; None when it was not moved. Threads it starts later are
     born in the group."""
-    target, found = group(), _hierarchy()
-    if target is None or found is None:
-        return None
-    pid = pid or os.getpid()
-    before = _cgroup_of(pid, *found)
-    if before is None or before == target:
-        return before
-    return before if _write(target, "cgroup.procs", pid) else None
+    return _enter(pid or os.getpid(), "cgroup.procs")
 
 
 def enter_thread(tid: int) -> Path | None:
@@ -109,13 +106,19 @@ def enter_thread(tid: int) -> Path | None:
 
     Returns the group it was in, for `leave_thread`; None when it was not moved (cgroup v2
     moves whole processes only)."""
+    return _enter(tid, "tasks")
+
+
+def _enter(tid: int, file: str) -> Path | None:
+    """Write `tid` into the idle group's `file` (cgroup.procs: a whole process; tasks: one thread,
+    cgroup v1 only); return the group it was in, None when it was not moved."""
     target, found = group(), _hierarchy()
-    if target is None or found is None or not found[1]:
+    if target is None or found is None or (file == "tasks" and not found[1]):
         return None
     before = _cgroup_of(tid, *found)
     if before is None or before == target:
         return before
-    return before if _write(target, "tasks", tid) else None
+    return before if _write(target, file, tid) else None
 
 
 def leave_thread(tid: int, before: Path) -> bool:

@@ -32,7 +32,7 @@ from ..errors import ConnectionFailed, HmsError
 from ..optionfiles import write_option_file
 from ..server import protection
 from ..server.config import free_port
-from . import account, link, priority, provision, role
+from . import account, link, provision, role
 from .errors import ReplicationError
 from .topology import MAIN, Member, Topology, check_name
 
@@ -167,8 +167,7 @@ def join_semi_sync(primary_info, member: Member) -> None:
     """Reconnect the replica's I/O thread so the primary (semi-sync on by now) counts it; check it does."""
     with session(member.login(), database=None) as conn, conn.cursor() as cur:
         cur.execute("STOP SLAVE IO_THREAD")
-        cur.execute("START SLAVE IO_THREAD")
-        priority.own_threads_out(conn)   # the acknowledging thread must not wait on idle CPU
+        link.start(conn, "START SLAVE IO_THREAD")   # the acknowledging thread must not wait on idle CPU
     deadline = time.monotonic() + ATTACH_SECONDS
     with session(primary_info, database=None) as conn, conn.cursor() as cur:
         while True:

@@ -22,7 +22,7 @@ from ..config import Settings
 from ..connection import ConnectionInfo, session
 from ..login import admin_login
 from . import gtid as gtids
-from . import priority
+from . import link
 from . import topology as topologies
 from .errors import ReplicationError
 from .status import all_states, login
@@ -59,8 +59,7 @@ def backup_source(settings: Settings, replica: str | None) -> Iterator[tuple[Con
                          "binlog": where}
         finally:
             with contextlib.suppress(pymysql.err.MySQLError):
-                cur.execute("START SLAVE SQL_THREAD")
-            priority.own_threads_out(cur.connection)   # started from a client's thread: not on idle CPU
+                link.start(cur.connection, "START SLAVE SQL_THREAD")
 
 
 def _on_primary(topology: topologies.Topology, file: str, position: int, gtid: str) -> dict | None:

@@ -35,7 +35,7 @@ from ..connection import session
 from ..errors import HmsError
 from ..identifiers import DATABASE_NAME
 from . import gtid as gtids
-from . import link, priority
+from . import link
 from .errors import ReplicationError
 from .status import login
 from .topology import Member, Topology
@@ -131,9 +131,8 @@ def _apply_until(control, name: str, gtid: str, binlog_file: str, binlog_pos: in
     with control.cursor() as cur:
         cur.execute("SELECT @@gtid_slave_pos")
         if not _same(cur.fetchone()[0], gtid):
-            cur.execute("START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = %s, MASTER_LOG_POS = %s",
-                        (binlog_file, binlog_pos))
-            priority.own_threads_out(control)   # started from a client's thread: not on idle CPU
+            link.start(control, "START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = %s, MASTER_LOG_POS = %s",
+                       (binlog_file, binlog_pos))
         deadline = time.monotonic() + ALIGN_SECONDS
         while True:
             cur.execute("SELECT @@gtid_slave_pos")
@@ -161,9 +160,8 @@ def _resume(control) -> None:
     """Replicate normally again (a pending UNTIL is cleared by stopping the thread first)."""
     with contextlib.suppress(pymysql.err.MySQLError), control.cursor() as cur:
         cur.execute("STOP SLAVE SQL_THREAD")
-    with contextlib.suppress(pymysql.err.MySQLError), control.cursor() as cur:
-        cur.execute("START SLAVE SQL_THREAD")
-    priority.own_threads_out(control)
+    with contextlib.suppress(pymysql.err.MySQLError):
+        link.start(control, "START SLAVE SQL_THREAD")
 
 
 def _snapshot(conn) -> None:

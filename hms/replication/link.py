@@ -51,6 +51,16 @@ def attach(conn, primary_port: int, password: str, *, gtid: str | None = None,
     # and this replica's clients on it (priority.idle_clients).
     priority.idle_clients(conn, replica=True)
 
+
+def start(conn, statement: str = "START SLAVE", args: tuple = ()) -> None:
+    """Run a START SLAVE `statement` on the replica behind `conn`, then keep the threads it
+    started off idle CPU: they are born in this session's thread's group, which on a replica
+    is the idle one (priority.idle_clients)."""
+    with conn.cursor() as cur:
+        cur.execute(statement, args)
+    priority.own_threads_out(conn)
+
+
 def adopt_own_position(conn) -> None:
     """Make a server that was a primary start replicating after its own last transaction."""
     with conn.cursor() as cur:

@@ -220,6 +220,17 @@ def _pid_of(conn) -> int | None:
     return server_pid(Path(row[0])) if row and row[0] else None
 
 
+def _server_threads(conn) -> list[tuple[int, bool]] | None:
+    """(TID, is a client connection) of every thread in the PROCESSLIST of `conn`'s server; None on error."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(THREADS)
+            rows = cur.fetchall()
+    except pymysql.err.MySQLError:
+        return None
+    return [(int(tid), command not in OWN_COMMANDS and user not in SYSTEM_USERS) for user, command, tid in rows]
+
+
 def _home_group(pid: int) -> Path | None:
     """The cpu cgroup of the server's own threads: that of its first thread not in the idle group."""
     for tid in _threads(pid):
@@ -235,10 +246,10 @@ def idle_clients(conn, replica: bool) -> bool:
     primary's threads and the replica's own (the replication threads, InnoDB's) leave
     (hms/cpu_idle.py). The main thread, which starts every new connection's thread, is
     moved too, so later connections are born there; the thread cache is emptied first
-    (FLUSH THREADS), as a cached thread would serve a later connection from where it was
-    made (not logged: LOCAL). The replication threads are kept out (started by a client's START SLAVE, they
-    are born in the idle group), so settle again after starting them. False when nothing
-    could be done (not root, no cgroup `cpu` controller, a server on another machine).
+    (FLUSH LOCAL THREADS: not logged), as a cached thread would serve a later connection
+    from where it was made. The replication threads are kept out (started by a client's
+    START SLAVE they are born in the idle group: link.start takes them out again). False
+    when nothing could be done (not root, no cgroup `cpu` controller, a server elsewhere).
     """
     pid = _pid_of(conn)
     if pid is None or cpu_idle.group() is None:
@@ -250,22 +261,18 @@ def idle_clients(conn, replica: bool) -> bool:
         # LOCAL: not written to the binary log, where a replica's own GTID would break it.
         with contextlib.suppress(pymysql.err.MySQLError), conn.cursor() as cur:
             cur.execute("FLUSH LOCAL THREADS")
-    try:
-        with conn.cursor() as cur:
-            cur.execute(THREADS)
-            rows = cur.fetchall()
-    except pymysql.err.MySQLError:
+    threads = _server_threads(conn)
+    if threads is None:
         return False
     if replica:
         cpu_idle.enter_thread(pid)
     else:
         cpu_idle.leave_thread(pid, home)
-    for user, command, tid in rows:
-        client = command not in OWN_COMMANDS and user not in SYSTEM_USERS
+    for tid, client in threads:
         if replica and client:
-            cpu_idle.enter_thread(int(tid))
-        elif cpu_idle.is_idle(int(tid)):
-            cpu_idle.leave_thread(int(tid), home)
+            cpu_idle.enter_thread(tid)
+        elif cpu_idle.is_idle(tid):
+            cpu_idle.leave_thread(tid, home)
     if not replica:
         for tid in _threads(pid):             # threads a client's session started meanwhile
             if cpu_idle.is_idle(tid):
@@ -276,29 +283,17 @@ def idle_clients(conn, replica: bool) -> bool:
 def own_threads_out(conn) -> None:
     """Take the replication threads of the server behind `conn` out of the idle group, if in it.
 
-    A `START SLAVE` typed by hand runs in a client's thread on a replica, whose idle group the
-    new replication threads inherit; `hms replica status` and `check` call this to set
-    them back to the server's own priority."""
+    A `START SLAVE` runs in a client's thread on a replica, whose idle group the new
+    replication threads inherit: hms's own go through link.start, which calls this, and
+    `hms replica status` calls it for one typed by hand."""
     pid = _pid_of(conn)
     if pid is None or not cpu_idle.is_idle(pid):
         return
-    try:
-        with conn.cursor() as cur:
-            cur.execute(THREADS)
-            rows = cur.fetchall()
-    except pymysql.err.MySQLError:
-        return
-    home = None
-    for user, command, tid in rows:
-        if (command in OWN_COMMANDS or user in SYSTEM_USERS) and cpu_idle.is_idle(int(tid)):
-            home = home or _home_group(pid)
-            if home is not None:
-                cpu_idle.leave_thread(int(tid), home)
-
-
-def clients_idle(pid: int) -> bool:
-    """True when server `pid` starts its client connections on idle CPU (its main thread is there)."""
-    return cpu_idle.is_idle(pid)
+    own = [tid for tid, client in _server_threads(conn) or [] if not client and cpu_idle.is_idle(tid)]
+    home = _home_group(pid) if own else None
+    if home is not None:
+        for tid in own:
+            cpu_idle.leave_thread(tid, home)
 
 
 def yields(primary: bool, semi_sync: bool) -> bool:
