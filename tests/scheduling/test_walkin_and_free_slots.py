@@ -157,3 +157,16 @@ def test_a_department_search_refuses_rather_than_drop_slots_when_group_concat_ma
         with db.cursor() as cur:
             cur.execute("SET SESSION group_concat_max_len = DEFAULT")
     assert len(query(db, "CALL find_free_slots(NULL, %s, %s, %s, %s)", window)) == 20
+
+
+def test_a_department_search_finds_a_day_whose_templates_all_start_in_the_afternoon(db, sched):
+    """A Sunday whose only templates start at 13:00 and 14:00: the day's walk starts at the
+    hospital's earliest template that day (V125), and every slot is still found, in order."""
+    department = sched.department()
+    late = sched.scheduled_doctor(department, start="13:00", end="14:00", slot=30, weekdays=[6])
+    later = sched.scheduled_doctor(department, start="14:00", end="15:00", slot=60, capacity=2, weekdays=[6])
+    sunday = monday(118) + timedelta(days=6)
+    rows = query(db, "CALL find_free_slots(NULL, %s, %s, %s, 10)",
+                 (department, at(sunday, "00:00"), at(sunday + timedelta(days=1), "00:00")))
+    assert [(r[0], r[1], r[3]) for r in rows] == [(late, at(sunday, "13:00"), 1), (late, at(sunday, "13:30"), 1),
+                                                  (later, at(sunday, "14:00"), 2)]
