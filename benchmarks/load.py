@@ -9,11 +9,15 @@ All run in one go on the same server (the embedded one in HMS_HOME, or
       with the binary log on, not logged (the default, see seed/seed_log.py)
   (a+) ours with --log-bin: the same, every row written to the binary log
   (g) generation alone: the same chunks written to files by N workers, no server
-  (b) LOAD DATA alone of those files: the same N sessions and scheduler as (a), then
-      the same index build; the physical limit of this server at N-way parallelism;
-      sessions logged as (a) is (sql_log_bin = 0 when the binary log is on)
+  (b) LOAD DATA alone of those files: the same N sessions and scheduler as (a), then the
+      rows (a) derived after its load (scheduling, invoices, payments, stock, summaries: read
+      out of (a)'s database once, benchmarks/derived_files.py) in N sessions, then the same
+      index build: the same dataset, the physical limit of this server at N-way parallelism;
+      sessions logged as (a) is (sql_log_bin = 0 when the binary log is on). Its chunks and
+      index build alone (the thirteen tables) are reported too, as (b13)
   (b+) LOAD DATA alone, sessions logged as the server is set (what a bare LOAD DATA gets)
-  (c) mariadb-import/mysqlimport --use-threads=N --local of one file per table, then the index build
+  (c) mariadb-import/mysqlimport --use-threads=N --local of one file per table (the derived
+      tables' files too), then the index build
   (d) naive: Faker per row and executemany INSERT into all 13 tables (benchmarks/naive.py), at --naive-scale
 
 (a+) and (b+) run only when the server writes a binary log (and not with --no-logged).
@@ -33,6 +37,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import derived_files
 import harness  # first: puts this checkout's code on sys.path
 from harness import Column, clock, connect, drop_database, session
 from hms import dialect as dialects
@@ -79,7 +84,9 @@ def logged(function):
     return step
 
 
-def run_ours(info, args, as_of, log_bin=False):
+def run_ours(info, args, as_of, log_bin=False, derived=None):
+    """(a): hms seed into a fresh database; `derived` (a dict), when empty, receives the files of
+    the rows it derived (derived_files.export, untimed), for the baselines."""
     name = "hms_bench_ours_logged" if log_bin else "hms_bench_ours"
     target = fresh(info, name)
     options = parse_options(str(args.scale), str(args.seed), str(args.workers), as_of_text=as_of.isoformat(),
@@ -87,6 +94,8 @@ def run_ours(info, args, as_of, log_bin=False):
     started = clock()
     result = run(target, options, quiet=not args.progress)
     seconds = clock() - started
+    if derived is not None and not derived:
+        derived.update(derived_files.export(info, target.database, args.derived_dir))
     if not args.keep or log_bin:
         drop_database(info, target.database)
     return {"seconds": seconds, "index_seconds": result.index_seconds, "rows": result.rows_loaded,
@@ -103,8 +112,9 @@ def generate_files(plan, workers, directory):
     return clock() - started, paths
 
 
-def run_load_data_alone(info, plan, paths, workers, unlogged):
-    """LOAD DATA of the written files over `workers` loader sessions (same scheduler as hms seed), then indexes.
+def run_load_data_alone(info, plan, paths, workers, unlogged, derived):
+    """LOAD DATA of the written files over `workers` loader sessions (same scheduler as hms seed),
+    then of the derived tables' files (`derived`, from (a)), then indexes.
 
     `unlogged`: the sessions SET sql_log_bin = 0, as hms seed's do by default.
     """
@@ -112,6 +122,7 @@ def run_load_data_alone(info, plan, paths, workers, unlogged):
     admin = connect(target)
     try:
         bulk_load.drop_secondary_indexes(admin, target.database)
+        derived_files.clear(admin, derived)
     finally:
         admin.close()
     by_chunk = dict(zip(plan.chunks(), paths))
@@ -121,12 +132,16 @@ def run_load_data_alone(info, plan, paths, workers, unlogged):
                                    lambda chunk: parallel.Ready(by_chunk[chunk]), sessions=workers,
                                    ahead=len(paths), on_loaded=lambda chunk: None, remove_files=False,
                                    unlogged=unlogged)
+        chunks_loaded = clock() - started
+        derived_rows = derived_files.load(loader_info, derived, workers, unlogged)
         loaded = clock() - started
     index_started = clock()
     bulk_load.create_secondary_indexes(target, workers)
     index_seconds = clock() - index_started
     drop_database(info, target.database)
     return {"seconds": loaded + index_seconds, "load_seconds": loaded, "index_seconds": index_seconds,
+            "chunks_seconds": chunks_loaded, "derived_seconds": loaded - chunks_loaded,
+            "derived_rows": derived_rows, "thirteen_tables_seconds": chunks_loaded + index_seconds,
             "sessions": workers, "logged": not unlogged}
 
 
@@ -142,7 +157,7 @@ def per_table_files(plan, paths, directory):
     return files
 
 
-def run_import_tool(info, plan, paths, workers, directory):
+def run_import_tool(info, plan, paths, workers, directory, derived):
     """mariadb-import --use-threads of one file per table, then the indexes.
 
     The tool's own way: --ignore-foreign-keys, unique checks on, one transaction
@@ -160,6 +175,7 @@ def run_import_tool(info, plan, paths, workers, directory):
     files = per_table_files(plan, paths, directory)
     try:
         bulk_load.drop_secondary_indexes(admin, target.database)
+        derived_files.clear(admin, derived)
         with admin.cursor() as cur:
             # No bypass for the tool's sessions either: drop every trigger hms_loader's sessions skip.
             cur.execute("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %s "
@@ -177,6 +193,14 @@ def run_import_tool(info, plan, paths, workers, directory):
                 jobs.append(subprocess.Popen(base + [f"--columns={','.join(COLUMNS[table])}", target.database,
                                                      str(files[table])]))
             codes = [job.wait() for job in jobs]
+            # Then the derived tables' files (named after their tables), `workers` at a time, each
+            # with its stored columns (some tables have generated ones).
+            pending = sorted(derived.items(), key=lambda item: -item[1][2])
+            while pending and not any(codes):
+                batch, pending = pending[:workers], pending[workers:]
+                jobs = [subprocess.Popen(base + [f"--columns={','.join(columns)}", target.database, str(path)])
+                        for _, (path, columns, _) in batch]
+                codes += [job.wait() for job in jobs]
             loaded = clock() - started
         if any(codes):
             raise SystemExit(f"{tool} failed with exit codes {codes}")
@@ -186,6 +210,9 @@ def run_import_tool(info, plan, paths, workers, directory):
         counts = {t: _count(admin, t) for t in scale.TABLES}
         if counts != plan.counts:
             raise SystemExit(f"{tool} loaded {counts}, expected {plan.counts}")
+        counts = {t: _count(admin, t) for t in derived}
+        if counts != {t: rows for t, (_, _, rows) in derived.items()}:
+            raise SystemExit(f"{tool} loaded {counts} of the derived tables, expected their files' rows")
     finally:
         admin.close()
     drop_database(info, target.database)
@@ -278,18 +305,22 @@ def main() -> None:
     with_logged = binlog_bytes(info) is not None and not args.no_logged
     results["binlog"] = binlog_bytes(info) is not None
     spool = Path(tempfile.mkdtemp(prefix="hms-bench-load-"))
+    args.derived_dir = spool / "derived"
+    derived = {}       # filled by the first (a) run, loaded by every baseline
     try:
         paths = []
         step("generation", "(g) generation alone", lambda: _timed_generation(plan, args.workers, spool, paths))
         for _ in range(max(1, args.runs)):   # interleaved, so drifting load hits every step alike
-            step("ours", "(a) hms seed", logged(run_ours), info, args, as_of)
+            step("ours", "(a) hms seed", logged(run_ours), info, args, as_of, False, derived)
             step("load_data", "(b) LOAD DATA alone", logged(run_load_data_alone), info, plan, paths, args.workers,
-                 results["binlog"])
+                 results["binlog"], derived)
             if with_logged:
                 step("ours_logged", "(a+) hms seed --log-bin", logged(run_ours), info, args, as_of, True)
                 step("load_data_logged", "(b+) LOAD DATA alone, logged", logged(run_load_data_alone), info, plan,
-                     paths, args.workers, False)
-        step("import_tool", "(c) import tool", logged(run_import_tool), info, plan, paths, args.workers, spool)
+                     paths, args.workers, False, derived)
+        results["derived_rows"] = {table: rows for table, (_, _, rows) in derived.items()}
+        step("import_tool", "(c) import tool", logged(run_import_tool), info, plan, paths, args.workers, spool,
+             derived)
     finally:
         shutil.rmtree(spool, ignore_errors=True)
     step("naive", "(d) naive", logged(run_naive), info, args.naive_scale)
@@ -305,7 +336,7 @@ def main() -> None:
     rows = [(f"(a) hms seed (generate + LOAD DATA + indexes){unlogged}", results["ours"]["seconds"], ours,
              binlog_mb("ours")),
             ("(g) generation alone", gen_seconds, rate(total, gen_seconds), 0.0),
-            (f"(b) LOAD DATA alone, {args.workers} sessions + indexes{unlogged}", results["load_data"]["seconds"],
+            (f"(b) LOAD DATA alone (+ derived), {args.workers} sessions + indexes{unlogged}", results["load_data"]["seconds"],
              rate(total, results["load_data"]["seconds"]), binlog_mb("load_data"))]
     if with_logged:
         rows.insert(1, ("(a+) hms seed --log-bin", results["ours_logged"]["seconds"],
@@ -338,7 +369,15 @@ def main() -> None:
     if args.runs > 1:
         print("\nseconds of every run, best kept: " + "; ".join(
             f"{key} {', '.join(f'{x:.1f}' for x in samples)}" for key, samples in results["samples"].items()))
-    print(f"\n(a)/(b) time: {ratios['a_over_b_time']:.2f}x (target <= 1.25; both logged alike)")
+    derived_rows = sum(results["derived_rows"].values())
+    b13 = results["load_data"]["thirteen_tables_seconds"]
+    ratios["a_over_b13_time"] = results["ours"]["seconds"] / b13
+    print(f"\n(b) loaded {total:,} generated rows and {derived_rows:,} derived rows "
+          f"({len(results['derived_rows'])} tables): chunks {results['load_data']['chunks_seconds']:.1f} s, "
+          f"derived {results['load_data']['derived_seconds']:.1f} s, indexes {results['load_data']['index_seconds']:.1f} s")
+    print(f"(a)/(b) time: {ratios['a_over_b_time']:.2f}x (target <= 1.25; both logged alike; the same dataset)")
+    print(f"(a)/(b13) time: {ratios['a_over_b13_time']:.2f}x (against the thirteen tables' chunks and indexes "
+          f"alone, {b13:.1f} s: what (b) measured before hms seed derived more tables)")
     if with_logged:
         print(f"(a)/(b+) time: {ratios['a_over_b_logged_time']:.2f}x (ours unlogged vs a bare, logged LOAD DATA)")
         print(f"(a+)/(b+) time: {ratios['a_logged_over_b_logged_time']:.2f}x (both logged)")

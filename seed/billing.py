@@ -98,10 +98,18 @@ CHECKS = (
 )
 
 
-def fill(cur, as_of: date) -> None:
-    """Insert the catalogue, the invoice lines and the payments (a loader session's cursor)."""
+def fill_catalogue(cur, as_of: date) -> None:
+    """Insert the charge catalogue and its prices (a loader session's cursor)."""
     args = {"as_of": as_of, "oldest": OLDEST_PRICE}
     for statement in CATALOGUE:
         cur.execute(statement, args)
+
+
+def fill_invoice_lines(cur, as_of: date) -> None:
+    """One line per bill, under the catalogue's charges (after fill_catalogue)."""
     cur.execute(INVOICE_LINES)
-    cur.execute(PAYMENTS, args)
+
+
+def fill_payments(cur, as_of: date) -> None:
+    """The payments behind the Paid and Partially Paid bills."""
+    cur.execute(PAYMENTS, {"as_of": as_of})

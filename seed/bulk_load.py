@@ -36,6 +36,7 @@ from .tables import COLUMNS
 LOADER_USER = "hms_loader"
 WARNINGS_SHOWN = 3
 CREATE_INDEX = re.compile(r"^CREATE\s+INDEX\s+(\w+)\s+ON\s+(\w+)\s*\(", re.IGNORECASE)
+DROP_INDEX = re.compile(r"^DROP\s+INDEX\s+(\w+)\s+ON\s+(\w+)\s*$", re.IGNORECASE)
 
 LOAD_CHUNK = ("LOAD DATA LOCAL INFILE %s INTO TABLE `{table}` CHARACTER SET utf8mb4 "
               "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({columns})")
@@ -57,7 +58,8 @@ class SecondaryIndex:
 
 
 def secondary_indexes(sql_root: Path = SQL_ROOT) -> list[SecondaryIndex]:
-    """The indexes of sql/indexes, with the statement that creates each."""
+    """The indexes of sql/indexes, with the statement that creates each: those a later file drops
+    (a replaced index) are not among them."""
     found = []
     for sql_file in discover(sql_root):
         if sql_file.group != "indexes":
@@ -66,6 +68,9 @@ def secondary_indexes(sql_root: Path = SQL_ROOT) -> list[SecondaryIndex]:
             match = CREATE_INDEX.match(statement.sql)
             if match:
                 found.append(SecondaryIndex(match.group(1), match.group(2), statement.sql))
+            dropped = DROP_INDEX.match(statement.sql.strip().rstrip(";"))
+            if dropped:
+                found = [i for i in found if (i.name, i.table) != (dropped.group(1), dropped.group(2))]
     return found
 
 

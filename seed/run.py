@@ -237,12 +237,12 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
                     logged_row = seed_log.begin(admin, plan, logging, options.resume)
                     _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk,
                               logging.unlogged)
-                    derived.fill(loader_info, plan.as_of, logging.unlogged)
+                    derived.fill(loader_info, plan.as_of, logging.unlogged, options.workers)
             else:
                 logged_row = seed_log.unfinished(admin, plan)
                 if derived.missing(admin):   # a run killed between the chunks and the derived tables
                     with bulk_load.LoaderAccount(info, unlogged=logging.unlogged) as loader_info:
-                        derived.fill(loader_info, plan.as_of, logging.unlogged)
+                        derived.fill(loader_info, plan.as_of, logging.unlogged, options.workers)
             pool.close()
             rebuild_billing_summary(info, unlogged=logging.unlogged)
             dashboard.rebuild(info, unlogged=logging.unlogged)  # the dashboard's summaries, skipped by the loader too
