@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -229,6 +230,11 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = context.Pool(options.workers)
     try:
+        # The summaries the loader skips (billing summary, the dashboard's) read only loaded
+        # tables, so they are rebuilt while the derived tables fill: a core the fill leaves idle
+        # at times (scale 0.1: 4.5 s of one core, side by side instead of after).
+        summaries = (lambda: rebuild_billing_summary(info, unlogged=logging.unlogged),
+                     lambda: dashboard.rebuild(info, unlogged=logging.unlogged))
         with session(info) as admin:   # an ordinary session: what it writes is logged
             if todo:   # a finished load resumed again only makes sure the indexes exist
                 # The account first: a refused privilege stops the run before anything changed.
@@ -237,15 +243,18 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
                     logged_row = seed_log.begin(admin, plan, logging, options.resume)
                     _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk,
                               logging.unlogged)
-                    derived.fill(loader_info, plan.as_of, logging.unlogged, options.workers)
+                    pool.close()
+                    side_by_side(lambda: derived.fill(loader_info, plan.as_of, logging.unlogged, options.workers),
+                                 *summaries)
             else:
                 logged_row = seed_log.unfinished(admin, plan)
+                pool.close()
                 if derived.missing(admin):   # a run killed between the chunks and the derived tables
                     with bulk_load.LoaderAccount(info, unlogged=logging.unlogged) as loader_info:
-                        derived.fill(loader_info, plan.as_of, logging.unlogged, options.workers)
-            pool.close()
-            rebuild_billing_summary(info, unlogged=logging.unlogged)
-            dashboard.rebuild(info, unlogged=logging.unlogged)  # the dashboard's summaries, skipped by the loader too
+                        side_by_side(lambda: derived.fill(loader_info, plan.as_of, logging.unlogged,
+                                                          options.workers), *summaries)
+                else:
+                    side_by_side(*summaries)
             index_started = time.monotonic()
             _build_indexes(info, options.workers, quiet)
             result.index_seconds = time.monotonic() - index_started
@@ -310,6 +319,25 @@ REBUILD_BILLING_SUMMARY = (
     "INSERT INTO patient_billing_summary (patient_id, bills, total_billed) "
     "SELECT patient_id, COUNT(*), SUM(total_amount) FROM billing GROUP BY patient_id",
 )
+
+
+def side_by_side(*jobs: Callable[[], None]) -> None:
+    """Run the jobs in threads at once; when one fails, raise its error once all have ended."""
+    errors: list[BaseException] = []
+
+    def run_one(job) -> None:
+        try:
+            job()
+        except BaseException as exc:   # re-raised below, in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run_one, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def rebuild_billing_summary(info: ConnectionInfo, unlogged: bool = False) -> None:
