@@ -9,7 +9,6 @@ DATA's format (the format of the chunk files), and every baseline loads them aft
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pymysql
 from harness import session
 from hms.identifiers import quote_name
 from seed import bulk_load
+from seed.concurrent import each_of
 from seed.tables import COLUMNS
 
 # Written by `hms db migrate` and `hms seed`'s own bookkeeping, not part of the dataset.
@@ -81,34 +81,18 @@ def clear(conn, files) -> None:
 
 def load(loader_info, files, sessions: int, unlogged: bool) -> int:
     """LOAD DATA every file in `sessions` loader sessions at once (largest first); rows loaded."""
-    queue = sorted(files.items(), key=lambda item: -item[1][2])
-    lock, errors, loaded = threading.Lock(), [], []
+    loaded = []
 
-    def worker():
-        conn = bulk_load.open_loader(loader_info, unlogged)
-        try:
-            while True:
-                with lock:
-                    if not queue or errors:
-                        return
-                    table, (path, columns, rows) = queue.pop(0)
-                with conn.cursor() as cur:
-                    cur.execute(bulk_load.LOAD_CHUNK.format(table=table, columns=", ".join(
-                        quote_name(c) for c in columns)), (str(path),))
-                    if cur.rowcount != rows:
-                        raise SystemExit(f"{table}: loaded {cur.rowcount} rows of {rows}")
-                conn.commit()
-                loaded.append(rows)
-        except BaseException as exc:   # reported by the caller
-            errors.append(exc)
-        finally:
-            conn.close()
+    def load_file(conn, table_and_file) -> None:
+        table, (path, columns, rows) = table_and_file
+        with conn.cursor() as cur:
+            cur.execute(bulk_load.LOAD_CHUNK.format(table=table, columns=", ".join(quote_name(c) for c in columns)),
+                        (str(path),))
+            if cur.rowcount != rows:
+                raise SystemExit(f"{table}: loaded {cur.rowcount} rows of {rows}")
+        conn.commit()
+        loaded.append(rows)
 
-    threads = [threading.Thread(target=worker) for _ in range(max(1, sessions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    each_of(sorted(files.items(), key=lambda item: -item[1][2]), sessions,
+            lambda: bulk_load.open_loader(loader_info, unlogged), load_file)
     return sum(loaded)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from hms.errors import DatabaseError
 from hms.migrations import SQL_ROOT, discover
 from hms.migrations.statements import split_statements
 
+from .concurrent import each_of
 from .generate import Chunk, Plan
 from .tables import COLUMNS
 
@@ -122,31 +122,14 @@ def create_secondary_indexes(info: ConnectionInfo, sessions: int = 1, on_table=N
             sizes = {t: int(r or 0) for t, r in cur.fetchall()}
     missing = _by_table([i for i in secondary_indexes() if (i.table, i.name) not in present])
     work = sorted(missing.items(), key=lambda item: -sizes.get(item[0], 0))
-    lock = threading.Lock()
-    errors: list[BaseException] = []
+    def build(conn, work_item) -> None:
+        table, indexes = work_item
+        with conn.cursor() as cur:
+            cur.execute(add_indexes_sql(table, indexes))
+        if on_table:
+            on_table(table, indexes)
 
-    def index_session() -> None:
-        try:
-            with session(info, read_timeout=24 * 3600) as conn:
-                while not errors:
-                    with lock:
-                        if not work:
-                            return
-                        table, indexes = work.pop(0)
-                    with conn.cursor() as cur:
-                        cur.execute(add_indexes_sql(table, indexes))
-                    if on_table:
-                        on_table(table, indexes)
-        except BaseException as exc:   # noqa: BLE001 - raised by the caller below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=index_session, name=f"hms-index-{n}") for n in range(max(1, sessions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    each_of(work, sessions, lambda: session(info, read_timeout=24 * 3600), build)
     return [index for _, indexes in missing.items() for index in indexes]
 
 

@@ -5,12 +5,12 @@ loader sessions, and checked by `hms seed verify`.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 from hms.connection import ConnectionInfo
 
 from . import billing, bulk_load, pharmacy
+from .concurrent import each_of
 
 # Derived tables, in fill order (charge_item already holds migration V039's BILLED charge).
 TABLES = ("charge_item", "charge_price", "invoice_line", "payment", "stock_lot", "stock_ledger")
@@ -35,48 +35,28 @@ def missing(conn) -> bool:
         return bool(cur.fetchone()[0])
 
 
-def _done(conn, table: str) -> bool:
+def _do_part(conn, table_and_part, as_of: date) -> None:
+    """One part in its own transaction, unless its table already holds rows (done before)."""
+    table, part = table_and_part
     with conn.cursor() as cur:
         cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")   # table: one of PARTS' fixed names
-        return bool(cur.fetchone()[0])
-
-
-def _fill_parts(loader_info: ConnectionInfo, parts, as_of: date, unlogged: bool, queue_lock, errors) -> None:
-    """Take parts off the shared list and do each in its own transaction, in one loader session."""
-    conn = bulk_load.open_loader(loader_info, unlogged)
-    try:
-        while True:
-            with queue_lock:
-                if not parts or errors:
-                    return
-                table, part = parts.pop(0)
-            if _done(conn, table):
-                continue
-            with conn.cursor() as cur:
-                part(cur, as_of)
-            conn.commit()
-    except BaseException as exc:   # re-raised by fill()
-        errors.append(exc)
-    finally:
-        conn.close()
+        if cur.fetchone()[0]:
+            return
+        part(cur, as_of)
+    conn.commit()
 
 
 def fill(loader_info: ConnectionInfo, as_of: date, unlogged: bool = False, sessions: int = 1) -> None:
     """Fill the derived tables not filled yet: the catalogue, then the other parts in `sessions`
     loader sessions at once."""
-    errors: list[BaseException] = []
-    _fill_parts(loader_info, [CATALOGUE], as_of, unlogged, threading.Lock(), errors)
-    if errors:
-        raise errors[0]
-    parts, lock = list(PARTS), threading.Lock()
-    threads = [threading.Thread(target=_fill_parts, args=(loader_info, parts, as_of, unlogged, lock, errors))
-               for _ in range(max(1, min(sessions, len(PARTS))))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    def loader():
+        return bulk_load.open_loader(loader_info, unlogged)
+
+    def do(conn, table_and_part):
+        _do_part(conn, table_and_part, as_of)
+
+    each_of([CATALOGUE], 1, loader, do)
+    each_of(PARTS, min(sessions, len(PARTS)), loader, do)
 
 
 def check(conn, report, as_of: date) -> None:

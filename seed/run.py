@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import shutil
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +28,7 @@ from hms.errors import ConfigError, DatabaseError
 from hms.migrations import Migrator
 
 from . import bulk_load, derived, parallel, scale, scheduling, seed_log, spool as spools
+from .concurrent import side_by_side
 from .generate import Chunk, Plan, write_chunk
 from .world import world
 
@@ -319,25 +319,6 @@ REBUILD_BILLING_SUMMARY = (
     "INSERT INTO patient_billing_summary (patient_id, bills, total_billed) "
     "SELECT patient_id, COUNT(*), SUM(total_amount) FROM billing GROUP BY patient_id",
 )
-
-
-def side_by_side(*jobs: Callable[[], None]) -> None:
-    """Run the jobs in threads at once; when one fails, raise its error once all have ended."""
-    errors: list[BaseException] = []
-
-    def run_one(job) -> None:
-        try:
-            job()
-        except BaseException as exc:   # re-raised below, in the caller's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run_one, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 def rebuild_billing_summary(info: ConnectionInfo, unlogged: bool = False) -> None:
