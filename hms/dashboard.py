@@ -37,8 +37,10 @@ REBUILD = (
     "SELECT DATE_SUB(DATE(a.starts_at), INTERVAL WEEKDAY(a.starts_at) DAY), COALESCE(d.department_id, 0), a.status, "
     "COUNT(*) FROM appointment AS a LEFT JOIN doctor AS d ON d.doctor_id = a.doctor_id GROUP BY 1, 2, 3",
     "DELETE FROM doctor_visit_summary",
+    # USE INDEX (): one pass over the table; through idx_appointment_doctor_starts each row's
+    # status is a primary-key lookup (scale 0.1: 2.0 s instead of 0.15).
     "INSERT INTO doctor_visit_summary (doctor_id, appointments) "
-    "SELECT doctor_id, COUNT(*) FROM appointment WHERE status <> 'Cancelled' GROUP BY doctor_id",
+    "SELECT doctor_id, COUNT(*) FROM appointment USE INDEX () WHERE status <> 'Cancelled' GROUP BY doctor_id",
     "DELETE FROM revenue_month_summary",
     "INSERT INTO revenue_month_summary (month_start, department_id, bills, revenue) "
     "SELECT DATE_SUB(b.bill_date, INTERVAL DAYOFMONTH(b.bill_date) - 1 DAY), COALESCE(d.department_id, 0), "
@@ -59,7 +61,7 @@ CHECKS = {
         "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
     "doctor_visit_summary": (
         "SELECT doctor_id, SUM(appointments) AS n FROM doctor_visit_summary GROUP BY 1 HAVING n <> 0 ORDER BY 1",
-        "SELECT doctor_id, COUNT(*) FROM appointment WHERE status <> 'Cancelled' GROUP BY doctor_id ORDER BY 1"),
+        "SELECT doctor_id, COUNT(*) FROM appointment USE INDEX () WHERE status <> 'Cancelled' GROUP BY doctor_id ORDER BY 1"),
     "revenue_month_summary": (
         "SELECT month_start, department_id, SUM(bills) AS n, SUM(revenue) FROM revenue_month_summary "
         "GROUP BY 1, 2 HAVING n <> 0 ORDER BY 1, 2",

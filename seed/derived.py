@@ -18,10 +18,11 @@ TABLES = ("charge_item", "charge_price", "invoice_line", "payment", "stock_lot",
 # The parts of the fill: (the table that holds rows once the part is done, the part). Each part is
 # one transaction, so a run killed midway leaves every part done or not started, and a resumed run
 # does the ones not done. The catalogue comes first (the invoice lines name its charges); the
-# others read only the loaded tables and write tables of their own, so they run at once, in as
-# many loader sessions as the load had (triggers bypassed and foreign-key checks off, so none
-# waits for another's locks): on 2 cores the invoice lines in one session, the payments then the
-# stock in the other (scale 0.1: 14.2 s in one session before).
+# others read only the loaded tables and write tables of their own, so they run at once, each in
+# its own loader session unless the load had one (triggers bypassed and foreign-key checks off,
+# so none waits for another's locks). One session each rather than one per core: they run beside
+# the scheduling fill and the summaries (seed/run.py), and a part queued behind another ran alone
+# at the end while a core idled (scale 0.1: the stock, 8 s).
 CATALOGUE = ("charge_price", billing.fill_catalogue)
 PARTS = (("invoice_line", billing.fill_invoice_lines), ("payment", billing.fill_payments),
          ("stock_lot", pharmacy.fill))
@@ -47,8 +48,8 @@ def _do_part(conn, table_and_part, as_of: date) -> None:
 
 
 def fill(loader_info: ConnectionInfo, as_of: date, unlogged: bool = False, sessions: int = 1) -> None:
-    """Fill the derived tables not filled yet: the catalogue, then the other parts in `sessions`
-    loader sessions at once."""
+    """Fill the derived tables not filled yet: the catalogue, then the other parts at once, each
+    in a loader session of its own (in one, when `sessions` is 1)."""
     def loader():
         return bulk_load.open_loader(loader_info, unlogged)
 
@@ -56,7 +57,7 @@ def fill(loader_info: ConnectionInfo, as_of: date, unlogged: bool = False, sessi
         _do_part(conn, table_and_part, as_of)
 
     each_of([CATALOGUE], 1, loader, do)
-    each_of(PARTS, min(sessions, len(PARTS)), loader, do)
+    each_of(PARTS, len(PARTS) if sessions > 1 else 1, loader, do)
 
 
 def check(conn, report, as_of: date) -> None:

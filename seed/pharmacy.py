@@ -38,14 +38,16 @@ SELECT department_id, medication_id, lot_number, expiry_date, quantity, received
 ORDER BY department_id, medication_id, lot_number
 """
 
-# Units prescribed per department, medication and month over the last twelve months.
+# Units prescribed per department, medication and month over the last twelve months. The
+# prescriptions of those months first (STRAIGHT_JOIN): the optimizer would start from the
+# doctors and join every record before the date filter (scale 0.1: 2.7 s instead of 0.95).
 MONTHLY_USE = """
 SELECT d.department_id, pm.medication_id, DATE_FORMAT(p.prescribed_at, '%%Y-%%m-01') AS month,
        SUM(pm.quantity) AS units
-  FROM prescription_medication AS pm
-  JOIN prescription AS p ON p.prescription_id = pm.prescription_id
-  JOIN medical_record AS mr ON mr.record_id = p.record_id
-  JOIN doctor AS d ON d.doctor_id = mr.doctor_id
+  FROM prescription AS p
+  STRAIGHT_JOIN medical_record AS mr ON mr.record_id = p.record_id
+  STRAIGHT_JOIN doctor AS d ON d.doctor_id = mr.doctor_id
+  STRAIGHT_JOIN prescription_medication AS pm ON pm.prescription_id = p.prescription_id
  WHERE p.prescribed_at >= %(as_of)s - INTERVAL 12 MONTH AND p.prescribed_at < %(as_of)s
  GROUP BY d.department_id, pm.medication_id, month
 """

@@ -230,11 +230,6 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = context.Pool(options.workers)
     try:
-        # The summaries the loader skips (billing summary, the dashboard's) read only loaded
-        # tables, so they are rebuilt while the derived tables fill: a core the fill leaves idle
-        # at times (scale 0.1: 4.5 s of one core, side by side instead of after).
-        summaries = (lambda: rebuild_billing_summary(info, unlogged=logging.unlogged),
-                     lambda: dashboard.rebuild(info, unlogged=logging.unlogged))
         with session(info) as admin:   # an ordinary session: what it writes is logged
             if todo:   # a finished load resumed again only makes sure the indexes exist
                 # The account first: a refused privilege stops the run before anything changed.
@@ -244,21 +239,15 @@ def run(info: ConnectionInfo, options: SeedOptions, *, quiet: bool = False, spoo
                     _load_all(pool, loader_info, plan, todo, spool, options.workers, quiet, result, on_chunk,
                               logging.unlogged)
                     pool.close()
-                    side_by_side(lambda: derived.fill(loader_info, plan.as_of, logging.unlogged, options.workers),
-                                 *summaries)
+                    _derive(info, loader_info, plan, options.workers, logging.unlogged, quiet, result)
             else:
                 logged_row = seed_log.unfinished(admin, plan)
                 pool.close()
                 if derived.missing(admin):   # a run killed between the chunks and the derived tables
                     with bulk_load.LoaderAccount(info, unlogged=logging.unlogged) as loader_info:
-                        side_by_side(lambda: derived.fill(loader_info, plan.as_of, logging.unlogged,
-                                                          options.workers), *summaries)
+                        _derive(info, loader_info, plan, options.workers, logging.unlogged, quiet, result)
                 else:
-                    side_by_side(*summaries)
-            index_started = time.monotonic()
-            _build_indexes(info, options.workers, quiet)
-            result.index_seconds = time.monotonic() - index_started
-            scheduling.fill(info, plan, unlogged=logging.unlogged, sessions=options.workers)
+                    _derive(info, None, plan, options.workers, logging.unlogged, quiet, result)
             if logged_row is not None:
                 seed_log.finish(admin, logged_row, sum(plan.counts.values()))
     finally:
@@ -337,14 +326,37 @@ def rebuild_billing_summary(info: ConnectionInfo, unlogged: bool = False) -> Non
         conn.commit()
 
 
+def _derive(info: ConnectionInfo, loader_info: ConnectionInfo | None, plan: Plan, sessions: int,
+            unlogged: bool, quiet: bool, result: SeedResult) -> None:
+    """Everything after the chunks: the secondary indexes, then the rows derived from the loaded
+    ones, side by side (the invoices and stock, in the loader's sessions unless `loader_info` is
+    None because they are there already; the scheduling tables; the summaries the loader skips),
+    then fresh statistics.
+
+    The indexes come first: the summaries' groupings and the scheduling fill read through them
+    (scale 0.1: the summaries took 4.5 s of a core without them). scheduling.prepare comes before
+    the rest: it cancels double bookings (so the others see final statuses) and adds templates.
+    """
+    index_started = time.monotonic()
+    _build_indexes(info, sessions, quiet)
+    result.index_seconds = time.monotonic() - index_started
+    scheduling.prepare(info, plan, unlogged)
+    jobs = [lambda: scheduling.fill(info, plan, unlogged=unlogged, sessions=sessions),
+            lambda: rebuild_billing_summary(info, unlogged=unlogged),
+            lambda: dashboard.rebuild(info, unlogged=unlogged)]
+    if loader_info is not None:
+        jobs.insert(0, lambda: derived.fill(loader_info, plan.as_of, unlogged, sessions))
+    side_by_side(*jobs)
+    with session(info) as conn:
+        with conn.cursor() as cur:
+            # Fresh statistics so the optimizer sees the loaded sizes straight away.
+            cur.execute("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in scale.TABLES + derived.TABLES))
+            cur.fetchall()
+
+
 def _build_indexes(info: ConnectionInfo, sessions: int, quiet: bool) -> None:
     from tqdm import tqdm
 
     indexes = bulk_load.secondary_indexes()
     with tqdm(total=len(indexes), desc=f"{'indexes':<24}", unit=" idx", disable=quiet) as bar:
         bulk_load.create_secondary_indexes(info, sessions, on_table=lambda table, made: bar.update(len(made)))
-    with session(info) as conn:
-        with conn.cursor() as cur:
-            # Fresh statistics so the optimizer sees the loaded sizes straight away.
-            cur.execute("ANALYZE TABLE " + ", ".join(f"`{t}`" for t in scale.TABLES + derived.TABLES))
-            cur.fetchall()

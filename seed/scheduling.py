@@ -1,9 +1,10 @@
 """The scheduling tables of a seeded database, derived in SQL from the loaded rows.
 
-Run by `hms seed` after the thirteen tables and their indexes are in (seed/run.py);
-it adds rows only to the scheduling tables (sql/schema/V014-V029) and changes no
-count of the thirteen. Everything is a function of the loaded rows and the plan's
-as_of, computed by the server, so it is the same at any worker count:
+Run by `hms seed` after the thirteen tables and their indexes are in (seed/run.py),
+beside the invoices, stock and summaries; it adds rows only to the scheduling tables
+(sql/schema/V014-V029) and changes no count of the thirteen. Everything is a function
+of the loaded rows and the plan's as_of, computed by the server, so it is the same at
+any worker count:
 
 - doctor_availability: every doctor works weekdays 08:00-12:00 and 12:00-17:00 in
   30-minute slots of one patient (where every generated appointment lies), from the
@@ -15,7 +16,8 @@ as_of, computed by the server, so it is the same at any worker count:
   of a doctor's free weekdays (by a hash of doctor and day).
 - a patient holding two overlapping Scheduled appointments (the generator draws
   patients independently, so at scale 1.0 a handful do) keeps the first; the later one
-  is Cancelled, as a front desk would (the status change is in the history).
+  is Cancelled, as a front desk would (the status change is in the history), by
+  prepare, before the other derived tables and the summaries are built.
 - appointment_status_history: every appointment's booking (NULL -> Scheduled, some days
   before the visit; history_id 2 x appointment_id - 1) and, unless still Scheduled, its
   outcome (Scheduled -> status; history_id 2 x appointment_id), so ids do not depend on
@@ -50,8 +52,7 @@ HUNDRED = ("(SELECT a.n + 10 * b.n AS n FROM {d} AS a CROSS JOIN {d} AS b)").for
 
 CLEAR = ("DELETE FROM waitlist_offer", "DELETE FROM waitlist_entry", "DELETE FROM walkin_visit", "DELETE FROM walkin_day",
          "DELETE FROM appointment_doctor_claim", "DELETE FROM appointment_patient_claim",
-         "DELETE FROM appointment_status_history", "DELETE FROM doctor_leave", "DELETE FROM public_holiday",
-         "DELETE FROM doctor_availability")
+         "DELETE FROM appointment_status_history", "DELETE FROM doctor_leave", "DELETE FROM public_holiday")
 
 # Row by row (VALUES), not INSERT ... SELECT FROM doctor: trg_doctor_availability_insert
 # locks the doctor's row (FOR UPDATE), which a statement reading `doctor` may not (1442).
@@ -173,8 +174,41 @@ def walkins_per_day(scale_value: float) -> int:
     return max(1, round(WALKINS_PER_DAY * scale_value))
 
 
+def _calendar(cur, plan: Plan) -> tuple[date, date, int]:
+    """The first and last day the scheduling tables cover, and the highest appointment id."""
+    cur.execute("SELECT MIN(starts_at), MAX(starts_at), MAX(appointment_id) FROM appointment")
+    first, last, top = cur.fetchone()
+    first_day = min(first.date() if first else plan.as_of, plan.as_of - timedelta(days=WALKIN_DAYS * 2))
+    return first_day, (last.date() if last else plan.as_of), top or 0
+
+
+def prepare(info: ConnectionInfo, plan: Plan, unlogged: bool = False) -> None:
+    """Empty the scheduling tables, cancel the later of a patient's overlapping Scheduled
+    appointments and add every doctor's templates: what fill, the summaries and the invoices
+    must not run beside. Before them, so they all see final statuses (the cancellations'
+    status-history rows are replaced by fill's, which rebuilds the history from the statuses),
+    and because a template's trigger locks its doctor's row, which their reads share-lock.
+    """
+    with session(info, autocommit=False) as conn, conn.cursor() as cur:
+        if unlogged and not dialect.wsrep_on(conn):
+            cur.execute("SET SESSION sql_log_bin = 0")
+        cur.execute(OVERLAPS)
+        doubled = [row[0] for row in cur.fetchall()]
+        if doubled:
+            cur.execute("SET @hms_status_reason = 'patient double-booked: the later booking is cancelled'")
+            cur.execute("UPDATE appointment SET status = 'Cancelled' WHERE appointment_id IN %s", (doubled,))
+            cur.execute("SET @hms_status_reason = NULL")
+        for statement in CLEAR + ("DELETE FROM doctor_availability",):
+            cur.execute(statement)
+        first_day, _, _ = _calendar(cur, plan)
+        cur.execute("SELECT doctor_id FROM doctor ORDER BY doctor_id")
+        cur.executemany(ADD_TEMPLATE, templates([row[0] for row in cur.fetchall()], first_day))
+        conn.commit()
+
+
 def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False, sessions: int = 1) -> dict[str, int]:
-    """(Re)build the scheduling tables from the loaded rows; return their row counts.
+    """(Re)build the scheduling tables but the templates from the loaded rows (after prepare);
+    return their row counts.
 
     The status history (two rows for most appointments) is written by `sessions`
     sessions side by side, each a range of appointment ids; the rest by one session.
@@ -190,27 +224,15 @@ def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False, sessions: int
         for statement in CLEAR:
             cur.execute(statement)
         conn.commit()
-        cur.execute("SELECT MIN(starts_at), MAX(starts_at), MAX(appointment_id) FROM appointment")
-        first, last, top = cur.fetchone()
-        first_day = min(first.date() if first else plan.as_of, plan.as_of - timedelta(days=WALKIN_DAYS * 2))
-        last_day = last.date() if last else plan.as_of
+        first_day, last_day, top = _calendar(cur, plan)
         days = {"first_day": first_day, "last_day": last_day, "as_of": plan.as_of}
         for statement in BUSY_DAYS:
             cur.execute(statement)
         cur.execute(CALENDAR)
         weekdays = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
         cur.executemany("INSERT INTO hms_seed_weekday (day) VALUES (%s)", [(d,) for d in weekdays if d.weekday() < 5])
-        cur.execute("SELECT doctor_id FROM doctor ORDER BY doctor_id")
-        cur.executemany(ADD_TEMPLATE, templates([row[0] for row in cur.fetchall()], first_day))
         conn.commit()   # before each write that reads a temporary table (Galera, above)
         cur.execute(HOLIDAYS.format(candidates=holiday_candidates(first_day, last_day)))
-        cur.execute(OVERLAPS)
-        doubled = [row[0] for row in cur.fetchall()]
-        if doubled:
-            cur.execute("SET @hms_status_reason = 'patient double-booked: the later booking is cancelled'")
-            cur.execute("UPDATE appointment SET status = 'Cancelled' WHERE appointment_id IN %s", (doubled,))
-            cur.execute("SET @hms_status_reason = NULL")
-        cur.execute("DELETE FROM appointment_status_history")
         for statement in CLAIMS:
             cur.execute(statement.format(numbers=UNITS))
         conn.commit()
@@ -224,7 +246,7 @@ def fill(info: ConnectionInfo, plan: Plan, unlogged: bool = False, sessions: int
         patients = cur.fetchone()[0]
         cur.execute(WALKIN_VISIT, {"per_day": per_day, "patients": max(1, patients)})
         conn.commit()
-    _history(info, top or 0, unlogged, max(1, sessions))
+    _history(info, top, unlogged, max(1, sessions))
     with session(info) as conn, conn.cursor() as cur:
         counts = {}
         for table in TABLES:

@@ -78,6 +78,7 @@ def test_verify_finds_a_broken_history_an_appointment_in_leave_and_overlapping_t
 
 def test_rebuilding_with_one_session_gives_the_same_tables(seeded_db):
     before = contents(seeded_db)
+    scheduling.prepare(seeded_db, Plan(7, SCALE, AS_OF))
     scheduling.fill(seeded_db, Plan(7, SCALE, AS_OF), sessions=1)
     assert contents(seeded_db) == before
 
