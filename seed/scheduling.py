@@ -183,10 +183,10 @@ def _calendar(cur, plan: Plan) -> tuple[date, date, int]:
 
 
 def prepare(info: ConnectionInfo, plan: Plan, unlogged: bool = False) -> None:
-    """Empty the scheduling tables, cancel the later of a patient's overlapping Scheduled
-    appointments and add every doctor's templates: what fill, the summaries and the invoices
-    must not run beside. Before them, so they all see final statuses (the cancellations'
-    status-history rows are replaced by fill's, which rebuilds the history from the statuses),
+    """Cancel the later of a patient's overlapping Scheduled appointments and (re)build every
+    doctor's templates: what fill, the summaries and the invoices must not run beside. Before
+    them, so they all see final statuses (the cancellations' status-history rows are replaced
+    by fill's, which clears and rebuilds the history from the statuses),
     and because a template's trigger locks its doctor's row, which their reads share-lock.
     """
     with session(info, autocommit=False) as conn, conn.cursor() as cur:
@@ -198,8 +198,7 @@ def prepare(info: ConnectionInfo, plan: Plan, unlogged: bool = False) -> None:
             cur.execute("SET @hms_status_reason = 'patient double-booked: the later booking is cancelled'")
             cur.execute("UPDATE appointment SET status = 'Cancelled' WHERE appointment_id IN %s", (doubled,))
             cur.execute("SET @hms_status_reason = NULL")
-        for statement in CLEAR + ("DELETE FROM doctor_availability",):
-            cur.execute(statement)
+        cur.execute("DELETE FROM doctor_availability")   # fill clears the other tables
         first_day, _, _ = _calendar(cur, plan)
         cur.execute("SELECT doctor_id FROM doctor ORDER BY doctor_id")
         cur.executemany(ADD_TEMPLATE, templates([row[0] for row in cur.fetchall()], first_day))
