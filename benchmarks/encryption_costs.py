@@ -27,7 +27,7 @@ import harness  # first: puts this checkout's code on sys.path
 from harness import Column
 
 from hms.server import EmbeddedServer, protection
-from protection import POOL, admin, hms
+from protection import POOL, admin, hms, server_cpu_seconds
 
 # name -> (encrypted?, MALLOC_PERTURB_ on?, extra my.cnf lines)
 VARIANTS = {
@@ -62,13 +62,6 @@ def start(home: Path, perturb: bool) -> None:
         EmbeddedServer(home).start()
     finally:
         protection.server_environment = original
-
-
-def server_cpu_seconds(home: Path) -> float:
-    """The server process's CPU seconds so far (user + system, its exited threads included; 10 ms steps)."""
-    pid = EmbeddedServer(home)._pid()
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_thread_cpu_seconds(home: Path) -> float:
