@@ -27,7 +27,7 @@ import harness  # first: puts this checkout's code on sys.path
 from harness import Column
 
 from hms.server import EmbeddedServer, protection
-from protection import POOL, admin, hms, server_cpu_seconds
+from protection import POOL, admin, hms, timed_seed
 
 # name -> (encrypted?, MALLOC_PERTURB_ on?, extra my.cnf lines)
 VARIANTS = {
@@ -92,9 +92,7 @@ def load_home(home: Path, scale: float, encrypted: bool) -> tuple[float, float]:
     """Start (creating), migrate and seed one home; return the seed's (wall, server CPU) seconds."""
     hms(home, "server", "start", *(["--encrypt"] if encrypted else []))
     hms(home, "db", "migrate")
-    cpu = server_cpu_seconds(home)
-    seed = hms(home, "seed", "--scale", f"{scale:g}")
-    return seed, server_cpu_seconds(home) - cpu
+    return timed_seed(home, scale)
 
 
 def main() -> None:
