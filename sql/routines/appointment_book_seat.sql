@@ -1,7 +1,9 @@
 -- appointment_book_seat(caller, subject, patient, doctor, starts_at, duration, seat,
 -- receptionist, reason, OUT id): what book_appointment and book_slot share. Refuses, in
--- the caller's name, a duration off the 15-minute steps and an unknown patient or doctor,
--- then inserts the Scheduled appointment in that seat (place) of the slot. The id is
+-- the caller's name, a duration off the 15-minute steps, then inserts the Scheduled
+-- appointment in that seat (place) of the slot. An unknown patient, doctor or receptionist
+-- is refused in the caller's name too, once the foreign keys have refused the row (error
+-- 1452): no lookup of its own on the way of a booking that succeeds. The id is
 -- NULL when the place is taken (a duplicate key: the appointment's own or a claim row's,
 -- appointment_claim); each caller words that refusal itself (book_slot tries the next place).
 -- A lost lock race (deadlock 1213, lock wait 1205) rolled the INSERT back: in autocommit
@@ -38,20 +40,12 @@ BEGIN
         SET v_message = CONCAT(p_caller, ': the duration is 15 to 480 minutes, in steps of 15');
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM patient WHERE patient_id = p_patient_id) THEN
-        SET v_message = CONCAT(p_caller, ': no such patient');
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM doctor WHERE doctor_id = p_doctor_id) THEN
-        SET v_message = CONCAT(p_caller, ': no such doctor');
-        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
-    END IF;
-
     booking: LOOP
         SET v_attempt = v_attempt + 1, v_outcome = 'booked';
         BEGIN
             DECLARE EXIT HANDLER FOR 1062 SET v_outcome = 'taken';
             DECLARE EXIT HANDLER FOR 1213, 1205 SET v_outcome = 'race';
+            DECLARE EXIT HANDLER FOR 1452 SET v_outcome = 'unknown';
             INSERT INTO appointment (patient_id, doctor_id, receptionist_id, starts_at, duration_minutes,
                                      seat, status, reason)
             VALUES (p_patient_id, p_doctor_id, p_receptionist_id, p_starts_at, p_duration,
@@ -63,6 +57,13 @@ BEGIN
         END IF;
         IF v_outcome = 'taken' THEN
             LEAVE booking;
+        END IF;
+        IF v_outcome = 'unknown' THEN
+            SET v_message = CONCAT(p_caller, CASE
+                WHEN NOT EXISTS (SELECT 1 FROM patient WHERE patient_id = p_patient_id) THEN ': no such patient'
+                WHEN NOT EXISTS (SELECT 1 FROM doctor WHERE doctor_id = p_doctor_id) THEN ': no such doctor'
+                ELSE ': no such receptionist' END);
+            SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = v_message;
         END IF;
         IF @@autocommit = 0 THEN
             SET v_message = CONCAT(p_caller, ': the booking lost a lock race and the transaction was rolled back; ',

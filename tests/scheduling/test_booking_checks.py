@@ -17,7 +17,7 @@ BOOK_APPOINTMENT = "CALL book_appointment(%s, %s, %s, NULL, 'checks', @hms_booke
 BOOK_SLOT = "CALL book_slot(%s, %s, %s, %s, NULL, 'checks', @hms_booked)"
 
 
-def test_both_refuse_an_unknown_patient_or_doctor_and_a_bad_duration_in_their_own_name(db, sched):
+def test_both_refuse_an_unknown_patient_doctor_or_receptionist_and_a_bad_duration_in_their_own_name(db, sched):
     doctor, patient = sched.scheduled_doctor(), sched.patient()
     starts = at(monday(113), "10:00")
     for routine, sql, extra in (("book_appointment", BOOK_APPOINTMENT, ()), ("book_slot", BOOK_SLOT, (30,))):
@@ -25,10 +25,16 @@ def test_both_refuse_an_unknown_patient_or_doctor_and_a_bad_duration_in_their_ow
                                                                        f"{routine}: no such patient")
         assert refusal(db, sql, (patient, UNKNOWN, starts) + extra) == (errcodes.SIGNAL_EXCEPTION,
                                                                         f"{routine}: no such doctor")
+    for routine, sql, extra in (("book_appointment", BOOK_APPOINTMENT.replace("NULL", "%s", 1), ()),
+                                ("book_slot", BOOK_SLOT.replace("NULL", "%s", 1), (30,))):
+        assert refusal(db, sql, (patient, doctor, starts) + extra + (UNKNOWN,)) == (
+            errcodes.SIGNAL_EXCEPTION, f"{routine}: no such receptionist")
     for minutes in (0, 20, 495):
         assert refusal(db, BOOK_SLOT, (patient, doctor, starts, minutes)) == (
             errcodes.SIGNAL_EXCEPTION, "book_slot: the duration is 15 to 480 minutes, in steps of 15")
     assert query(db, "SELECT COUNT(*) FROM appointment WHERE doctor_id = %s", (doctor,)) == [(0,)]
+    assert query(db, "SELECT COUNT(*) FROM appointment_doctor_claim WHERE doctor_id = %s", (doctor,)) == [(0,)]
+    assert query(db, "SELECT COUNT(*) FROM appointment_patient_claim WHERE patient_id = %s", (patient,)) == [(0,)]
 
 
 @pytest.mark.parametrize("role", ["hms_qa", "hms_developer"])
