@@ -282,13 +282,15 @@ def main() -> None:
     parser.add_argument("--storm-attempts", type=int, default=60, help="attempts per storm client")
     parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS),
                         help="run only this workload (repeatable; default: all)")
+    parser.add_argument("--clients", action="append", type=int, choices=CLIENTS,
+                        help="run only at this many clients (repeatable; default: 1, 2, 4 and 8)")
     args = parser.parse_args()
     info = harness.loaded_database(args.scale, args.database)
     facts = harness.machine(info)
     print(f"scheduling benchmark on '{info.database}' at scale {args.scale:g}: {harness.describe(facts)}")
     inputs = oltp.sample_inputs(info, random.Random(42))
-    phases, result = run(info, inputs, args.seconds, storm_attempts=args.storm_attempts,
-                         workloads=tuple(args.workload or WORKLOADS))
+    phases, result = run(info, inputs, args.seconds, clients_list=tuple(args.clients or CLIENTS),
+                         storm_attempts=args.storm_attempts, workloads=tuple(args.workload or WORKLOADS))
     report(phases, result)
     harness.write_results("oltp_scheduling", {"scale": args.scale, "seconds": args.seconds,
                                               "database": info.database, "phases": phases, "storm": result}, facts)
