@@ -8,6 +8,7 @@ a loader session) whose owner closes them.
 from __future__ import annotations
 
 import contextlib
+import socket
 import time
 from dataclasses import dataclass, replace
 from typing import Iterator
@@ -115,8 +116,9 @@ def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocom
                 read_timeout=read_timeout, cursorclass=cursorclass,
                 init_command=f"SET SESSION sql_mode = '{SQL_MODE}'",
                 ssl_ca=info.ssl_ca, ssl_verify_cert=bool(info.ssl_ca) or None,
-                ssl_verify_identity=bool(info.ssl_ca) or None,
+                ssl_verify_identity=bool(info.ssl_ca) or None, defer_connect=True,
             )
+            conn.connect(_unix_socket(info.unix_socket, conn.host) if info.unix_socket else None)
             break
         except pymysql.err.OperationalError as exc:
             # A Galera node can answer a brand-new session's first statement with 1213 while the
@@ -129,6 +131,24 @@ def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocom
         except pymysql.err.InternalError as exc:
             raise connection_error(exc, info, db) from None
     return conn
+
+
+def _unix_socket(path: str, host: str) -> socket.socket:
+    """A stream socket connected to the server's Unix socket `path`, for PyMySQL to log in over.
+
+    Made here, not by PyMySQL: when the connect fails (no server, or the socket file a killed
+    one left behind), PyMySQL's connect() leaves the socket it made unclosed, held by the
+    error's traceback until the garbage collector finds it. This one is closed at once, and
+    the error is the one PyMySQL raises (2003, a server that cannot be reached).
+    """
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(10)
+        sock.connect(path)
+    except OSError as exc:
+        sock.close()
+        raise pymysql.err.OperationalError(errcodes.CANT_CONNECT, f"Can't connect to MySQL server on {host!r} ({exc})") from None
+    return sock
 
 
 def connection_error(exc: pymysql.err.MySQLError, info: ConnectionInfo, database: str | None) -> ConnectionFailed:
