@@ -27,7 +27,7 @@ COMMENT 'Book an appointment of any whole number of slots; refuses overlaps by k
 BEGIN
     DECLARE v_duration SMALLINT UNSIGNED DEFAULT COALESCE(p_duration, 30);
     DECLARE v_capacity INT DEFAULT 1;
-    DECLARE v_seat INT DEFAULT 1;
+    DECLARE v_seat INT DEFAULT 0;
     DECLARE v_message VARCHAR(255);
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
@@ -40,19 +40,17 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'book_slot: the start must be in the future';
     END IF;
     SET @hms_status_reason = COALESCE(p_reason, 'booked');
-    CALL appointment_book_seat('book_slot', 'that time', p_patient_id, p_doctor_id, p_starts_at, v_duration,
-                               0, p_receptionist_id, p_reason, p_appointment_id);
-    IF p_appointment_id IS NULL THEN
-        SELECT COALESCE(MAX(capacity), 1) INTO v_capacity FROM doctor_availability
-         WHERE doctor_id = p_doctor_id AND weekday = WEEKDAY(p_starts_at)
-           AND valid_from <= DATE(p_starts_at) AND (valid_to IS NULL OR valid_to >= DATE(p_starts_at))
-           AND TIME(p_starts_at) >= starts_time AND TIME(p_starts_at) < ends_time;
-        WHILE p_appointment_id IS NULL AND v_seat < v_capacity DO
-            CALL appointment_book_seat('book_slot', 'that time', p_patient_id, p_doctor_id, p_starts_at, v_duration,
-                                       v_seat, p_receptionist_id, p_reason, p_appointment_id);
-            SET v_seat = v_seat + 1;
-        END WHILE;
-    END IF;
+    WHILE p_appointment_id IS NULL AND v_seat < v_capacity DO
+        CALL appointment_book_seat('book_slot', 'that time', p_patient_id, p_doctor_id, p_starts_at, v_duration,
+                                   v_seat, p_receptionist_id, p_reason, p_appointment_id);
+        IF p_appointment_id IS NULL AND v_seat = 0 THEN
+            SELECT COALESCE(MAX(capacity), 1) INTO v_capacity FROM doctor_availability
+             WHERE doctor_id = p_doctor_id AND weekday = WEEKDAY(p_starts_at)
+               AND valid_from <= DATE(p_starts_at) AND (valid_to IS NULL OR valid_to >= DATE(p_starts_at))
+               AND TIME(p_starts_at) >= starts_time AND TIME(p_starts_at) < ends_time;
+        END IF;
+        SET v_seat = v_seat + 1;
+    END WHILE;
     SET @hms_status_reason = NULL;
     IF p_appointment_id IS NULL THEN
         SET v_message = CONCAT('book_slot: doctor ', p_doctor_id, ' is already booked at ',
