@@ -100,13 +100,9 @@ def remove_stale(root: Path) -> list[Path]:
 
 def _stop_left_server(server: EmbeddedServer, timeout: float = 60.0) -> None:
     """Stop a scratch home's server left running, only if that pid really is its server."""
-    try:
-        pid = int(server.pid_file.read_text().strip())
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except (OSError, ValueError):
-        return  # no pid file, or no such process: nothing runs there
-    if f"--defaults-file={server.config_file}".encode() not in command:
-        return  # the pid was reused by another process: not ours to stop
+    pid = server.pid()
+    if pid is None:
+        return  # nothing runs there, or the pid was reused by another process: not ours to stop
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while process_alive(pid) and time.monotonic() < deadline:

@@ -59,7 +59,7 @@ class ClusterNode(EmbeddedServer):
             return down
 
     def is_running(self) -> bool:
-        pid = self._pid()
+        pid = self.pid()
         return pid is not None and _alive(pid)
 
     def saved_state(self) -> grastate.SavedState:
@@ -130,7 +130,7 @@ class ClusterNode(EmbeddedServer):
 
     def kill(self) -> int | None:
         """Kill the server process at once (SIGKILL), as a crash would; return its pid."""
-        pid = self._pid()
+        pid = self.pid()
         if pid is None or not _alive(pid):
             return None
         os.kill(pid, signal.SIGKILL)

@@ -24,7 +24,7 @@ def start_member(topology: Topology, member: Member) -> int:
     at the current one. A replica runs at a lower CPU and I/O priority (priority.py).
     """
     member.server().start()
-    priority.settle(member.server().pid_file,
+    priority.settle(member.server(),
                     replica=priority.yields(member.name == topology.primary, member.semi_sync))
     if member.name != topology.primary and not member.fenced:
         repoint(topology, member)

@@ -42,6 +42,7 @@ from pathlib import Path
 import pymysql
 
 from .. import cpu_idle, timeslice
+from ..processes import server_pid
 
 REPLICA_NICE = 5
 NICE_ENV = "HMS_REPLICA_NICE"       # 0-19: how far replicas are lowered; 0 leaves them at normal priority
@@ -75,15 +76,6 @@ class Priority:
         io = f", ionice {self.io_class}/{self.io_level}" if self.io_class not in (None, "none") else ""
         clients = ", clients on idle CPU" if self.clients_idle else ""
         return f"nice {self.nice}{group}{io}{clients}"
-
-
-def server_pid(pid_file: Path) -> int | None:
-    """The pid a server's pid file names, when that process exists."""
-    with contextlib.suppress(OSError, ValueError):
-        pid = int(Path(pid_file).read_text().strip())
-        if Path(f"/proc/{pid}").is_dir():
-            return pid
-    return None
 
 
 def _threads(pid: int) -> list[int]:
@@ -217,7 +209,7 @@ def _pid_of(conn) -> int | None:
             row = cur.fetchone()
     except pymysql.err.MySQLError:
         return None
-    return server_pid(Path(row[0])) if row and row[0] else None
+    return server_pid(Path(row[0])) if row and row[0] else None  # the server answered: its pid file is current
 
 
 def _server_threads(conn) -> list[tuple[int, bool]] | None:
@@ -302,9 +294,9 @@ def yields(primary: bool, semi_sync: bool) -> bool:
     return not primary and not semi_sync
 
 
-def settle(pid_file: Path, replica: bool) -> bool:
-    """Set the server behind `pid_file` to its role's priority; False when it is not running or refused."""
-    pid = server_pid(pid_file)
+def settle(server, replica: bool) -> bool:
+    """Set `server` (an EmbeddedServer) to its role's priority; False when it is not running or refused."""
+    pid = server.pid()
     if pid is None:
         return False
     return lower(pid) if replica else restore(pid)

@@ -104,4 +104,4 @@ def apply(topology: Topology, member: Member) -> None:
                 if int(cur.fetchone()[0]) != int(pool):
                     cur.execute("SET GLOBAL innodb_buffer_pool_size = %s", (int(pool),))
         priority.idle_clients(conn, replica=not primary)   # a replica's clients run on idle CPU
-    priority.settle(member.server().pid_file, replica=priority.yields(primary, member.semi_sync))
+    priority.settle(member.server(), replica=priority.yields(primary, member.semi_sync))

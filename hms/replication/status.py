@@ -135,7 +135,7 @@ def primary_state(topology: Topology) -> MemberState:
 
 
 def _priority(member: Member) -> priorities.Priority | None:
-    pid = priorities.server_pid(member.server().pid_file)
+    pid = member.server().pid()
     return priorities.of(pid) if pid else None
 
 

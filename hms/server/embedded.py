@@ -17,6 +17,7 @@ from .. import encryption, errcodes
 from ..connection import ConnectionInfo, session
 from ..errors import ConnectionFailed, ServerError
 from ..optionfiles import read_option_file, write_option_file
+from ..processes import server_pid
 from . import protection
 from .config import configured_port, free_port, write_config
 from .runas import prepare_home, server_account
@@ -127,7 +128,7 @@ class EmbeddedServer:
         bind = protection.load(self.home).bind
         host = protection.LOOPBACK if bind in ("0.0.0.0", "::") else bind
         return ServerStatus(running=version is not None, home=self.home, version=version,
-                            url=info.url(hide_password=True), pid=self._pid(), tcp_host=host, tcp_port=info.port,
+                            url=info.url(hide_password=True), pid=self.pid(), tcp_host=host, tcp_port=info.port,
                             user=info.user, socket=info.unix_socket)
 
     def start(self, port: int | None = None, bind: str | None = None,
@@ -184,7 +185,7 @@ class EmbeddedServer:
 
     def stop(self) -> bool:
         """Shut the server down cleanly; return False when it was not running."""
-        pid = self._pid()
+        pid = self.pid()
         if pid is None or not _alive(pid):
             return False
         try:
@@ -291,13 +292,12 @@ class EmbeddedServer:
         except (pymysql.err.MySQLError, ConnectionFailed, OSError):
             return None
 
-    def _pid(self) -> int | None:
+    def pid(self) -> int | None:
+        """The pid of this home's running server, or None (a stale pid file's pid is not its server)."""
         # The home's top level held the pid file before the server dropped root.
         for path in (self.pid_file, self.home / "mysqld.pid"):
-            try:
-                return int(path.read_text().strip())
-            except (FileNotFoundError, ValueError):
-                continue
+            if path.is_file():
+                return server_pid(path, self.config_file)
         return None
 
     def _log_tail(self, lines: int = 3) -> str:

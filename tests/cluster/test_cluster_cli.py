@@ -47,7 +47,7 @@ def test_nodes_run_unprivileged_and_the_state_transfer_login_stays_private(clust
     mysql_uid = pwd.getpwnam("mysql").pw_uid if os.geteuid() == 0 else os.geteuid()
     password = sst.sst_password(cluster.directory)
     for node in cluster.nodes:
-        pid = node._pid()
+        pid = node.pid()
         assert _pid_uid(pid) == mysql_uid
         galera_cnf = node.home / "galera.cnf"
         info = galera_cnf.stat()
@@ -66,10 +66,10 @@ def test_nodes_run_unprivileged_and_the_state_transfer_login_stays_private(clust
 
 
 def test_start_again_leaves_a_running_cluster_as_it_is(cluster, cluster_home):
-    pids = [node._pid() for node in cluster.nodes]
+    pids = [node.pid() for node in cluster.nodes]
     again = hms(cluster_home, "cluster", "start")
     assert again.returncode == 0, again.stderr
-    assert [node._pid() for node in cluster.nodes] == pids
+    assert [node.pid() for node in cluster.nodes] == pids
 
 
 def test_hms_commands_reach_the_cluster_through_the_node_named(cluster, cluster_home):

@@ -11,6 +11,7 @@ import pytest
 
 from hms import timeslice
 from hms.replication import priority
+from hms.server import EmbeddedServer
 
 # A child with a few threads, in a session of its own like every server hms starts.
 THREADED = ("import threading, time\n"
@@ -65,8 +66,20 @@ def test_the_nice_value_comes_from_hms_replica_nice():
 
 
 def test_a_process_that_is_gone_is_neither_changed_nor_shown(tmp_path):
-    pid_file = tmp_path / "mysqld.pid"
-    pid_file.write_text("999999999\n")
-    assert priority.server_pid(pid_file) is None
-    assert not priority.settle(pid_file, replica=True)
+    (tmp_path / "mysqld.pid").write_text("999999999\n")
+    assert EmbeddedServer(tmp_path).pid() is None
+    assert not priority.settle(EmbeddedServer(tmp_path), replica=True)
     assert priority.of(999999999) is None
+
+
+def test_a_stale_pid_file_naming_another_process_leaves_that_process_alone(tmp_path):
+    """A killed server's pid file may name a process that took its number since: not reniced."""
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / "mysqld.pid").write_text(f"{other.pid}\n")
+        before = str(priority.of(other.pid))
+        assert not priority.settle(EmbeddedServer(tmp_path), replica=True)
+        assert str(priority.of(other.pid)) == before and not priority.of(other.pid).lowered
+    finally:
+        other.kill()
+        other.wait()

@@ -78,12 +78,12 @@ class Cluster:
             assert cur.fetchone()[0] == 0, f"{replica} did not reach {target}"
 
     def pid(self, name: str) -> int | None:
-        return self.server(name)._pid()
+        return self.server(name).pid()
 
     def kill9(self, name: str) -> None:
         """kill -9 the member's server (by its pid) and wait until it is gone."""
         server = self.server(name)
-        pid = server._pid()
+        pid = server.pid()
         os.kill(pid, signal.SIGKILL)
         _wait_gone(pid, server)
 
@@ -96,7 +96,7 @@ class Cluster:
         homes = [self.home, *sorted((self.home / "replicas").glob("*"))]
         for home in homes:
             server = topologies.server_for(home, "test")
-            pid = server._pid()
+            pid = server.pid()
             if pid is not None and _alive(pid):
                 try:
                     server.stop()
