@@ -48,9 +48,14 @@ demo: install
 	@HMS_SECRET_KEY="$${HMS_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')}" \
 		$(HMS) console run --host 127.0.0.1 --port 5000
 
+# Two workers (pytest-xdist), each with its own server; tests/conftest.py keeps together
+# what shares a server or a cluster. TEST_WORKERS=0 runs everything in one process, as a
+# server named by HMS_TEST_DATABASE_URL needs (the workers would share it).
+TEST_WORKERS ?= $(if $(HMS_TEST_DATABASE_URL),0,2)
+
 test: $(BIN)/.installed-test
 	scripts/system-packages.sh browser cluster tools
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 clean:
 	-$(HMS) server stop

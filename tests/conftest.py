@@ -31,6 +31,57 @@ from tests.support import Clinic, embedded_home, unique_numbers
 TEST_DATABASE = "hms_test"
 
 
+# -- running on several workers (pytest-xdist, `make test`) ------------------------
+
+# Each worker is a session of its own, with its own server. The scheduler below sends a
+# module's tests to one worker, so a module-scoped server or replica set starts once.
+# Modules that share a session fixture of an area's conftest.py go to one worker
+# together, named here, so that fixture starts once; the Galera clusters share one too, so
+# two clusters never probe the same ports at the same moment. A module that uses such a
+# fixture and is not listed fails the run at collection (pytest_collection_modifyitems).
+SHARED_WORKER = {
+    "tests/cluster/": "galera",                                   # the session's cluster
+    "tests/billing/test_routine_ticket_cluster.py": "galera",     # a cluster of its own
+    "tests/backup/physical/": "physical",                         # physical_server
+    "tests/security/test_encryption.py": "bound",                 # the server bound beyond loopback
+    "tests/security/test_password_check.py": "bound",
+    "tests/security/test_tls.py": "bound",
+}
+
+
+def worker_group(nodeid: str) -> str:
+    """The unit of work a test belongs to: its module, or its SHARED_WORKER group."""
+    module = nodeid.split("::")[0]
+    return next((group for prefix, group in SHARED_WORKER.items() if module.startswith(prefix)), module)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByWorkerGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return ByWorkerGroup(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a module that uses an area's session fixture without a SHARED_WORKER group."""
+    root = os.path.relpath(os.path.dirname(__file__), str(config.rootpath)).replace(os.sep, "/")
+    groups: dict[str, dict[str, str]] = {}   # session fixture -> {module: its worker group}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        info = getattr(item, "_fixtureinfo", None)
+        for name, defs in (info.name2fixturedefs.items() if info else ()):
+            if any(d.scope == "session" and d.baseid not in ("", root) for d in defs):
+                groups.setdefault(name, {})[module] = worker_group(module)
+    for name, modules in groups.items():
+        if len(modules) > 1 and (len(set(modules.values())) > 1 or next(iter(modules.values())) in modules):
+            raise pytest.UsageError(f"the session fixture {name!r} is used by {', '.join(sorted(modules))}: "
+                                    "give them one group in SHARED_WORKER (tests/conftest.py)")
+
+
 def _docker_answers() -> bool:
     """True when a Docker engine answers /_ping on its socket (the client alone is not enough)."""
     import socket
@@ -58,6 +109,10 @@ def _docker_answers() -> bool:
 def server_info(tmp_path_factory) -> ConnectionInfo:
     """The administrative login of the session's server, with no default database."""
     url = os.environ.get("HMS_TEST_DATABASE_URL")
+    if url and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        # Every worker would migrate, drop and re-create the same database and roles there.
+        pytest.exit("HMS_TEST_DATABASE_URL names one server for every worker: run with -n 0 "
+                    "(TEST_WORKERS=0 make test)", returncode=4)
     if url:
         yield info_from_url(url).with_database(None)
         return
