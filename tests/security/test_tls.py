@@ -149,3 +149,18 @@ def test_bind_takes_an_ip_address_and_a_running_server_keeps_its_own(bound):
     assert result.exit_code == 1 and "is not an IP address" in result.output
     result = hms("server", "start", "--bind", "127.0.0.1")
     assert result.exit_code == 1 and "already runs bound to" in result.output
+
+
+def test_hms_logins_over_the_unix_socket_skip_tls_and_over_tcp_with_the_ca_use_it(bound, plain_account, ca_file):
+    """The socket is the server's own machine behind file permissions: TLS there only costs CPU
+    (PyMySQL 1.2 would ask for it whenever the server offers it). A CA given means TLS, always."""
+    from hms.connection import ConnectionInfo, connect
+
+    home, address, port, _ = bound
+    local = connect(EmbeddedServer(home).connection_info(), database=None)
+    assert dict(query(local, "SHOW SESSION STATUS LIKE 'Ssl_cipher'"))["Ssl_cipher"] == ""
+    local.close()
+    remote = connect(ConnectionInfo(user=plain_account[0], password=plain_account[1], host=address, port=port,
+                                    ssl_ca=str(ca_file)), database=None)
+    assert dict(query(remote, "SHOW SESSION STATUS LIKE 'Ssl_version'"))["Ssl_version"] in ("TLSv1.2", "TLSv1.3")
+    remote.close()
