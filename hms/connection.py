@@ -11,6 +11,7 @@ import contextlib
 import socket
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Iterator
 
 import pymysql
@@ -144,6 +145,18 @@ def _plain_socket(info: ConnectionInfo) -> bool | None:
     over the socket cost 0.38 ms of client CPU with it. Over TCP PyMySQL's choice stands;
     a CA given (ssl_ca) always means verified TLS."""
     return True if info.unix_socket and not info.ssl_ca else None
+
+
+def socket_accepts(path: str | Path) -> bool:
+    """True when a server accepts connections on the Unix socket `path` (a crashed or killed
+    server leaves its socket file behind, with nobody listening)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(2)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 def _unix_socket(path: str, host: str) -> socket.socket:

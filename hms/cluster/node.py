@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ import pymysql
 
 from .. import dialect as dialects
 from .. import tls
-from ..connection import session
+from ..connection import session, socket_accepts
 from ..errors import ConnectionFailed, ServerError
 from ..server import EmbeddedServer, protection
 from ..server.config import write_config
@@ -50,7 +49,7 @@ class ClusterNode(EmbeddedServer):
     def node_status(self) -> NodeStatus:
         """What this node says of the cluster; running=False when it does not answer."""
         down = NodeStatus(self.number, self.spec.port, self.spec.address, running=False)
-        if not self.client_file.is_file() or not socket_listening(self.socket_path):
+        if not self.client_file.is_file() or not socket_accepts(self.socket_path):
             return down
         try:
             with session(self.connection_info(), database=None, read_timeout=10) as conn:
@@ -166,25 +165,10 @@ class ClusterNode(EmbeddedServer):
                 self._process = None
                 raise ClusterError(f"node {self.number} exited during start-up: {self._log_tail()}",
                                    f"See {self.log_file}")
-            if socket_listening(self.socket_path) and self._answers_as_any():
+            if socket_accepts(self.socket_path) and self._answers_as_any():
                 return
             time.sleep(0.2)
         raise ClusterError(f"node {self.number} did not answer within {timeout:.0f} s", f"See {self.log_file}")
-
-
-def socket_listening(path: Path) -> bool:
-    """True when a server accepts connections on the Unix socket `path`.
-
-    Asked before PyMySQL connects: its connect() does not close the socket it made when
-    a Unix-socket connect fails (a crashed node leaves its socket file behind).
-    """
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        probe.settimeout(2)
-        try:
-            probe.connect(str(path))
-        except OSError:
-            return False
-    return True
 
 
 def require_mariadb() -> tuple[Path, dialects.Dialect]:

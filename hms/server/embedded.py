@@ -14,7 +14,7 @@ import pymysql
 
 from .. import dialect as dialects
 from .. import encryption, errcodes
-from ..connection import ConnectionInfo, session
+from ..connection import ConnectionInfo, session, socket_accepts
 from ..errors import ConnectionFailed, ServerError
 from ..optionfiles import read_option_file, write_option_file
 from ..processes import server_pid
@@ -231,10 +231,11 @@ class EmbeddedServer:
                           f"See {self.log_file}")
 
     def _answers_as_any(self) -> bool:
-        if not _socket_accepts(str(self.socket_path)):
+        if not socket_accepts(self.socket_path):
             return False  # e.g. the socket file a killed server left behind
         try:
-            pymysql.connect(unix_socket=str(self.socket_path), user="__hms_ping__", connect_timeout=2).close()
+            pymysql.connect(unix_socket=str(self.socket_path), user="__hms_ping__", connect_timeout=2,
+                            ssl_disabled=True).close()
         except pymysql.err.OperationalError as exc:
             # A refused login still proves the server is up and accepting connections.
             return exc.args[0] not in errcodes.CONNECT_FAILURES
@@ -283,8 +284,8 @@ class EmbeddedServer:
             time.sleep(0.2)
 
     def _ping(self, info: ConnectionInfo) -> str | None:
-        if info.unix_socket and not _socket_accepts(info.unix_socket):
-            return None  # (PyMySQL leaks its socket when a unix-socket connect is refused)
+        if info.unix_socket and not socket_accepts(info.unix_socket):
+            return None
         try:
             with session(info, database=None) as conn:
                 # MariaDB prefixes its version with '5.5.5-' for old clients.
@@ -307,19 +308,6 @@ class EmbeddedServer:
             return "no error log was written"
         errors = [line for line in text if "ERROR" in line] or text
         return " | ".join(errors[-lines:])
-
-
-def _socket_accepts(path: str) -> bool:
-    """True when something accepts connections on the unix socket `path`."""
-    import socket
-
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        probe.settimeout(2)
-        try:
-            probe.connect(path)
-        except OSError:
-            return False
-    return True
 
 
 def _alive(pid: int) -> bool:

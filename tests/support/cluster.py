@@ -22,10 +22,9 @@ import pytest
 from hms import dialect as dialects
 from hms.backup import contents
 from hms.cluster import Cluster, ClusterNode, NodeNotPrimary
-from hms.cluster.node import socket_listening
 from hms.cluster.config import provider_path
 from hms.cluster.booking import BookingConflict, SlotTaken, book
-from hms.connection import ConnectionInfo, connect, session
+from hms.connection import ConnectionInfo, connect, session, socket_accepts
 from hms.errors import ConnectionFailed, DatabaseError
 
 from . import Clinic, query
@@ -177,7 +176,7 @@ class BookingStorm:
             doctor, slot = pairs[position]
             try:
                 if conn is None:
-                    if not socket_listening(node.socket_path):   # a killed node: nothing to connect to
+                    if not socket_accepts(node.socket_path):   # a killed node: nothing to connect to
                         raise ConnectionFailed(f"node {node.number} is down")
                     conn = connect(node_info(node), read_timeout=30)
                 result = book(conn, rng.choice(self.patients), doctor, slot, reason="storm")
