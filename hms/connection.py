@@ -118,7 +118,6 @@ def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocom
                 init_command=f"SET SESSION sql_mode = '{SQL_MODE}'",
                 ssl_ca=info.ssl_ca, ssl_verify_cert=bool(info.ssl_ca) or None,
                 ssl_verify_identity=bool(info.ssl_ca) or None, defer_connect=True,
-                ssl_disabled=_plain_socket(info),
             )
             conn.connect(_unix_socket(info.unix_socket, conn.host) if info.unix_socket else None)
             break
@@ -133,18 +132,6 @@ def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocom
         except pymysql.err.InternalError as exc:
             raise connection_error(exc, info, db) from None
     return conn
-
-
-def _plain_socket(info: ConnectionInfo) -> bool | None:
-    """True for a login over the Unix socket without a CA: no TLS there.
-
-    PyMySQL 1.2 asks for TLS whenever the server offers it ("preferred"), the Unix socket
-    included, and hms's server offers it. Over the socket, a file of the server's own
-    machine behind its directory's permissions, TLS protects nothing (the server counts
-    it as secure transport) and costs both sides CPU on every packet: a free-slot search
-    over the socket cost 0.38 ms of client CPU with it. Over TCP PyMySQL's choice stands;
-    a CA given (ssl_ca) always means verified TLS."""
-    return True if info.unix_socket and not info.ssl_ca else None
 
 
 def socket_accepts(path: str | Path) -> bool:

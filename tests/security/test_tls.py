@@ -151,16 +151,21 @@ def test_bind_takes_an_ip_address_and_a_running_server_keeps_its_own(bound):
     assert result.exit_code == 1 and "already runs bound to" in result.output
 
 
-def test_hms_logins_over_the_unix_socket_skip_tls_and_over_tcp_with_the_ca_use_it(bound, plain_account, ca_file):
-    """The socket is the server's own machine behind file permissions: TLS there only costs CPU
-    (PyMySQL 1.2 would ask for it whenever the server offers it). A CA given means TLS, always."""
+
+def test_an_account_that_requires_tls_logs_in_over_the_unix_socket_through_hms(bound, plain_account):
+    """`hms users create` makes non-local accounts REQUIRE SSL, and MariaDB holds a Unix-socket
+    login to it too: hms's connections ask for TLS over the socket when the server offers it."""
     from hms.connection import ConnectionInfo, connect
 
-    home, address, port, _ = bound
-    local = connect(EmbeddedServer(home).connection_info(), database=None)
-    assert dict(query(local, "SHOW SESSION STATUS LIKE 'Ssl_cipher'"))["Ssl_cipher"] == ""
-    local.close()
-    remote = connect(ConnectionInfo(user=plain_account[0], password=plain_account[1], host=address, port=port,
-                                    ssl_ca=str(ca_file)), database=None)
-    assert dict(query(remote, "SHOW SESSION STATUS LIKE 'Ssl_version'"))["Ssl_version"] in ("TLSv1.2", "TLSv1.3")
-    remote.close()
+    home = bound[0]
+    name, password = plain_account
+    admin = pymysql.connect(**_socket(home))
+    with admin.cursor() as cur:
+        cur.execute("ALTER USER %s@'%%' REQUIRE SSL", (name,))
+    admin.close()
+    with pytest.raises(pymysql.err.OperationalError):
+        pymysql.connect(unix_socket=_socket(home)["unix_socket"], user=name, password=password, ssl_disabled=True)
+    conn = connect(ConnectionInfo(user=name, password=password, unix_socket=_socket(home)["unix_socket"]),
+                   database=None)
+    assert dict(query(conn, "SHOW SESSION STATUS LIKE 'Ssl_version'"))["Ssl_version"] in ("TLSv1.2", "TLSv1.3")
+    conn.close()
