@@ -49,6 +49,15 @@ SHARED_WORKER = {
 }
 
 
+def pytest_configure(config):
+    """Refuse several workers on the one server HMS_TEST_DATABASE_URL names: each would
+    migrate, drop and re-create the same database and roles there."""
+    workers = getattr(config.option, "numprocesses", None)   # -n (pytest-xdist), in the controller
+    if os.environ.get("HMS_TEST_DATABASE_URL") and workers not in (None, 0, 1):
+        raise pytest.UsageError("HMS_TEST_DATABASE_URL names one server for every worker: "
+                                "run with -n 0 (TEST_WORKERS=0 make test)")
+
+
 def worker_group(nodeid: str) -> str:
     """The unit of work a test belongs to: its module, or its SHARED_WORKER group."""
     module = nodeid.split("::")[0]
@@ -109,10 +118,6 @@ def _docker_answers() -> bool:
 def server_info(tmp_path_factory) -> ConnectionInfo:
     """The administrative login of the session's server, with no default database."""
     url = os.environ.get("HMS_TEST_DATABASE_URL")
-    if url and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-        # Every worker would migrate, drop and re-create the same database and roles there.
-        pytest.exit("HMS_TEST_DATABASE_URL names one server for every worker: run with -n 0 "
-                    "(TEST_WORKERS=0 make test)", returncode=4)
     if url:
         yield info_from_url(url).with_database(None)
         return
