@@ -137,16 +137,14 @@ def connect(info: ConnectionInfo, *, database: str | None | bool = True, autocom
 def socket_accepts(path: str | Path) -> bool:
     """True when a server accepts connections on the Unix socket `path` (a crashed or killed
     server leaves its socket file behind, with nobody listening)."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        probe.settimeout(2)
-        try:
-            probe.connect(str(path))
-        except OSError:
-            return False
+    try:
+        _unix_socket(str(path), "localhost", timeout=2).close()
+    except pymysql.err.OperationalError:
+        return False
     return True
 
 
-def _unix_socket(path: str, host: str) -> socket.socket:
+def _unix_socket(path: str, host: str, timeout: float = 10) -> socket.socket:
     """A stream socket connected to the server's Unix socket `path`, for PyMySQL to log in over.
 
     Made here, not by PyMySQL: when the connect fails (no server, or the socket file a killed
@@ -156,7 +154,7 @@ def _unix_socket(path: str, host: str) -> socket.socket:
     """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.settimeout(10)
+        sock.settimeout(timeout)
         sock.connect(path)
     except OSError as exc:
         sock.close()

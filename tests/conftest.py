@@ -78,15 +78,15 @@ def pytest_xdist_make_scheduler(config, log):
 def pytest_collection_modifyitems(config, items):
     """Refuse a module that uses an area's session fixture without a SHARED_WORKER group."""
     root = os.path.relpath(os.path.dirname(__file__), str(config.rootpath)).replace(os.sep, "/")
-    groups: dict[str, dict[str, str]] = {}   # session fixture -> {module: its worker group}
+    users: dict[str, set[str]] = {}   # session fixture of an area -> the modules that use it
     for item in items:
-        module = item.nodeid.split("::")[0]
         info = getattr(item, "_fixtureinfo", None)
         for name, defs in (info.name2fixturedefs.items() if info else ()):
             if any(d.scope == "session" and d.baseid not in ("", root) for d in defs):
-                groups.setdefault(name, {})[module] = worker_group(module)
-    for name, modules in groups.items():
-        if len(modules) > 1 and (len(set(modules.values())) > 1 or next(iter(modules.values())) in modules):
+                users.setdefault(name, set()).add(item.nodeid.split("::")[0])
+    for name, modules in users.items():
+        groups = {worker_group(module) for module in modules}
+        if len(modules) > 1 and (len(groups) > 1 or groups <= modules):   # split, or not listed
             raise pytest.UsageError(f"the session fixture {name!r} is used by {', '.join(sorted(modules))}: "
                                     "give them one group in SHARED_WORKER (tests/conftest.py)")
 

@@ -17,7 +17,7 @@ import pymysql
 
 from .. import dialect as dialects
 from .. import tls
-from ..connection import session, socket_accepts
+from ..connection import session
 from ..errors import ConnectionFailed, ServerError
 from ..server import EmbeddedServer, protection
 from ..server.config import write_config
@@ -49,7 +49,7 @@ class ClusterNode(EmbeddedServer):
     def node_status(self) -> NodeStatus:
         """What this node says of the cluster; running=False when it does not answer."""
         down = NodeStatus(self.number, self.spec.port, self.spec.address, running=False)
-        if not self.client_file.is_file() or not socket_accepts(self.socket_path):
+        if not self.client_file.is_file():
             return down
         try:
             with session(self.connection_info(), database=None, read_timeout=10) as conn:
@@ -165,7 +165,7 @@ class ClusterNode(EmbeddedServer):
                 self._process = None
                 raise ClusterError(f"node {self.number} exited during start-up: {self._log_tail()}",
                                    f"See {self.log_file}")
-            if socket_accepts(self.socket_path) and self._answers_as_any():
+            if self._answers_as_any():
                 return
             time.sleep(0.2)
         raise ClusterError(f"node {self.number} did not answer within {timeout:.0f} s", f"See {self.log_file}")

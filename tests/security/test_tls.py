@@ -151,7 +151,6 @@ def test_bind_takes_an_ip_address_and_a_running_server_keeps_its_own(bound):
     assert result.exit_code == 1 and "already runs bound to" in result.output
 
 
-
 def test_an_account_that_requires_tls_logs_in_over_the_unix_socket_through_hms(bound, plain_account):
     """`hms users create` makes non-local accounts REQUIRE SSL, and MariaDB holds a Unix-socket
     login to it too: hms's connections ask for TLS over the socket when the server offers it."""
