@@ -4,9 +4,10 @@ Loads sql/routines/find_free_slots.sql as it was at --reference (a git revision)
 name find_free_slots_ref, calls both with the same random (doctor or department, window,
 max) and compares the rows exactly, then drops the copy. Windows start from 10 days before
 today to 60 days after the last appointment, so they meet bookings (claims), leave,
-holidays and weekends; max is 1-50. The CPU figure is the server thread's own time
-(/proc/<server pid>/task/<thread>/schedstat, first field), calls interleaved A/B, so other
-load on the machine moves it little; it needs the server on this machine.
+holidays and weekends, and some start or end between two 15-minute steps; max is 1-50.
+The CPU figure is the server thread's own time (/proc/<server pid>/task/<thread>/schedstat,
+first field), calls interleaved A/B, so other load on the machine moves it little; it
+needs the server on this machine.
 
     HMS_HOME=/tmp/h .venv/bin/python benchmarks/free_slots_equivalence.py --database d --calls 1000
 """
@@ -24,6 +25,7 @@ from hms.connection import session
 
 ROUTINE = "sql/routines/find_free_slots.sql"
 COPY = "find_free_slots_ref"
+OFF_STEP = (0, 0, 0, 1, 7, 14)      # minutes past a 15-minute step: windows that start or end between steps
 
 
 def reference_body(revision: str) -> str:
@@ -81,8 +83,9 @@ def main() -> None:
             spent = {COPY: 0, "find_free_slots": 0}
             counts = {"doctor": 0, "department": 0, "rows": 0, "empty": 0}
             for i in range(args.calls):
-                day = first + timedelta(days=rng.randrange(span), minutes=15 * rng.randrange(96))
-                window = (day, day + timedelta(days=rng.choice((1, 2, 3, 7, 7, 14, 31)), minutes=15 * rng.randrange(96)))
+                day = first + timedelta(days=rng.randrange(span), minutes=15 * rng.randrange(96) + rng.choice(OFF_STEP))
+                window = (day, day + timedelta(days=rng.choice((1, 2, 3, 7, 7, 14, 31)),
+                                               minutes=15 * rng.randrange(96) + rng.choice(OFF_STEP)))
                 most = rng.choice((1, 2, 3, 5, 10, 10, 10, 20, 50))
                 if rng.random() < args.department_share:
                     what, given = "department", (None, rng.choice(departments))
