@@ -66,7 +66,7 @@ def start(home: Path, perturb: bool) -> None:
 
 def server_thread_cpu_seconds(home: Path) -> float:
     """The CPU seconds of the server's live threads, to the nanosecond (schedstat): for one short query."""
-    pid = EmbeddedServer(home)._pid()
+    pid = EmbeddedServer(home).pid()
     total = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:

@@ -82,7 +82,7 @@ def scan_seconds(home: Path) -> float:
 
 def server_cpu_seconds(home: Path) -> float:
     """The server process's CPU seconds so far (user + system, its exited threads included; 10 ms steps)."""
-    pid = EmbeddedServer(home)._pid()
+    pid = EmbeddedServer(home).pid()
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
