@@ -119,14 +119,19 @@ def worker(info: ConnectionInfo, name: str, inputs: dict, start_at: float, secon
     out.put((latencies, outcomes, inputs["booked"], cpu))
 
 
-def busy_cpu_seconds() -> float | None:
-    """CPU seconds all cores have spent busy since boot (Linux /proc/stat), or None elsewhere."""
+def cpu_seconds() -> tuple[float, float] | None:
+    """(busy, stolen): CPU seconds all cores have spent busy since boot, and the seconds the
+    hypervisor ran something else while this machine wanted a core (steal), from Linux
+    /proc/stat; None elsewhere. Steal is not counted as busy: it is no work of ours, but it
+    is time a call waited, so a phase reports it beside its latencies."""
     try:
         fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     except (OSError, ValueError):
         return None
+    tick = os.sysconf("SC_CLK_TCK")
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    steal = fields[7] if len(fields) > 7 else 0
+    return (sum(fields[:8]) - idle - steal) / tick, steal / tick
 
 
 def run_phase(info: ConnectionInfo, name: str, inputs: dict, clients: int, seconds: float) -> dict:
@@ -135,11 +140,13 @@ def run_phase(info: ConnectionInfo, name: str, inputs: dict, clients: int, secon
     start_at = time.time() + 1.0
     procs = [mp.Process(target=worker, args=(info, name, inputs, start_at, seconds, 1000 * clients + i, out))
              for i in range(clients)]
-    busy_before = busy_cpu_seconds()
+    before = cpu_seconds()
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
-    busy = None if busy_before is None else busy_cpu_seconds() - busy_before
+    after = cpu_seconds()
+    busy, stolen = (None, None) if before is None or after is None else \
+        (after[0] - before[0], after[1] - before[1])
     for p in procs:
         p.join()
     latencies = sorted(x for r in results for x in r[0])
@@ -154,7 +161,8 @@ def run_phase(info: ConnectionInfo, name: str, inputs: dict, clients: int, secon
     ops = max(1, len(latencies))
     cpu = {"client_cpu_ms_per_call": client_cpu / ops * 1000,
            "machine_busy_ms_per_call": None if busy is None else busy / ops * 1000,
-           "machine_busy_cores": None if busy is None else busy / (seconds + 1.0)}
+           "machine_busy_cores": None if busy is None else busy / (seconds + 1.0),
+           "steal_share": None if stolen is None else stolen / ((os.cpu_count() or 1) * (seconds + 1.0))}
     return {"workload": name, "clients": clients, "ops": len(latencies), "seconds": seconds, "cpu": cpu,
             "throughput": len(latencies) / seconds, "outcomes": outcomes, "booked": booked,
             "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
@@ -252,7 +260,13 @@ def delete_booked(info: ConnectionInfo, ids: list[int]) -> None:
 PHASE_COLUMNS = [Column("workload", 15, left=True), Column("clients", 7), Column("ops", 8, ","),
                  Column("ops/s", 8, ".0f"), Column("p50 ms", 8, ".2f"), Column("p95 ms", 8, ".2f"),
                  Column("p99 ms", 8, ".2f"), Column("target p99", 10), Column("cli cpu", 8, ".3f"),
-                 Column("all cpu", 8, ".3f"), Column("cores", 6, ".2f"), Column("outcomes", left=True, gap=2)]
+                 Column("all cpu", 8, ".3f"), Column("cores", 6, ".2f"), Column("steal", 6, ".1%"),
+                 Column("outcomes", left=True, gap=2)]
+
+
+PHASE_LEGEND = ("cli cpu / all cpu: CPU ms per call spent in the client processes / by the whole machine "
+                "(clients + server); cores: how many cores were busy on average over the phase; steal: the "
+                "share of the cores' time the hypervisor gave to other guests while this one wanted it")
 
 
 def report(phases: list[dict], storm: dict) -> None:
@@ -264,10 +278,10 @@ def report(phases: list[dict], storm: dict) -> None:
         cpu = p["cpu"]
         rows.append([p["workload"], p["clients"], p["ops"], p["throughput"], p["p50_ms"], p["p95_ms"],
                      p["p99_ms"], verdict, cpu["client_cpu_ms_per_call"], cpu["machine_busy_ms_per_call"],
-                     cpu["machine_busy_cores"], ", ".join(f"{k} {v}" for k, v in sorted(p["outcomes"].items()))])
+                     cpu["machine_busy_cores"], cpu.get("steal_share"),
+                     ", ".join(f"{k} {v}" for k, v in sorted(p["outcomes"].items()))])
     harness.table(PHASE_COLUMNS, rows)
-    print("cli cpu / all cpu: CPU ms per call spent in the client processes / by the whole machine "
-          "(clients + server); cores: how many cores were busy on average over the phase")
+    print(PHASE_LEGEND)
     print()
     print(f"booking storm: {storm['clients']} clients, {storm['attempts']:,} attempts at {storm['slots']} slots of one "
           f"doctor: booked {storm['booked']}, cancelled {storm['cancelled']}, refused as taken "

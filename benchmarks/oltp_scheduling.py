@@ -266,8 +266,10 @@ def report(phases, result) -> None:
         cpu = p["cpu"]
         rows.append([p["workload"][:15], p["clients"], p["ops"], p["throughput"], p["p50_ms"], p["p95_ms"],
                      p["p99_ms"], verdict, cpu["client_cpu_ms_per_call"], cpu["machine_busy_ms_per_call"],
-                     cpu["machine_busy_cores"], ", ".join(f"{k} {v}" for k, v in sorted(p["outcomes"].items()))])
+                     cpu["machine_busy_cores"], cpu.get("steal_share"),
+                     ", ".join(f"{k} {v}" for k, v in sorted(p["outcomes"].items()))])
     harness.table(oltp.PHASE_COLUMNS, rows)
+    print(oltp.PHASE_LEGEND)
     print(f"scheduling storm: {result['clients']} clients, {result['attempts']:,} variable-length requests "
           f"(30-90 min) on one doctor's morning: booked {result['booked']}, cancelled {result['cancelled']}, "
           f"refused as taken {result['taken']}, patient busy {result['patient busy']}, errors {result['errors']} "
