@@ -66,6 +66,21 @@ def test_free_slots_leave_out_bookings_leave_and_holidays(db, sched):
             cur.execute("DELETE FROM public_holiday WHERE holiday_date = %s", (day + timedelta(days=14),))
 
 
+def test_a_doctors_free_slots_keep_to_a_window_whose_ends_fall_between_steps(db, sched):
+    doctor = sched.scheduled_doctor(start="09:00", end="11:00", slot=30, weekdays=[0])
+    day = monday(102)
+
+    def starts(since, until):
+        return [r[1] for r in query(db, "CALL find_free_slots(%s, NULL, %s, %s, 10)", (doctor, since, until))]
+
+    assert starts(at(day, "09:07"), at(day, "10:31")) == [at(day, t) for t in ("09:30", "10:00", "10:30")]
+    assert starts(at(day, "00:00"), at(day, "09:30")) == [at(day, "09:00")]
+    assert starts(at(day, "09:00"), at(day, "09:01")) == [at(day, "09:00")]
+    assert starts(at(day, "10:59"), at(day, "11:00")) == []
+    # From after the day's hours: the walk goes on from the next working day's first slot.
+    assert starts(at(day, "17:10"), at(day + timedelta(days=7), "09:01")) == [at(day + timedelta(days=7), "09:00")]
+
+
 def test_free_slots_count_the_places_left(db, sched):
     doctor = sched.scheduled_doctor(start="09:00", end="10:00", slot=30, capacity=2, weekdays=[0])
     day = monday(101)
