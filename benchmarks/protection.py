@@ -169,8 +169,11 @@ def tls_figures(home: Path, inputs: dict, seconds: float, rounds: int) -> dict:
                 with conn.cursor() as cur:
                     cur.execute("SHOW SESSION STATUS LIKE 'Ssl_version'")
                     versions[mode] = cur.fetchone()[1] or "none"
-                for workload, op in workloads:
-                    latencies = sorted(timed_ops(conn, op, inputs, seconds, 17 * round_ + len(workload)))
+                for number, (workload, op) in enumerate(workloads):
+                    # Each mode, workload and round its own random requests: with the same
+                    # ones, the second mode of a round would book slots the first already took.
+                    seed = 100 * round_ + 10 * list(modes).index(mode) + number
+                    latencies = sorted(timed_ops(conn, op, inputs, seconds, seed))
                     samples[(mode, workload)] += latencies
                     round_p99[(mode, workload)].append(percentile(latencies, 99) * 1000)
     out = {}
@@ -203,9 +206,11 @@ def audit_figures(home: Path, inputs: dict, seconds: float, rounds: int) -> dict
         for variant in (("audit off", "audit on") if round_ % 2 else ("audit on", "audit off")):
             hms(home, "server", "stop")
             hms(home, "server", "start", "--access-audit" if variant == "audit on" else "--no-access-audit")
+            # Each variant and round its own random requests (as in tls_figures), the warm-up too.
+            seed = 100 * round_ + 10 * ("audit on", "audit off").index(variant)
             with admin(home) as conn:
-                timed_ops(conn, mixed, inputs, seconds, 99)  # warm the pool after the restart
-                latencies = timed_ops(conn, mixed, inputs, seconds, 31 * round_)
+                timed_ops(conn, mixed, inputs, seconds, seed + 1)  # warm the pool after the restart
+                latencies = timed_ops(conn, mixed, inputs, seconds, seed)
             ops[variant] += len(latencies)
             spent[variant] += sum(latencies)
             per_round[variant].append(len(latencies) / sum(latencies))
