@@ -308,10 +308,21 @@ def test_point_in_time_recovery_works_from_a_replica_backup(pair):
 
 
 def _delay(pair, seconds: int) -> None:
-    with contextlib.closing(pair.connect("r1", None)) as conn, conn.cursor() as cur:
+    """Make r1 apply each transaction `seconds` after the primary committed it; return once
+    its I/O thread is connected again (right after START SLAVE it is still "Connecting",
+    which `hms replica status` rightly reports as not replicating)."""
+    with contextlib.closing(pair.connect("r1", None)) as conn, conn.cursor(pymysql.cursors.DictCursor) as cur:
         cur.execute("STOP SLAVE")
         cur.execute("CHANGE MASTER TO MASTER_DELAY = %s", (seconds,))
         cur.execute("START SLAVE")
+        deadline = time.monotonic() + 30
+        while True:
+            cur.execute("SHOW SLAVE STATUS")
+            io_running = cur.fetchone()["Slave_IO_Running"]
+            if io_running == "Yes":
+                return
+            assert time.monotonic() < deadline, f"r1's I/O thread still {io_running!r} 30 s after START SLAVE"
+            time.sleep(0.1)
 
 
 def test_check_reads_a_lagging_replica_at_the_primarys_snapshot(pair):
