@@ -295,12 +295,10 @@ def report(record: dict) -> None:
                    Column("without", 9, ".3f"), Column("with", 9, ".3f"), Column("cost %", 7, "+.1f"),
                    Column("<=15%", 5)], rows)
     print("\ncost round by round (each round's variants back to back, their order alternating):")
-    for label, figures in ((f"TLS, {w} p99", tls[f"{w} / round costs"]) for w in ("patient record", "booking")):
+    by_round = [(f"TLS, {w} p99", tls[f"{w} / round costs"]) for w in ("patient record", "booking")]
+    for label, figures in by_round + [("access audit, ops/s", audit["round costs"])]:
         print(f"  {label:28} " + ", ".join(f"{c * 100:+.1f}%" for c in figures["costs"])
               + f"; median {figures['median'] * 100:+.1f}%")
-    figures = audit["round costs"]
-    print(f"  {'access audit, ops/s':28} " + ", ".join(f"{c * 100:+.1f}%" for c in figures["costs"])
-          + f"; median {figures['median'] * 100:+.1f}%")
 
 
 if __name__ == "__main__":
