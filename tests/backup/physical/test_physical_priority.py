@@ -1,9 +1,10 @@
 """What a physical backup and a `--home` restore do to stay out of the way and finish sooner:
 mariadb-backup copies with one thread at the lowest CPU priority, the content checksums are
 read on a server thread lowered for them and put back afterwards (the server reuses its
-threads for later clients), the copy of a restore is hashed where it lies and still refuses
-a changed file, and a `--home --until` roll-forward's plan, made while the copy is made,
-stops the restore and removes the home when it fails."""
+threads for later clients; on a thread pool no thread is a session's, and none is lowered),
+the copy of a restore is hashed where it lies and still refuses a changed file, and a
+`--home --until` roll-forward's plan, made while the copy is made, stops the restore and
+removes the home when it fails."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from hms.backup.physical_files import PRIVATE_FILE, _copy
 from hms.backup.physical_restore import verify_physical
 from hms.backup.point_in_time import restore_home_until
 from hms.connection import connect
-from tests.support.physical import needs_mariadb_backup
+from hms.server import EmbeddedServer
+from tests.support import embedded_home, query
+from tests.support.physical import needs_mariadb_backup, small_home
 
 pytestmark = needs_mariadb_backup
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="lowering another account's thread needs root")
@@ -148,6 +151,38 @@ def test_a_sessions_server_thread_is_lowered_and_put_back(physical_server, physi
         assert not cpu_idle.is_idle(tid)
         if shown:
             assert timeslice.slice_of(tid) != timeslice.SHORT_NS
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def pooled_server():
+    """A small server of its own running MariaDB's thread pool (an operator's my.cnf choice)."""
+    with embedded_home("pooled") as home:
+        small_home(home)
+        with open(home / "my.cnf", "a") as handle:
+            handle.write("thread_handling = pool-of-threads\nthread_pool_dedicated_listener = 1\n")
+        server = EmbeddedServer(home, profile="test")
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@needs_root
+def test_on_the_thread_pool_no_thread_and_not_hms_itself_is_lowered_for_a_session(pooled_server):
+    """No pool thread is a session's own (PROCESSLIST.TID is 0): lowering one would slow other
+    clients' statements, and thread id 0 would name hms's own thread."""
+    conn = connect(pooled_server.connection_info(), database=None)
+    try:
+        assert query(conn, "SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()") == [(0,)]
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        session = priority.server_thread(conn)
+        assert not session.lowered
+        assert priority.NICE not in thread_nices(int(pooled_server.pid_file.read_text())).values()
+        assert os.getpriority(os.PRIO_PROCESS, 0) == mine
+        session.restore()
     finally:
         conn.close()
 
