@@ -7,7 +7,7 @@ import secrets
 import threading
 import time
 
-from hms import console_admins
+from hms import console_admins, login_throttle
 from hms.connection import connect
 from hms.databases import console_schema
 from tests.support import query
@@ -106,10 +106,67 @@ def test_concurrent_guesses_are_counted_before_they_are_checked(app, console_adm
         thread.join()
     allowed = app.config["LOGIN_FAILURES_ALLOWED"]
     assert len(codes) == 15
+    assert set(codes) <= {401, 429}, codes   # every guess answered: none lost to a deadlock
     assert codes.count(401) <= allowed and codes.count(429) >= 15 - allowed
     checked = query(db, "SELECT COUNT(*) FROM hms_test_console.audit_log WHERE action = 'login' "
                         "AND target = %s AND outcome = 'failure'", (name,))[0][0]
     assert checked <= allowed
+
+
+def test_simultaneous_first_attempts_are_each_counted_once_without_a_deadlock(service_login, migrated):
+    """Twelve sessions count a first attempt for the same new (name, address) at the same
+    instant, over several rounds: none fails (the prune's gap lock once made them deadlock,
+    1213), the policy's free attempts are admitted and no more, and the row holds exactly
+    that many failures. The table starts each round empty, as on a console's first morning:
+    that is when each attempt's prune locked the index's last gap, where every new row goes."""
+    schema = console_schema(migrated.database)
+    policy = login_throttle.Policy(free=5, base=30.0)
+    conns = [connect(service_login, database=None) for _ in range(12)]
+    try:
+        for round_ in range(6):
+            name, source = f"race_{secrets.token_hex(4)}", f"198.51.100.{round_}"
+            query(conns[0], f"DELETE FROM `{schema}`.login_throttle")   # this worker's own server
+            start = threading.Barrier(len(conns))
+            waits: list[float] = []
+            errors: list[BaseException] = []
+
+            def attempt(conn):
+                start.wait()
+                try:
+                    waits.append(login_throttle.admit(conn, schema, name, source, policy))
+                except BaseException as exc:   # noqa: BLE001 - the assertion below names it
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=attempt, args=(c,)) for c in conns]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert errors == []
+            assert sum(1 for w in waits if w == 0) == policy.free
+            failures = query(conns[0], f"SELECT failures FROM `{schema}`.login_throttle "
+                                       "WHERE username = %s AND source = %s", (name, source))[0][0]
+            assert failures == policy.free
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def test_an_attempt_prunes_rows_idle_for_a_day_and_keeps_the_rest(service_login, migrated):
+    schema = console_schema(migrated.database)
+    table = f"`{schema}`.login_throttle"
+    stale, recent = (f"stale_{secrets.token_hex(4)}", "192.0.2.1"), (f"recent_{secrets.token_hex(4)}", "192.0.2.2")
+    conn = connect(service_login, database=None)
+    try:
+        query(conn, f"INSERT INTO {table} (username, source, failures, last_attempt_at) VALUES "
+                    "(%s, %s, 3, NOW(3) - INTERVAL 25 HOUR), (%s, %s, 3, NOW(3) - INTERVAL 23 HOUR)",
+              stale + recent)
+        assert login_throttle.admit(conn, schema, "someone", "192.0.2.3", login_throttle.Policy()) == 0
+        left = query(conn, f"SELECT username FROM {table} WHERE username IN (%s, %s)", (stale[0], recent[0]))
+        assert left == [(recent[0],)]
+    finally:
+        query(conn, f"DELETE FROM {table} WHERE username IN (%s, %s, 'someone')", (stale[0], recent[0]))
+        conn.close()
 
 
 def test_guesses_from_one_address_do_not_lock_the_admin_out_of_another(app, console_admin):
