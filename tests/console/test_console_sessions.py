@@ -10,6 +10,7 @@ import time
 from hms import console_admins, login_throttle
 from hms.connection import connect
 from hms.databases import console_schema
+from seed.concurrent import side_by_side
 from tests.support import query
 from tests.support.console_client import address, browser, log_in, logged_in, token
 
@@ -123,26 +124,17 @@ def test_simultaneous_first_attempts_are_each_counted_once_without_a_deadlock(se
     policy = login_throttle.Policy(free=5, base=30.0)
     conns = [connect(service_login, database=None) for _ in range(12)]
     try:
-        for round_ in range(6):
+        for round_ in range(15):
             name, source = f"race_{secrets.token_hex(4)}", f"198.51.100.{round_}"
             query(conns[0], f"DELETE FROM `{schema}`.login_throttle")   # this worker's own server
             start = threading.Barrier(len(conns))
             waits: list[float] = []
-            errors: list[BaseException] = []
 
             def attempt(conn):
                 start.wait()
-                try:
-                    waits.append(login_throttle.admit(conn, schema, name, source, policy))
-                except BaseException as exc:   # noqa: BLE001 - the assertion below names it
-                    errors.append(exc)
+                waits.append(login_throttle.admit(conn, schema, name, source, policy))
 
-            threads = [threading.Thread(target=attempt, args=(c,)) for c in conns]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            assert errors == []
+            side_by_side(*(lambda c=c: attempt(c) for c in conns))   # raises the first error, a deadlock once
             assert sum(1 for w in waits if w == 0) == policy.free
             failures = query(conns[0], f"SELECT failures FROM `{schema}`.login_throttle "
                                        "WHERE username = %s AND source = %s", (name, source))[0][0]
