@@ -24,9 +24,8 @@ from hms.connection import ConnectionInfo, connect, info_from_url
 from hms.databases import console_schema
 from hms.migrations import Migrator
 from hms.passwords import generate
-from hms.server import EmbeddedServer
 from hms.service_account import ensure
-from tests.support import Clinic, embedded_home, unique_numbers
+from tests.support import Clinic, running_server, unique_numbers
 
 TEST_DATABASE = "hms_test"
 
@@ -132,13 +131,8 @@ def server_info(tmp_path_factory) -> ConnectionInfo:
             yield ConnectionInfo(user="root", password=password, host=container.get_container_host_ip(),
                                  port=int(container.get_exposed_port(3306)))
         return
-    with embedded_home("server") as home:
-        server = EmbeddedServer(home, profile="test")
-        server.start()
-        try:
-            yield server.connection_info()
-        finally:
-            server.stop()
+    with running_server("server") as server:
+        yield server.connection_info()
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,7 @@ from hms.backup import list_backups
 from hms.backup.physical import create_physical_backup
 from hms.backup.restore_account import account_name
 from hms.connection import connect
-from hms.server import EmbeddedServer
-from tests.support import embedded_home, query
+from tests.support import query, running_server
 from tests.support.backups import finished_job
 from tests.support.console_client import Auth, audit_rows
 from tests.support.databases import database_exists, describe, drop_database, make_database
@@ -34,14 +33,8 @@ pytestmark = [needs_mariadb_backup, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def own_server():
     """A small embedded server of this module's own, stopped at the end."""
-    with embedded_home("console-physical") as home:
-        small_home(home)
-        server = EmbeddedServer(home, profile="test")
-        server.start()
-        try:
-            yield server.connection_info()
-        finally:
-            server.stop()
+    with running_server("console-physical", small_home) as server:
+        yield server.connection_info()
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from hms.service_account import ensure as ensure_service_account
 from seed import bulk_load, scale
 from seed.generate import Plan
 from seed.run import parse_options, run
-from tests.support import embedded_home, query
+from tests.support import embedded_home, query, running_server
 from tests.support.seeding import AS_OF, SCALE
 
 FOUND = dialects.find_server_binary()
@@ -44,13 +44,8 @@ class Interrupted(Exception):
 
 @pytest.fixture(scope="module")
 def primary():
-    with embedded_home("seedlog") as home:
-        server = EmbeddedServer(home, profile="test")
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with running_server("seedlog") as server:
+        yield server
 
 
 def migrated(server: EmbeddedServer, name: str):

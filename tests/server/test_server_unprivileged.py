@@ -14,7 +14,7 @@ import pytest
 from hms import dialect as dialects
 from hms.errors import ServerError
 from hms.server import EmbeddedServer
-from tests.support import embedded_home, query
+from tests.support import query, running_server
 
 pytestmark = [
     pytest.mark.skipif(dialects.find_server_binary() is None,
@@ -25,13 +25,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server():
-    with embedded_home("unprivileged") as home:
-        server = EmbeddedServer(home, profile="test")
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with running_server("unprivileged") as server:
+        yield server
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Helpers the tests share (not fixtures: those live in the conftest.py files).
 
-This module: running a statement, reading a server error, a slot in the future, and
+This module: running a statement, reading a server error, a slot in the future, a home
+and a small server of a test's own (`embedded_home`, `running_server`), and
 `Clinic`, which inserts small valid rows. The other modules of this package hold what
 one area's tests and fixtures share: `browser` (Chromium and serving an app),
 `console_client` (logging in and posting forms through Flask's test client),
@@ -21,6 +22,8 @@ import shutil
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+from hms.server import EmbeddedServer
 
 # The project's root directory (where cli.py, sql/ and benchmarks/ are).
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +132,19 @@ def embedded_home(name: str):
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_server(name: str, prepare=None):
+    """A small embedded server (the test profile) of a test's own in a fresh home
+    (embedded_home), started, then stopped and its home removed afterwards. `prepare(home)`
+    runs before the first start, to write the home's my.cnf (tests.support.physical.small_home)."""
+    with embedded_home(name) as home:
+        if prepare is not None:
+            prepare(home)
+        server = EmbeddedServer(home, profile="test")
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

@@ -16,9 +16,8 @@ from click.testing import CliRunner
 from cli import cli
 from hms.backup import contents
 from hms.connection import ConnectionInfo, connect
-from hms.server import EmbeddedServer
 
-from . import embedded_home, query
+from . import query, running_server
 
 
 @dataclass
@@ -36,13 +35,8 @@ class BinlogServer:
 @contextlib.contextmanager
 def binlog_server(name: str) -> Iterator[BinlogServer]:
     """Start a small embedded server (128 MB buffer pool) in a /tmp home; stop it afterwards."""
-    with embedded_home(name) as home, tempfile.TemporaryDirectory(prefix=f"hms-{name}-home-") as hms_home:
-        server = EmbeddedServer(home, profile="test")
-        server.start()
-        try:
-            yield BinlogServer(info=server.connection_info(), home=Path(hms_home))
-        finally:
-            server.stop()
+    with running_server(name) as server, tempfile.TemporaryDirectory(prefix=f"hms-{name}-home-") as hms_home:
+        yield BinlogServer(info=server.connection_info(), home=Path(hms_home))
 
 
 def run_hms(server: BinlogServer, backup_dir: Path, database: str, *args: str):

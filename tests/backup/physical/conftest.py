@@ -12,7 +12,7 @@ import pytest
 
 from hms.connection import ConnectionInfo
 from hms.server import EmbeddedServer
-from tests.support import embedded_home
+from tests.support import running_server
 from tests.support.databases import make_database
 from tests.support.physical import DATABASE, small_home
 
@@ -20,14 +20,8 @@ from tests.support.physical import DATABASE, small_home
 @pytest.fixture(scope="session")
 def physical_server():
     """An embedded server of the physical tests' own, small, stopped at the end."""
-    with embedded_home("physical") as home:
-        small_home(home)
-        server = EmbeddedServer(home, profile="test")
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+    with running_server("physical", small_home) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

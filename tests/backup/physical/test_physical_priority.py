@@ -22,8 +22,7 @@ from hms.backup.physical_files import PRIVATE_FILE, _copy
 from hms.backup.physical_restore import verify_physical
 from hms.backup.point_in_time import restore_home_until
 from hms.connection import connect
-from hms.server import EmbeddedServer
-from tests.support import embedded_home, query
+from tests.support import query, running_server
 from tests.support.physical import needs_mariadb_backup, small_home
 
 pytestmark = needs_mariadb_backup
@@ -158,16 +157,13 @@ def test_a_sessions_server_thread_is_lowered_and_put_back(physical_server, physi
 @pytest.fixture(scope="module")
 def pooled_server():
     """A small server of its own running MariaDB's thread pool (an operator's my.cnf choice)."""
-    with embedded_home("pooled") as home:
+    def pooled(home):
         small_home(home)
         with open(home / "my.cnf", "a") as handle:
             handle.write("thread_handling = pool-of-threads\nthread_pool_dedicated_listener = 1\n")
-        server = EmbeddedServer(home, profile="test")
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+
+    with running_server("pooled", pooled) as server:
+        yield server
 
 
 @needs_root
