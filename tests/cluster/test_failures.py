@@ -8,9 +8,9 @@ import time
 from hms.cluster import NodeNotPrimary, grastate
 from hms.cluster.booking import book
 from hms.connection import connect, session
-from tests.support import query
+from tests.support import query, wait_for
 from tests.support.cluster import (BookingStorm, errors, checksums, double_bookings, far_slots, hms, kinds, needs_cluster,
-                                   node_info, wait_for)
+                                   node_info)
 
 pytestmark = needs_cluster
 

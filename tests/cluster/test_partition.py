@@ -19,9 +19,9 @@ from hms.cluster import Cluster, Layout, NodeNotPrimary, NodeSpec
 from hms.cluster.booking import book
 from hms.connection import session
 from hms.migrations import Migrator
-from tests.support import embedded_home, query
+from tests.support import embedded_home, query, wait_for
 from tests.support.cluster import (BookingStorm, errors, Namespaces, checksums, clinic_rows, double_bookings, far_slots, hms,
-                                   kinds, namespaces_left, needs_cluster, node_info, stop_all, wait_for)
+                                   kinds, namespaces_left, needs_cluster, node_info, stop_all)
 
 pytestmark = [needs_cluster,
               pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (ip netns add)")]

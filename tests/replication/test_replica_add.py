@@ -26,7 +26,7 @@ from hms.optionfiles import read_option_file
 from hms.passwords import native_hash
 from hms.replication import account, priority
 from hms.roles import ROLE_NAMES
-from tests.support import query
+from tests.support import query, wait_for
 from tests.support.console_client import browser, log_in
 from tests.support.replicas import SEED_SCALE, book, future_slots
 
@@ -315,14 +315,12 @@ def _delay(pair, seconds: int) -> None:
         cur.execute("STOP SLAVE")
         cur.execute("CHANGE MASTER TO MASTER_DELAY = %s", (seconds,))
         cur.execute("START SLAVE")
-        deadline = time.monotonic() + 30
-        while True:
+
+        def io_connected() -> bool:
             cur.execute("SHOW SLAVE STATUS")
-            io_running = cur.fetchone()["Slave_IO_Running"]
-            if io_running == "Yes":
-                return
-            assert time.monotonic() < deadline, f"r1's I/O thread still {io_running!r} 30 s after START SLAVE"
-            time.sleep(0.1)
+            return cur.fetchone()["Slave_IO_Running"] == "Yes"
+
+        wait_for(io_connected, 30, "r1's I/O thread connecting after START SLAVE", interval=0.1)
 
 
 def test_check_reads_a_lagging_replica_at_the_primarys_snapshot(pair):

@@ -1,7 +1,8 @@
 """Helpers the tests share (not fixtures: those live in the conftest.py files).
 
 This module: running a statement, reading a server error, a slot in the future, a home
-and a small server of a test's own (`embedded_home`, `running_server`), and
+and a small server of a test's own (`embedded_home`, `running_server`), polling until
+something happens (`wait_for`), and
 `Clinic`, which inserts small valid rows. The other modules of this package hold what
 one area's tests and fixtures share: `browser` (Chromium and serving an app),
 `console_client` (logging in and posting forms through Flask's test client),
@@ -20,6 +21,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -37,6 +39,18 @@ def query(conn, sql: str, args=None) -> list[tuple]:
     with conn.cursor() as cur:
         cur.execute(sql, args)
         return list(cur.fetchall())
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
+    """Poll until predicate() is truthy; return its value, or fail saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(interval)
 
 
 def server_error(excinfo) -> tuple[int, str]:

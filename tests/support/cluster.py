@@ -87,18 +87,6 @@ def double_bookings(node: ClusterNode, database: str = "hms") -> list[tuple]:
         return query(conn, DOUBLE_BOOKINGS)
 
 
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
-    """Poll until predicate() is truthy; return its value, or fail saying what never happened."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(interval)
-
-
 def clinic_rows(node: ClusterNode, doctors: int = 3, patients: int = 5, database: str = "hms") -> dict:
     """A few doctors and patients made through `node`: what bookings need."""
     with session(node_info(node, database)) as conn:
